@@ -1,0 +1,122 @@
+"""``simcommerce`` command line: run, check, schema.
+
+Bad input exits with code 2 and one sentence on stderr naming the file, the key path
+(and line), what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .spec import ScenarioError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's usage errors: one line, exit 2
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="simcommerce", description="Agent-based simulator of social-commerce markets.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="run a scenario's replications and write tables + report")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("--out", type=Path, required=True, help="results folder (new or empty)")
+    run.add_argument("--replications", type=int, default=1, help="number of runs (seeds seed, seed+1, ...)")
+    run.add_argument("--seed", type=int, default=None, help="root seed of the first run (default: scenario's)")
+    run.add_argument("--force", action="store_true", help="overwrite the results in a non-empty --out")
+    run.add_argument("--no-report", action="store_true", help="skip report.html")
+    check = sub.add_parser("check", help="validate a scenario without running it")
+    check.add_argument("scenario", type=Path)
+    sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return cmd_check(args)
+        if args.command == "schema":
+            from .scenario import schema_json
+
+            print(schema_json())
+            return 0
+        if args.command == "run":
+            return cmd_run(args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 1
+
+
+def cmd_check(args) -> int:
+    from .scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    n_inf = sum(sc["influencers"]["counts"].values()) + len(sc["influencers"]["named"])
+    on = [k for k, v in sc["mechanisms"].items() if v["enabled"]]
+    print(f"{args.scenario}: ok — {sc['population']['consumers']} consumers, {len(sc['brands'])} brand(s), "
+          f"{n_inf} influencers, {sc['steps']} days; mechanisms: {', '.join(on)}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .report import write_report
+    from .results import OutputDirError, new_manifest, prepare_output, write_manifest, write_results
+    from .runner import run_once, seeds_for
+    from .scenario import load_scenario
+
+    if args.replications < 1:
+        raise ScenarioError("command line", "--replications", "a whole number >= 1", str(args.replications))
+    scenario = load_scenario(args.scenario)
+    try:
+        prepare_output(args.out, args.force)
+    except OutputDirError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    seeds = seeds_for(scenario, args.replications, args.seed)
+    manifest = new_manifest(scenario, seeds, " ".join(["simcommerce", *sys.argv[1:]]))
+    write_manifest(args.out, manifest)
+    t0 = time.perf_counter()
+    results = []
+    with _progress(len(seeds) * scenario["steps"], f"{scenario['name']}") as bar:
+        try:
+            for r, seed in enumerate(seeds):
+                results.append(run_once(scenario, r, seed, progress=lambda day: bar.update(1)))
+        except KeyboardInterrupt:
+            manifest["status"] = "interrupted"
+            write_manifest(args.out, manifest)
+            raise
+    write_results(args.out, results, manifest)
+    manifest["timings"] = {"total_seconds": round(time.perf_counter() - t0, 3),
+                           "runs": [{"run": r.run, "build_seconds": round(r.build_seconds, 3),
+                                     "seconds": round(r.seconds, 3)} for r in results]}
+    if not args.no_report:
+        write_report(args.out, scenario, results)
+    manifest["status"] = "complete"
+    write_manifest(args.out, manifest)
+    market = results[-1].market.iloc[-1]
+    print(f"{scenario['name']}: {len(results)} run(s) × {scenario['steps']} days in "
+          f"{manifest['timings']['total_seconds']:.1f} s; last run: {int(market['cum_orders'])} orders, "
+          f"GMV {market['cum_gmv']:,.0f}, {int(market['n_aware'])} aware. Results in {args.out}/")
+    return 0
+
+
+def _progress(total: int, desc: str):
+    """A tqdm bar on a terminal, silent otherwise."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="day", disable=not sys.stderr.isatty(), leave=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

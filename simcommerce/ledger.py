@@ -1,0 +1,77 @@
+"""Money: every unit paid by a consumer is accounted to a brand, the platform, a promoter,
+an influencer or the brand's suppliers (cost of goods).
+
+Brand accounts are cumulative per-brand arrays (currency units); the counterparties
+keep their own balances (consumers' ``spent``/``refunded``/``earned`` arrays, the
+platform's ``income``, each influencer's ``earnings``), so :meth:`Ledger.imbalance`
+checks two independent bookkeepings against each other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BRAND_FLOWS = ("revenue", "discounts", "refunds", "platform_fees", "cogs", "ad_spend", "influencer_fees",
+               "commissions")
+
+
+class Ledger:
+    """Cumulative money flows of one market."""
+
+    def __init__(self, market):
+        self.market = market
+        b = len(market.brands)
+        self.brand = {flow: np.zeros(b) for flow in BRAND_FLOWS}
+        self.platform_income = 0.0
+        self.take_rate = market.config["platform"]["take_rate"]
+
+    def _add(self, flow: str, brand: np.ndarray, amount: np.ndarray) -> None:
+        self.brand[flow] += np.bincount(brand, weights=amount, minlength=len(self.brand[flow]))
+
+    def sale(self, consumers: np.ndarray, brand: np.ndarray, price: np.ndarray, discount: np.ndarray,
+             cost: np.ndarray) -> np.ndarray:
+        """Consumers pay ``price - discount``; the brand pays the platform fee and the goods. Returns paid."""
+        paid = price - discount
+        np.add.at(self.market.population.spent, consumers, paid)
+        fee = self.take_rate * paid
+        self._add("revenue", brand, price)
+        self._add("discounts", brand, discount)
+        self._add("platform_fees", brand, fee)
+        self._add("cogs", brand, cost)
+        self.platform_income += float(fee.sum())
+        return paid
+
+    def refund(self, consumers: np.ndarray, brand: np.ndarray, amount: np.ndarray) -> None:
+        """The brand refunds consumers (returned goods are not resold; the platform keeps its fee)."""
+        np.add.at(self.market.population.refunded, consumers, amount)
+        self._add("refunds", brand, amount)
+
+    def commission(self, promoters: np.ndarray, brand: np.ndarray, amount: np.ndarray) -> None:
+        """The brand pays promoters (consumers) a commission."""
+        np.add.at(self.market.population.earned, promoters, amount)
+        self._add("commissions", brand, amount)
+
+    def ad_spend(self, brand: int, amount: float) -> None:
+        """The brand buys ads from the platform."""
+        self.brand["ad_spend"][brand] += amount
+        self.platform_income += amount
+        self.market.brands[brand].marketing_spent += amount
+
+    def influencer_fee(self, brand: int, influencer, amount: float) -> None:
+        """The brand pays an influencer for a post."""
+        self.brand["influencer_fees"][brand] += amount
+        influencer.earnings += amount
+        self.market.brands[brand].marketing_spent += amount
+
+    def profit(self) -> np.ndarray:
+        """Per brand: revenue − discounts − refunds − platform fees − COGS − ads − influencer fees − commissions."""
+        f = self.brand
+        return f["revenue"] - sum(f[k] for k in BRAND_FLOWS[1:])
+
+    def imbalance(self) -> float:
+        """|money consumers paid (net) − money everyone else received|; 0 up to rounding."""
+        pop = self.market.population
+        consumers_net = pop.spent.sum() - pop.refunded.sum()
+        received = (self.profit().sum() + self.brand["cogs"].sum() + self.platform_income + pop.earned.sum()
+                    + sum(i.earnings for i in self.market.influencers))
+        return abs(consumers_net - received)

@@ -1,0 +1,157 @@
+"""The market: a Mesa model that builds consumers, networks, influencers and brands and
+runs the daily stage loop (campaign, expose, decide, transact, experience, trust, record).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from . import mechanisms as _mechanisms  # noqa: F401  (registers the mechanisms)
+from .actors import Brand, Influencer, Product
+from .buffers import Exposure, Orders
+from .ledger import Ledger
+from .mechanisms.base import REGISTRY, in_stage_order
+from .metrics import Recorder
+from .network import build_follows, build_friendship
+from .population import Population, beta_with_mean
+from .spec import TIERS
+
+
+class Market(mesa.Model):
+    """One simulated market.
+
+    Args:
+        scenario: a resolved scenario (see :func:`simcommerce.load_scenario`).
+        seed: root seed (default: the scenario's). Every random stream is spawned from it.
+
+    Attributes:
+        day: the current day (1 on the first step).
+        population: the consumers (:class:`Population`).
+        friends: friendship graph (:class:`~simcommerce.network.CSRGraph` or ``CompleteGraph``).
+        follows: follow graph, CSR rows = influencers.
+        brands, influencers: lists of Mesa agents (also in ``self.agents_by_type``).
+        products: all products; ``product_*`` arrays hold their attributes by index.
+        mechanisms: enabled mechanisms in stage order.
+        feed: content waiting to reach consumers at the next expose stage.
+        orders: today's orders.
+        active: bool (N,), consumers active today.
+    """
+
+    def __init__(self, scenario: dict, seed: int | None = None):
+        self.seed = int(scenario["seed"] if seed is None else seed)
+        super().__init__(rng=self.seed)
+        self.config = scenario
+        self.day = 0
+        self._build_products(scenario)
+        pop_cfg = scenario["population"]
+        self.friends = build_friendship(scenario["network"]["friendship"], pop_cfg["consumers"],
+                                        self.stream("network"))
+        self.population = Population.generate(pop_cfg, [b["initial_trust"] for b in scenario["brands"]],
+                                              len(self.categories), len(self.products), self.stream("population"))
+        self.population.community = self.friends.community
+        self.brands = [Brand(self, i, cfg, [p for p in self.products if p.brand == i])
+                       for i, cfg in enumerate(scenario["brands"])]
+        self._build_influencers(scenario)
+        self.ledger = Ledger(self)
+        self.recorder = Recorder(self)
+        self.feed: list[Exposure] = []
+        self.orders = Orders()
+        self.active = np.zeros(self.population.n, dtype=bool)
+        self.rating_counts = np.zeros((len(self.products), 5), dtype=np.int64)  # reviews per product and star
+        self.share_incentive = np.zeros(len(self.brands))  # referral incentive per brand (0-2), set by referral
+        self.referral_brands = np.zeros(len(self.brands), dtype=bool)  # brands whose shares carry a link
+        self._activity_rng = self.stream("activity")
+        enabled = [n for n, p in scenario["mechanisms"].items() if p["enabled"]]
+        self.mechanisms = [REGISTRY[n](self, scenario["mechanisms"][n]) for n in in_stage_order(enabled)]
+        for mech in self.mechanisms:
+            mech.setup(self)
+
+    # ------------------------------------------------------------------ build
+
+    def stream(self, name: str) -> np.random.Generator:
+        """An independent random stream for ``name``, spawned from the root seed.
+
+        The stream depends only on (root seed, name), never on which other streams exist.
+        """
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()),)))
+
+    def _build_products(self, sc: dict) -> None:
+        self.categories: list[str] = []
+        self.products: list[Product] = []
+        for b, brand in enumerate(sc["brands"]):
+            for p in brand["products"]:
+                if p["category"] not in self.categories:
+                    self.categories.append(p["category"])
+                self.products.append(Product(len(self.products), b, p["name"], self.categories.index(p["category"]),
+                                             p["price"], p["cost"], p["quality"], p["claimed_quality"]))
+        attr = lambda a: np.array([getattr(p, a) for p in self.products])  # noqa: E731
+        self.product_brand = attr("brand").astype(np.int64)
+        self.product_category = attr("category").astype(np.int64)
+        self.product_price, self.product_cost = attr("price"), attr("cost")
+        self.product_quality, self.product_claimed = attr("quality"), attr("claimed_quality")
+
+    def _build_influencers(self, sc: dict) -> None:
+        cfg, follows_cfg = sc["influencers"], sc["network"]["follows"]
+        rng = self.stream("influencers")
+        specs = []
+        for tier in TIERS:
+            for k in range(cfg["counts"][tier]):
+                cat = int(rng.integers(len(self.categories)))
+                cred = float(beta_with_mean(rng, cfg["credibility_mean"], 10.0, 1)[0])
+                specs.append((f"{tier}-{k + 1}", tier, cat, cred))
+        for named in cfg["named"]:
+            cat = self.categories.index(named["category"]) if named["category"] in self.categories else 0
+            specs.append((named["name"], named["tier"], cat, named["credibility"]))
+        self.influencers = [Influencer(self, i, *s) for i, s in enumerate(specs)]
+        n = self.population.n
+        alpha = follows_cfg["tail_exponent"]
+        share = np.array([follows_cfg["reach_share"][inf.tier] for inf in self.influencers])
+        pareto = (rng.pareto(alpha, len(share)) + 1.0) * (alpha - 1.0) / alpha  # mean 1, heavy tail
+        counts = np.minimum(np.round(share * n * pareto), n).astype(np.int64)
+        bias = follows_cfg["interest_bias"]
+        weights = None
+        if bias > 0 and self.influencers:
+            cats = [inf.category for inf in self.influencers]
+            weights = self.population.interest[:, cats].astype(np.float64) ** bias
+        self.follows = _CSRRows(*build_follows(counts, weights, n, rng))
+        for inf in self.influencers:
+            inf.fee_per_post = cfg["fee_per_1k_followers"] * len(inf.followers) / 1000.0
+
+    # ------------------------------------------------------------------ run
+
+    @property
+    def tally(self):
+        """Shortcut to :meth:`Recorder.tally`."""
+        return self.recorder.tally
+
+    def step(self) -> None:
+        """One day: every enabled mechanism in stage order, then the day's metrics."""
+        self.day = self.steps
+        pop = self.population
+        base = self.config["population"]["daily_active_share"]
+        trust0 = max(self.config["population"]["initial_platform_trust"], 1e-6)
+        p_active = np.clip(base * pop.trust_platform / trust0, 0.0, 1.0)
+        self.active = self._activity_rng.random(pop.n) < p_active
+        self.orders = Orders()
+        for mech in self.mechanisms:
+            mech.step(self)
+        self.recorder.record()
+
+    def run(self, days: int | None = None, progress=None) -> None:
+        """Run ``days`` days (default: the scenario's ``steps``); ``progress(day)`` is called after each."""
+        for _ in range(self.config["steps"] if days is None else days):
+            self.step()
+            if progress is not None:
+                progress(self.day)
+
+
+@dataclass
+class _CSRRows:
+    """Rows of a directed graph in CSR form (row i: the followers of influencer i)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray

@@ -1,0 +1,15 @@
+"""Mechanisms: one behavioural process per module, registered by name (see base.py)."""
+
+from . import (  # noqa: F401  (importing a module registers its mechanism)
+    ads,
+    checkout,
+    decision,
+    experience,
+    exposure,
+    influencer_posts,
+    referral,
+    reviews,
+    trust,
+    word_of_mouth,
+)
+from .base import REGISTRY, STAGES, Mechanism, register  # noqa: F401

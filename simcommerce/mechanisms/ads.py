@@ -1,0 +1,72 @@
+"""Paid ads: brands buy impressions, shown at random or targeted by category interest."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..buffers import Exposure
+from ..spec import Param
+from .base import Mechanism, register
+
+
+@register
+class Ads(Mechanism):
+    """Each day a brand buys ``impressions_per_day`` impressions at the platform's CPM.
+
+    With ``targeting: interest`` a share ``precision`` of impressions goes to consumers
+    whose interest in the product's category is in the top half (among those who did
+    not opt out of targeting); the rest land at random. A noticed impression (active
+    consumer, probability ``attention``) is an exposure to the product's claimed quality.
+    """
+
+    name = "ads"
+    stage = "campaign"
+    order = 0
+    help = "paid ad impressions (random or interest-targeted)"
+    params = {
+        "attention": Param(0.3, "float", "probability an active consumer notices an impression", "0-1", 0, 1),
+        "credibility": Param(0.3, "float", "weight of an ad's claim in beliefs", "0-1", 0, 1),
+    }
+    policy = {
+        "impressions_per_day": Param(0, "int", "ad impressions bought per day (split over the products)",
+                                     "impressions/day", 0),
+        "targeting": Param("random", "str", "who sees the ads", choices=("random", "interest")),
+        "precision": Param(0.8, "float", "interest targeting: share of impressions that hit the targeted "
+                           "audience", "0-1", 0, 1),
+    }
+    metrics = {
+        "new_impressions": "ad impressions delivered",
+        "new_ad_spend": "money spent on ads (currency units)",
+    }
+
+    def setup(self, market) -> None:
+        pop = market.population
+        eligible = ~pop.opt_out
+        self.audience = []  # per category: targetable consumers with above-median interest
+        for c in range(pop.n_categories):
+            col = pop.interest[:, c]
+            self.audience.append(np.flatnonzero(eligible & (col >= np.median(col))))
+
+    def step(self, market) -> None:
+        pop = market.population
+        cpm = market.config["platform"]["ad_cost_per_mille"]
+        for brand in market.brands:
+            pol = self.policy_of(brand)
+            total = pol["impressions_per_day"]
+            cost = total * cpm / 1000.0
+            if total == 0 or not brand.affordable(cost):
+                continue
+            market.ledger.ad_spend(brand.index, cost)
+            market.tally("new_ad_spend", brand.index, cost)
+            market.tally("new_impressions", brand.index, total)
+            per_product = np.bincount(self.rng.integers(0, len(brand.products), total),
+                                      minlength=len(brand.products))
+            for product, k in zip(brand.products, per_product):
+                who = self.rng.integers(0, pop.n, k)
+                audience = self.audience[product.category]
+                if pol["targeting"] == "interest" and len(audience):
+                    hit = self.rng.random(k) < pol["precision"]
+                    who[hit] = audience[self.rng.integers(0, len(audience), int(hit.sum()))]
+                noticed = who[market.active[who] & (self.rng.random(k) < self.p["attention"])]
+                market.feed.append(Exposure(np.unique(noticed), product.index, "ad", self.p["credibility"],
+                                            product.claimed_quality))

@@ -1,0 +1,110 @@
+"""Trust: moves with experiences, drops on scandal news that spreads, recovers slowly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..spec import Param
+from .base import Mechanism, register
+
+
+@dataclass
+class News:
+    """A piece of scandal news spreading through the friendship graph."""
+
+    brand: int
+    severity: float
+    start: int
+    heard: np.ndarray  # bool (N,)
+    tellers: np.ndarray  # ids who heard yesterday and may tell friends today
+
+
+@register
+class Trust(Mechanism):
+    """Consumers' trust in brands (0-1).
+
+    * Experience: a buyer's trust moves by ``experience_rate * (satisfaction - 0.5)``; the
+      level trust recovers to (its baseline) moves with it.
+    * ``quality_scandal`` (event: brand, severity, reach): on the day a share ``reach`` of
+      consumers hears the news; for ``news_days`` each one who heard tells each friend with
+      probability ``news_share_prob``. Hearing first-hand cuts trust by ``severity`` (as a
+      share), second-hand by ``severity * secondhand_factor``; beliefs about the brand's
+      products drop by ``belief_hit`` times that, and the baseline itself by ``scar`` times
+      that (loyalty's buffer decays: some damage is permanent).
+    * Recovery: trust closes ``recovery_rate`` of its gap to the baseline each day.
+    * ``influencer_scandal`` (event: influencer, severity, reach): the influencer's credibility
+      falls by ``severity``; followers who hear lose ``severity * secondhand_factor`` of their
+      trust in the brands sponsoring that influencer.
+    """
+
+    name = "trust"
+    stage = "trust"
+    help = "trust in brands, scandals and recovery"
+    params = {
+        "experience_rate": Param(0.2, "float", "trust change per unit of satisfaction above 0.5", "0-1", 0, 1),
+        "recovery_rate": Param(0.01, "float", "share of the gap to baseline trust closed per day", "1/day", 0, 1),
+        "news_share_prob": Param(0.05, "float", "probability one who heard tells a given friend, per day",
+                                 "0-1", 0, 1),
+        "news_days": Param(14, "int", "days the news keeps spreading", "days", 0, 3650),
+        "secondhand_factor": Param(0.6, "float", "impact of second-hand news relative to first-hand", "0-1", 0, 1),
+        "belief_hit": Param(0.5, "float", "drop of beliefs about the brand's products, relative to the trust drop",
+                            "0-1", 0, 1),
+        "scar": Param(0.3, "float", "share of a scandal's trust drop that is permanent", "0-1", 0, 1),
+    }
+    metrics = {"n_heard_news": "consumers who have heard scandal news (market only; same on brand rows)"}
+    events = {"quality_scandal": "brand", "influencer_scandal": "influencer"}
+
+    def setup(self, market) -> None:
+        self.news: list[News] = []
+        self.heard_any = np.zeros(market.population.n, dtype=bool)
+        names = {i.name: i for i in market.influencers}
+        brands = {b.name: b.index for b in market.brands}
+        self.schedule = [(ev, brands.get(ev["brand"]), names.get(ev["influencer"])) for ev in market.config["events"]
+                         if ev["type"] in self.events]
+
+    def step(self, market) -> None:
+        pop, p, o = market.population, self.p, market.orders
+        u_news = self.rng.random(pop.n, dtype=np.float32)
+        if len(o):
+            brand = market.product_brand[o.products]
+            delta = p["experience_rate"] * (o.satisfaction - 0.5)
+            for arr in (pop.trust_brand, pop.trust_baseline):
+                np.add.at(arr, (o.consumers, brand), delta)
+                np.clip(arr, 0, 1, out=arr)
+        for ev, b, inf in self.schedule:
+            if ev["day"] != market.day:
+                continue
+            hear = u_news < ev["reach"]
+            if ev["type"] == "quality_scandal":
+                self.news.append(News(b, ev["severity"], market.day, hear.copy(), np.flatnonzero(hear)))
+                self._hit(market, np.flatnonzero(hear), b, ev["severity"])
+            else:
+                inf.credibility *= 1 - ev["severity"]
+                fans = inf.followers[hear[inf.followers]]
+                for sponsor in inf.sponsors:
+                    self._hit(market, fans, sponsor, ev["severity"] * p["secondhand_factor"])
+        for news in self.news:
+            if market.day == news.start or market.day > news.start + p["news_days"] or len(news.tellers) == 0:
+                continue
+            reached = market.friends.transmit(news.tellers, p["news_share_prob"], self.rng)
+            new = reached[~news.heard[reached]]
+            news.heard[new] = True
+            news.tellers = new
+            self._hit(market, new, news.brand, news.severity * p["secondhand_factor"])
+        gap = pop.trust_baseline - pop.trust_brand
+        pop.trust_brand += p["recovery_rate"] * gap
+
+    def _hit(self, market, ids: np.ndarray, brand: int, drop: float) -> None:
+        """Cut trust (and beliefs, and some baseline) of ``ids`` in ``brand`` by the share ``drop``."""
+        pop, p = market.population, self.p
+        self.heard_any[ids] = True
+        pop.trust_brand[ids, brand] *= 1 - drop
+        pop.trust_baseline[ids, brand] *= 1 - drop * p["scar"]
+        prods = market.brands[brand].product_ids
+        pop.belief[np.ix_(ids, prods)] *= 1 - drop * p["belief_hit"]
+
+    def report(self, market) -> dict[str, tuple]:
+        heard = float(self.heard_any.sum())
+        return {"n_heard_news": (np.full(len(market.brands), heard), heard)}

@@ -1,0 +1,115 @@
+"""Daily metrics: flows (``new_*``, with running totals ``cum_*``) and stocks (``n_*``, ``mean_*``).
+
+Mechanisms count flows with :meth:`Recorder.tally` (per brand) or
+:meth:`Recorder.tally_market` (market only), and report stocks from their
+``report(market)`` method as ``{name: (per_brand_array, market_value)}``.
+The recorder writes one market row and one row per brand each day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# Core metrics (mechanisms document their own in their ``metrics`` attribute).
+CORE_METRICS = {
+    "n_aware": "consumers aware of at least one product (of the brand)",
+    "n_customers": "consumers who have bought at least once (from the brand)",
+    "n_repeat_customers": "consumers who have bought at least twice (from the brand)",
+    "mean_trust": "mean consumer trust in the brand, 0-1 (market: over all brands)",
+    "n_active": "consumers active on the platform today (market only)",
+    "mean_platform_trust": "mean trust in the platform, 0-1 (market only)",
+    "profit": "cumulative profit (currency units)",
+    "new_profit": "profit made today (currency units)",
+    "money_imbalance": "money paid by consumers minus money received by others; 0 up to rounding (market only)",
+}
+
+
+class Recorder:
+    """Collects one day's flows and writes the daily rows."""
+
+    def __init__(self, market):
+        self.market = market
+        self.n_brands = len(market.brands)
+        self.brand_names = [b.name for b in market.brands]
+        self._today: dict[str, np.ndarray] = {}
+        self._today_market: dict[str, float] = {}
+        self._cum: dict[str, np.ndarray] = {}
+        self._flow_names: list[str] = []
+        self._last_profit = np.zeros(self.n_brands)
+        self.market_rows: list[dict] = []
+        self.brand_rows: list[dict] = []
+
+    def declare_flow(self, name: str) -> None:
+        """Make sure a flow is reported (as 0) even on days nothing happens."""
+        if name not in self._flow_names:
+            self._flow_names.append(name)
+            self._cum.setdefault(name, np.zeros(self.n_brands))
+
+    def tally(self, name: str, brand: np.ndarray | int, weights: np.ndarray | float | None = None) -> None:
+        """Add to today's flow ``name`` (``new_*``): one count (or weight) per element of ``brand``."""
+        self.declare_flow(name)
+        if np.isscalar(brand):
+            add = np.zeros(self.n_brands)
+            add[int(brand)] = 1.0 if weights is None else float(weights)
+        else:
+            add = np.bincount(np.asarray(brand, dtype=np.int64), weights=weights, minlength=self.n_brands)
+        self._today[name] = self._today.get(name, 0.0) + add
+
+    def tally_market(self, name: str, value: float) -> None:
+        """Add to a market-only flow."""
+        self._today_market[name] = self._today_market.get(name, 0.0) + float(value)
+
+    def record(self) -> None:
+        """Write today's rows and reset the day's flows."""
+        m = self.market
+        pop = m.population
+        day = m.day
+        brand: dict[str, np.ndarray] = {}
+        market: dict[str, float] = {}
+        aware_any = np.zeros(pop.n, dtype=bool)
+        bought_any = np.zeros(pop.n, dtype=bool)
+        brand["n_aware"] = np.zeros(self.n_brands)
+        brand["n_customers"] = np.zeros(self.n_brands)
+        for b in m.brands:
+            a = pop.aware[:, b.product_ids].any(axis=1)
+            c = pop.bought[:, b.product_ids].any(axis=1)
+            brand["n_aware"][b.index] = a.sum()
+            brand["n_customers"][b.index] = c.sum()
+            aware_any |= a
+            bought_any |= c
+        brand["mean_trust"] = pop.trust_brand.mean(axis=0)
+        market["mean_trust"] = float(brand["mean_trust"].mean())
+        market["n_aware"] = float(aware_any.sum())
+        market["n_customers"] = float(bought_any.sum())
+        for name in self._flow_names:
+            new = self._today.get(name, np.zeros(self.n_brands))
+            self._cum[name] += new
+            brand[name] = new
+            brand["cum_" + name[4:]] = self._cum[name].copy()
+            market[name] = float(new.sum())
+            market["cum_" + name[4:]] = float(self._cum[name].sum())
+        profit = m.ledger.profit()
+        brand["profit"], brand["new_profit"] = profit, profit - self._last_profit
+        market["profit"], market["new_profit"] = float(profit.sum()), float((profit - self._last_profit).sum())
+        self._last_profit = profit.copy()
+        for mech in m.mechanisms:
+            for name, (per_brand, overall) in mech.report(m).items():
+                brand[name] = np.asarray(per_brand, dtype=float)
+                market[name] = float(overall)
+        market.update(self._today_market)
+        market["n_active"] = float(m.active.sum())
+        market["mean_platform_trust"] = float(pop.trust_platform.mean())
+        market["money_imbalance"] = m.ledger.imbalance()
+        self.market_rows.append({"day": day, **market})
+        for b in range(self.n_brands):
+            self.brand_rows.append({"day": day, "brand": self.brand_names[b],
+                                    **{k: float(v[b]) for k, v in brand.items()}})
+        self._today.clear()
+        self._today_market.clear()
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(market time series, brand time series) for the days recorded so far."""
+        market = pd.DataFrame(self.market_rows).fillna(0.0)
+        brands = pd.DataFrame(self.brand_rows).fillna(0.0)
+        return market, brands

@@ -1,0 +1,104 @@
+"""Plotly figures built from result tables (never from a live Market).
+
+Bands over replications are the 5–95% range of the runs (the min–max with fewer than
+20 runs), around the mean.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+KPIS = {
+    "new_orders": "Orders per day",
+    "cum_gmv": "Cumulative GMV",
+    "n_aware": "Aware consumers",
+    "new_shares": "Shares per day",
+    "mean_trust": "Mean trust in brands",
+    "profit": "Cumulative profit (all brands)",
+}
+COLORS = qualitative.Plotly
+
+
+def band(df: pd.DataFrame, metric: str, by: list[str] | None = None) -> pd.DataFrame:
+    """Mean and band (lo, hi) of ``metric`` over runs, per day (and per ``by`` columns)."""
+    keys = ["day", *(by or [])]
+    g = df.groupby(keys)[metric]
+    n_runs = df["run"].nunique()
+    q = (0.05, 0.95) if n_runs >= 20 else (0.0, 1.0)
+    out = pd.DataFrame({"mean": g.mean(), "lo": g.quantile(q[0]), "hi": g.quantile(q[1])}).reset_index()
+    return out
+
+
+def _add_band(fig, b: pd.DataFrame, name: str, color: str, row=None, col=None, showlegend=True):
+    kw = {"row": row, "col": col} if row else {}
+    x = np.concatenate([b["day"], b["day"][::-1]])
+    y = np.concatenate([b["hi"], b["lo"][::-1]])
+    fig.add_trace(go.Scatter(x=x, y=y, fill="toself", line={"width": 0}, fillcolor=color, opacity=0.2,
+                             hoverinfo="skip", showlegend=False, legendgroup=name), **kw)
+    fig.add_trace(go.Scatter(x=b["day"], y=b["mean"], name=name, line={"color": color}, legendgroup=name,
+                             showlegend=showlegend), **kw)
+
+
+def kpi_timeseries(market: pd.DataFrame) -> go.Figure:
+    """Market KPIs over time: mean over replications with a band."""
+    metrics = [m for m in KPIS if m in market.columns]
+    rows = (len(metrics) + 2) // 3
+    fig = make_subplots(rows=rows, cols=3, subplot_titles=[KPIS[m] for m in metrics])
+    for k, m in enumerate(metrics):
+        _add_band(fig, band(market, m), m, COLORS[0], row=k // 3 + 1, col=k % 3 + 1, showlegend=False)
+    n = market["run"].nunique()
+    fig.update_layout(title=f"Market KPIs (mean of {n} run(s), band: {'5–95%' if n >= 20 else 'min–max'})",
+                      height=330 * rows, showlegend=False)
+    fig.update_xaxes(title_text="day")
+    return fig
+
+
+FUNNEL = {"consumers": "Consumers", "n_aware": "Aware", "n_considered": "Considered", "n_customers": "Bought",
+          "n_repeat_customers": "Bought again"}
+
+
+def funnel(brands: pd.DataFrame, consumers: int) -> go.Figure:
+    """The purchase funnel per brand at the end of the run (mean over replications)."""
+    last = brands[brands["day"] == brands["day"].max()]
+    fig = go.Figure()
+    for k, (name, g) in enumerate(last.groupby("brand", sort=False)):
+        stages = [s for s in FUNNEL if s == "consumers" or s in g.columns]
+        values = [consumers if s == "consumers" else g[s].mean() for s in stages]
+        fig.add_trace(go.Funnel(name=name, y=[FUNNEL[s] for s in stages], x=values,
+                                textinfo="value+percent initial", marker={"color": COLORS[k % len(COLORS)]}))
+    fig.update_layout(title="Purchase funnel at the end (mean over runs)")
+    return fig
+
+
+def rating_distribution(brands: pd.DataFrame) -> go.Figure:
+    """Share of reviews by star rating, per brand, at the end of the run."""
+    last = brands[brands["day"] == brands["day"].max()]
+    cols = [f"n_rating_{k}" for k in range(1, 6)]
+    fig = go.Figure()
+    if not set(cols) <= set(last.columns):
+        return fig.update_layout(title="Rating distribution (reviews switched off)")
+    for k, (name, g) in enumerate(last.groupby("brand", sort=False)):
+        counts = g[cols].mean().to_numpy()
+        share = counts / counts.sum() if counts.sum() else counts
+        fig.add_trace(go.Bar(name=name, x=[f"{s}★" for s in range(1, 6)], y=share,
+                             marker={"color": COLORS[k % len(COLORS)]},
+                             hovertemplate="%{y:.1%} of reviews<extra>" + name + "</extra>"))
+    fig.update_layout(title="Rating distribution (share of reviews)", yaxis_tickformat=".0%", barmode="group")
+    return fig
+
+
+def trust_over_time(brands: pd.DataFrame, events: list[dict]) -> go.Figure:
+    """Mean trust in each brand over time with bands, and the scheduled events marked."""
+    fig = go.Figure()
+    for k, (name, g) in enumerate(brands.groupby("brand", sort=False)):
+        _add_band(fig, band(g, "mean_trust"), name, COLORS[k % len(COLORS)])
+    for ev in events:
+        who = ev.get("brand") or ev.get("influencer") or ""
+        fig.add_vline(x=ev["day"], line_dash="dash", line_color="grey",
+                      annotation_text=f"{ev['type']} ({who})", annotation_position="top left")
+    fig.update_layout(title="Trust in brands over time", xaxis_title="day", yaxis_title="mean trust (0–1)")
+    return fig

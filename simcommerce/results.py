@@ -1,0 +1,95 @@
+"""Results folders: tidy Parquet tables plus ``manifest.json``, written so that a table that
+exists is complete (each file is written under a temporary name, then renamed).
+
+Layout of ``DIR``::
+
+    manifest.json     scenario as resolved, seeds, versions, timings, status
+    market.parquet    one row per run × day, one column per metric
+    brands.parquet    one row per run × day × brand, one column per metric
+    runs.parquet      one row per run: seed, timings, end-of-run figures
+    report.html       self-contained report (plotly.js inlined)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+TABLES = ("market", "brands", "runs")
+
+
+class OutputDirError(Exception):
+    """The output folder cannot be used (non-empty without --force, or not a folder)."""
+
+
+def prepare_output(out: Path, force: bool) -> None:
+    """Create ``out``; refuse a non-empty folder unless ``force`` (then clear our own files only)."""
+    if out.exists() and not out.is_dir():
+        raise OutputDirError(f"{out}: expected a folder for the results, found a file.")
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise OutputDirError(f"{out}: expected an empty or new folder, found existing files "
+                                 "(use --force to overwrite).")
+        for name in [*(f"{t}.parquet" for t in TABLES), "manifest.json", "report.html"]:
+            (out / name).unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_table(df: pd.DataFrame, path: Path) -> None:
+    """Write a Parquet table atomically (a reader never sees a half-written file)."""
+    tmp = path.with_name(f".{path.name}.partial")
+    df.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def write_manifest(out: Path, manifest: dict) -> None:
+    atomic_write_bytes(out / "manifest.json", json.dumps(manifest, indent=2, default=str).encode())
+
+
+def versions() -> dict:
+    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for pkg in ("simcommerce", "mesa", "numpy", "networkx", "pandas", "pyarrow", "plotly"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def new_manifest(scenario: dict, seeds: list[int], command: str) -> dict:
+    return {"status": "running", "command": command, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "seeds": seeds, "replications": len(seeds), "versions": versions(), "scenario": scenario,
+            "tables": {}}
+
+
+def write_results(out: Path, results: list, manifest: dict) -> dict[str, pd.DataFrame]:
+    """Write the three tables of ``results`` (a list of :class:`RunResult`) and finish the manifest."""
+    tables = {
+        "market": pd.concat([r.market for r in results], ignore_index=True),
+        "brands": pd.concat([r.brands for r in results], ignore_index=True),
+        "runs": pd.DataFrame([r.summary for r in results]),
+    }
+    for name, df in tables.items():
+        write_table(df, out / f"{name}.parquet")
+        manifest["tables"][name] = {"file": f"{name}.parquet", "rows": len(df), "columns": list(df.columns)}
+    return tables
+
+
+def load_results(out: str | Path) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """Read a results folder back: ``(manifest, {table: DataFrame})``."""
+    out = Path(out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    return manifest, {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES if (out / f"{t}.parquet").exists()}

@@ -1,0 +1,296 @@
+"""Scenario files: YAML -> a validated, fully resolved scenario (a plain nested dict).
+
+The format (DESIGN.md §4) is declared once, as data, in :func:`scenario_spec`: the
+core sections here, the ``mechanisms:`` and ``brands[].policy:`` sections from the
+registered mechanisms. Every problem is reported as one :class:`ScenarioError`
+naming the file, the key path, the line, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .mechanisms import REGISTRY
+from .network import read_edgelist_ids
+from .spec import TIERS, ListOf, Param, ScenarioError, Section, Source, describe, json_schema, resolve, tier_table
+
+NETWORK_MODELS = ("holme_kim", "barabasi_albert", "watts_strogatz", "planted_communities", "complete", "edgelist")
+
+PRODUCT = Section({
+    "name": Param(None, "str", "product name, unique within the brand", required=True),
+    "category": Param("general", "str", "product category; consumers' interests are per category"),
+    "price": Param(None, "float", "list price", "currency units", min=0.01, required=True),
+    "cost": Param(0.0, "float", "unit cost of goods sold", "currency units", min=0),
+    "quality": Param(None, "float", "true quality, learned by buyers", "0-1", 0, 1, required=True),
+    "claimed_quality": Param(None, "float", "quality claimed in ads and posts (default: the true quality)",
+                             "0-1", 0, 1, nullable=True),
+}, "a product sold by the brand")
+
+
+def brand_spec() -> Section:
+    policy = Section({name: Section(cls.policy, cls.help) for name, cls in REGISTRY.items() if cls.policy},
+                     "the brand's marketing levers, one block per mechanism")
+    return Section({
+        "name": Param(None, "str", "brand name, unique", required=True),
+        "products": ListOf(PRODUCT, "the brand's products", min_items=1),
+        "marketing_budget": Param(None, "float", "total marketing budget over the run (null: unlimited)",
+                                  "currency units", min=0, nullable=True),
+        "initial_trust": Param(0.5, "float", "mean initial consumer trust in the brand", "0-1", 0, 1),
+        "policy": policy,
+    }, "a brand and its marketing policy")
+
+
+INFLUENCER = Section({
+    "name": Param(None, "str", "influencer name, unique", required=True),
+    "tier": Param("micro", "str", "follower tier", choices=TIERS),
+    "category": Param(None, "str", "content category (default: the first product category)", nullable=True),
+    "credibility": Param(0.6, "float", "how much followers believe the influencer", "0-1", 0, 1),
+}, "a named influencer (for events and hand-picked sponsorships)")
+
+EVENT = Section({
+    "day": Param(None, "int", "day the event happens", "day", min=1, required=True),
+    "type": Param(None, "str", "event type", required=True),
+    "brand": Param(None, "str", "brand concerned", nullable=True),
+    "influencer": Param(None, "str", "influencer concerned", nullable=True),
+    "severity": Param(0.5, "float", "fraction of trust lost by those who hear", "0-1", 0, 1),
+    "reach": Param(0.3, "float", "fraction of consumers who hear the news on the day", "0-1", 0, 1),
+}, "a scheduled shock")
+
+
+def scenario_spec() -> Section:
+    """The whole scenario format."""
+    return Section({
+        "name": Param("scenario", "str", "short name of the scenario"),
+        "description": Param("", "str", "what this scenario is for"),
+        "seed": Param(1, "int", "root random seed of the first replication", min=0),
+        "steps": Param(120, "int", "days to simulate", "days", 1, 36500),
+        "population": Section({
+            "consumers": Param(None, "int", "number of consumers (with an edge list: defaults to its node count)",
+                               "consumers", 2, 2**31 - 1, nullable=True),
+            "daily_active_share": Param(0.6, "float", "probability a consumer opens the app on a given day",
+                                        "0-1", 0, 1),
+            "interest_concentration": Param(2.0, "float",
+                                            "Beta(a, a*(1-m)/m) shape of category interest (higher: more alike)",
+                                            "", 0.05, 100),
+            "mean_interest": Param(0.5, "float", "mean interest in each category", "0-1", 0.001, 1),
+            "price_sensitivity_sd": Param(0.3, "float", "log-sd of price sensitivity around 1", "", 0, 3),
+            "share_propensity": Param(0.3, "float", "mean propensity to share a purchase with friends", "0-1", 0, 1),
+            "review_propensity": Param(0.3, "float", "mean propensity to write a review", "0-1", 0, 1),
+            "initial_platform_trust": Param(0.6, "float", "mean initial trust in the platform", "0-1", 0, 1),
+            "opt_out_share": Param(0.2, "float", "share of consumers who opt out of ad targeting", "0-1", 0, 1),
+        }, "the consumers"),
+        "network": Section({
+            "friendship": Section({
+                "model": Param("holme_kim", "str", "friendship graph generator", choices=NETWORK_MODELS),
+                "mean_degree": Param(10.0, "float", "mean number of friends", "friends", 1, 10000),
+                "triangle_prob": Param(0.5, "float", "holme_kim: probability of closing a triangle per link",
+                                       "0-1", 0, 1),
+                "rewire_prob": Param(0.1, "float", "watts_strogatz: probability of rewiring a lattice link",
+                                     "0-1", 0, 1),
+                "communities": Param(20, "int", "planted_communities: number of communities", "", 1, 10**6),
+                "mixing": Param(0.1, "float", "planted_communities: share of a consumer's links across communities",
+                                "0-1", 0, 1),
+                "path": Param(None, "path", "edgelist: CSV/TSV file with two id columns (relative to the scenario)",
+                              nullable=True),
+            }, "undirected friendship graph (word of mouth, shares, news)"),
+            "follows": Section({
+                "reach_share": tier_table({"nano": 0.002, "micro": 0.01, "macro": 0.05, "mega": 0.15},
+                                          "mean share of consumers following an influencer of this tier", "0-1",
+                                          0, 1),
+                "tail_exponent": Param(2.5, "float", "Pareto exponent of follower counts within a tier", "", 1.1, 10),
+                "interest_bias": Param(1.0, "float", "how strongly following depends on category interest "
+                                       "(0: random followers)", "", 0, 10),
+            }, "directed follow graph (influencer -> followers)"),
+        }, "the social networks"),
+        "influencers": Section({
+            "counts": Section({t: Param(d, "int", f"number of generated {t} influencers", "", 0, 100000)
+                               for t, d in zip(TIERS, (30, 10, 3, 1))}, "generated influencers per tier"),
+            "named": ListOf(INFLUENCER, "influencers with a name (added to the generated ones)"),
+            "credibility_mean": Param(0.6, "float", "mean credibility of generated influencers", "0-1", 0, 1),
+            "fee_per_1k_followers": Param(10.0, "float", "fee a brand pays per sponsored post per 1,000 followers",
+                                          "currency units", 0),
+        }, "the influencers"),
+        "brands": ListOf(brand_spec(), "the brands", min_items=1),
+        "platform": Section({
+            "take_rate": Param(0.05, "float", "platform commission on each sale, paid by the brand", "0-1", 0, 1),
+            "ad_cost_per_mille": Param(20.0, "float", "price of 1,000 ad impressions", "currency units", 0),
+        }, "the platform"),
+        "mechanisms": Section({
+            name: Section({"enabled": Param(cls.enabled_by_default, "bool", f"switch {name} on")} | cls.params,
+                          cls.help)
+            for name, cls in REGISTRY.items()
+        }, "behavioural constants of the mechanisms"),
+        "events": ListOf(EVENT, "scheduled shocks", unique=None),
+    }, "a simcommerce scenario")
+
+
+def event_types() -> dict[str, tuple[str, str]]:
+    """Event type -> (mechanism, referenced kind: 'brand' or 'influencer')."""
+    return {etype: (name, ref) for name, cls in REGISTRY.items() for etype, ref in cls.events.items()}
+
+
+# ---------------------------------------------------------------- loading YAML
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that records the line of every key path."""
+
+
+def _compose_with_lines(text: str, file: str) -> tuple[Any, dict[str, int]]:
+    try:
+        root = yaml.compose(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(file, "", "valid YAML", f"a syntax error ({problem})", line) from None
+    lines: dict[str, int] = {}
+
+    def visit(node, path):
+        if node is None:
+            return
+        lines.setdefault(path, node.start_mark.line + 1) if path else None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = k.value
+                sub = f"{path}.{key}" if path else key
+                lines[sub] = k.start_mark.line + 1
+                visit(v, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                visit(v, f"{path}[{i}]")
+
+    visit(root, "")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:  # constructor errors (e.g. bad tags)
+        mark = getattr(exc, "problem_mark", None)
+        raise ScenarioError(file, "", "valid YAML", str(exc).splitlines()[0], mark.line + 1 if mark else None) from None
+    return data, lines
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> dict:
+    """Read, validate and resolve a scenario file.
+
+    Args:
+        path: the YAML file.
+        overrides: optional ``{dotted.key: value}`` applied before validation
+            (brands may be addressed by name, e.g. ``brands.Glow.policy.ads.impressions_per_day``).
+
+    Raises:
+        ScenarioError: on any problem, with a one-sentence message.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "", "an existing scenario file", "no such file") from None
+    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
+        raise ScenarioError(str(path), "", "a readable UTF-8 text file", type(exc).__name__) from None
+    data, lines = _compose_with_lines(text, str(path))
+    return resolve_scenario(data, Source(str(path), lines), base_dir=path.parent, overrides=overrides)
+
+
+def resolve_scenario(data: Any, src: Source | None = None, base_dir: Path | str = ".",
+                     overrides: dict[str, Any] | None = None) -> dict:
+    """Validate a scenario given as data (see :func:`load_scenario`)."""
+    src = src or Source()
+    if not isinstance(data, dict):
+        raise src.error("", "a mapping of scenario sections (name, population, brands, ...)", describe(data))
+    data = copy.deepcopy(data)
+    for key, value in (overrides or {}).items():
+        apply_override(data, key, value, src)
+    sc = resolve(scenario_spec(), data, "", src)
+    for name, cls in REGISTRY.items():
+        for key, expected, found in cls.check(sc["mechanisms"][name]):
+            raise src.error(f"mechanisms.{name}.{key}", expected, found)
+    _check_references(sc, src)
+    _resolve_network_file(sc, src, Path(base_dir))
+    for b in sc["brands"]:
+        for p in b["products"]:
+            if p["claimed_quality"] is None:
+                p["claimed_quality"] = p["quality"]
+    for i, b in enumerate(sc["brands"]):
+        names = [p["name"] for p in b["products"]]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise src.error(f"brands[{i}].products", "unique product names", f"'{sorted(dup)[0]}' twice")
+    sc["source"] = src.file
+    return sc
+
+
+def apply_override(data: dict, dotted: str, value: Any, src: Source) -> None:
+    """Set ``data[dotted.key] = value``; list items by index or by their ``name``."""
+    parts = dotted.split(".")
+    node = data
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            match = [x for x in node if isinstance(x, dict) and x.get("name") == part]
+            if match:
+                node = match[0]
+                continue
+            if part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+                continue
+            names = [x.get("name") for x in node if isinstance(x, dict)]
+            raise src.error(".".join(parts[:i + 1]), f"a list item name (one of {names})", f"'{part}'")
+        node = node.setdefault(part, {})
+        if not isinstance(node, (dict, list)):
+            raise src.error(".".join(parts[:i + 1]), "a mapping to override into", describe(node))
+    node[parts[-1]] = value
+
+
+def _check_references(sc: dict, src: Source) -> None:
+    types = event_types()
+    brands = [b["name"] for b in sc["brands"]]
+    influencers = [i["name"] for i in sc["influencers"]["named"]]
+    for i, ev in enumerate(sc["events"]):
+        if ev["type"] not in types:
+            raise src.error(f"events[{i}].type", f"one of {', '.join(sorted(types))}", f"'{ev['type']}'")
+        if ev["day"] > sc["steps"]:
+            raise src.error(f"events[{i}].day", f"a day between 1 and steps ({sc['steps']})", str(ev["day"]))
+        ref = types[ev["type"]][1]
+        known = brands if ref == "brand" else influencers
+        if ev[ref] is None:
+            raise src.error(f"events[{i}].{ref}", f"the {ref} hit by the {ev['type']} (one of {known})",
+                            "it missing")
+        if ev[ref] not in known:
+            kind = "brand" if ref == "brand" else "named influencer"
+            raise src.error(f"events[{i}].{ref}", f"the name of a {kind} in this scenario (one of {known})",
+                            f"'{ev[ref]}'")
+
+
+def _resolve_network_file(sc: dict, src: Source, base_dir: Path) -> None:
+    fr = sc["network"]["friendship"]
+    key = "network.friendship.path"
+    if fr["model"] != "edgelist":
+        if fr["path"] is not None:
+            raise src.error(key, "no path unless model is 'edgelist'", f"model '{fr['model']}'")
+        return
+    if fr["path"] is None:
+        raise src.error(key, "the edge-list file for model 'edgelist'", "it missing")
+    file = Path(fr["path"])
+    if not file.is_absolute():
+        file = base_dir / file
+    if not file.is_file():
+        raise src.error(key, "an existing edge-list file", f"'{fr['path']}' (no such file: {file})")
+    fr["path"] = str(file.resolve())
+    n_nodes = len(read_edgelist_ids(file, key)[2])
+    n = sc["population"]["consumers"]
+    if n is None:
+        sc["population"]["consumers"] = n_nodes
+    elif n != n_nodes:
+        raise src.error("population.consumers", f"the edge list's node count ({n_nodes}) or no value", str(n))
+
+
+def schema_json() -> str:
+    """The scenario format as a JSON Schema document (for editors' autocompletion)."""
+    schema = json_schema(scenario_spec())
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "simcommerce scenario"
+    return json.dumps(schema, indent=2)
