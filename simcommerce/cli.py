@@ -59,11 +59,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_check(args) -> int:
+    from .mechanisms.base import in_stage_order
     from .scenario import load_scenario
 
     sc = load_scenario(args.scenario)
     n_inf = sum(sc["influencers"]["counts"].values()) + len(sc["influencers"]["named"])
-    on = [k for k, v in sc["mechanisms"].items() if v["enabled"]]
+    on = in_stage_order([k for k, v in sc["mechanisms"].items() if v["enabled"]])
     print(f"{args.scenario}: ok — {sc['population']['consumers']} consumers, {len(sc['brands'])} brand(s), "
           f"{n_inf} influencers, {sc['steps']} days; mechanisms: {', '.join(on)}")
     return 0

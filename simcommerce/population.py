@@ -31,6 +31,8 @@ class Population:
         aware (N, P) bool; belief (N, P) float32 0-1: expected quality of each product.
         bought (N, P) bool: has ever bought the product; orders_by_brand (N, B) int32: orders placed.
         last_purchase_day, last_exposed_day (N, C) int32 (day, or NEVER).
+        referrer (N, P) int32: the friend whose referral link for the product was received last (-1: none);
+        referral_day (N, P) int32: the day it was received.
         spent, refunded, earned (N,) float64: money paid, refunded and earned (commissions).
     """
 
@@ -60,6 +62,8 @@ class Population:
         pop.orders_by_brand = np.zeros((n, n_brands), dtype=np.int32)
         pop.last_purchase_day = np.full((n, n_categories), NEVER, dtype=np.int32)
         pop.last_exposed_day = np.full((n, n_categories), NEVER, dtype=np.int32)
+        pop.referrer = np.full((n, n_products), -1, dtype=np.int32)
+        pop.referral_day = np.zeros((n, n_products), dtype=np.int32)
         pop.spent = np.zeros(n, dtype=np.float64)
         pop.refunded = np.zeros(n, dtype=np.float64)
         pop.earned = np.zeros(n, dtype=np.float64)

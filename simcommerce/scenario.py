@@ -242,7 +242,7 @@ def apply_override(data: dict, dotted: str, value: Any, src: Source) -> None:
         node = node.setdefault(part, {})
         if not isinstance(node, (dict, list)):
             raise src.error(".".join(parts[:i + 1]), "a mapping to override into", describe(node))
-    node[parts[-1]] = value
+    node[parts[-1]] = copy.deepcopy(value)
 
 
 def _check_references(sc: dict, src: Source) -> None:

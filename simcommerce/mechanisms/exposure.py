@@ -29,11 +29,6 @@ class ExposureStage(Mechanism):
     }
     metrics = {"new_exposures": "content exposures applied", "new_aware": "consumers newly aware of a product"}
 
-    def setup(self, market) -> None:
-        pop = market.population
-        pop.add("referrer", np.full((pop.n, pop.n_products), -1, dtype=np.int32))
-        pop.add("referral_day", np.zeros((pop.n, pop.n_products), dtype=np.int32))
-
     def step(self, market) -> None:
         pop = market.population
         feed, market.feed = market.feed, []
