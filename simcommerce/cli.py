@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-report", action="store_true", help="skip report.html")
     check = sub.add_parser("check", help="validate a scenario without running it")
     check.add_argument("scenario", type=Path)
-    sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    schema.add_argument("--markdown", action="store_true", help="print the scenario reference (markdown) instead")
     return parser
 
 
@@ -43,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return cmd_check(args)
         if args.command == "schema":
-            from .scenario import schema_json
+            from .scenario import reference_markdown, schema_json
 
-            print(schema_json())
+            print(reference_markdown() if args.markdown else schema_json(), end="" if args.markdown else "\n")
             return 0
         if args.command == "run":
             return cmd_run(args)

@@ -68,20 +68,20 @@ class Recorder:
         brand: dict[str, np.ndarray] = {}
         market: dict[str, float] = {}
         aware_any = np.zeros(pop.n, dtype=bool)
-        bought_any = np.zeros(pop.n, dtype=bool)
         brand["n_aware"] = np.zeros(self.n_brands)
-        brand["n_customers"] = np.zeros(self.n_brands)
         for b in m.brands:
             a = pop.aware[:, b.product_ids].any(axis=1)
-            c = pop.bought[:, b.product_ids].any(axis=1)
             brand["n_aware"][b.index] = a.sum()
-            brand["n_customers"][b.index] = c.sum()
             aware_any |= a
-            bought_any |= c
+        market["n_aware"] = float(aware_any.sum())
+        orders = pop.orders_by_brand
+        brand["n_customers"] = (orders > 0).sum(axis=0).astype(float)
+        brand["n_repeat_customers"] = (orders > 1).sum(axis=0).astype(float)
+        total = orders.sum(axis=1)
+        market["n_customers"] = float((total > 0).sum())
+        market["n_repeat_customers"] = float((total > 1).sum())
         brand["mean_trust"] = pop.trust_brand.mean(axis=0)
         market["mean_trust"] = float(brand["mean_trust"].mean())
-        market["n_aware"] = float(aware_any.sum())
-        market["n_customers"] = float(bought_any.sum())
         for name in self._flow_names:
             new = self._today.get(name, np.zeros(self.n_brands))
             self._cum[name] += new
@@ -112,4 +112,4 @@ class Recorder:
         """(market time series, brand time series) for the days recorded so far."""
         market = pd.DataFrame(self.market_rows).fillna(0.0)
         brands = pd.DataFrame(self.brand_rows).fillna(0.0)
-        return market, brands
+        return market[["day", *sorted(market.columns[1:])]], brands[["day", "brand", *sorted(brands.columns[2:])]]

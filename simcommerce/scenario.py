@@ -294,3 +294,23 @@ def schema_json() -> str:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "simcommerce scenario"
     return json.dumps(schema, indent=2)
+
+
+def reference_markdown() -> str:
+    """docs/scenario-reference.md: every key of the format with default, bounds, unit and meaning."""
+    from .spec import walk
+
+    lines = ["# Scenario reference", "",
+             "Generated from the scenario format by `simcommerce schema --markdown > docs/scenario-reference.md`;",
+             "a test fails when this file is stale. `[]` marks a list item; `<name>` any key.", "",
+             "| key | default | range | unit | meaning |", "|---|---|---|---|---|"]
+    for path, p in walk(scenario_spec()):
+        default = "**required**" if p.required else ("null" if p.default is None else f"`{p.default}`")
+        if p.choices:
+            rng = " \\| ".join(p.choices)
+        elif p.min is not None or p.max is not None:
+            rng = f"{'' if p.min is None else p.min} – {'' if p.max is None else p.max}"
+        else:
+            rng = ""
+        lines.append(f"| `{path}` | {default} | {rng} | {p.unit} | {p.help} |")
+    return "\n".join(lines) + "\n"

@@ -178,7 +178,7 @@ def check_param(p: Param, value: Any, path: str, src: Source) -> Any:
         bounds = f" >= {p.min}"
     elif p.max is not None:
         bounds = f" <= {p.max}"
-    unit = f" {p.unit}" if p.unit else ""
+    unit = f" {p.unit}" if p.unit and p.unit != "0-1" else ""
 
     def in_range(x: float, where: str) -> None:
         if (p.min is not None and x < p.min) or (p.max is not None and x > p.max):
