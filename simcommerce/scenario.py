@@ -150,6 +150,7 @@ def _compose_with_lines(text: str, file: str) -> tuple[Any, dict[str, int]]:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(file, "", "valid YAML", f"a syntax error ({problem})", line) from None
     lines: dict[str, int] = {}
+    seen_maps: dict[int, set] = {}
 
     def visit(node, path):
         if node is None:
@@ -159,6 +160,10 @@ def _compose_with_lines(text: str, file: str) -> tuple[Any, dict[str, int]]:
             for k, v in node.value:
                 key = k.value
                 sub = f"{path}.{key}" if path else key
+                if key in seen_maps.setdefault(id(node), set()):
+                    raise ScenarioError(file, sub, "each key once per mapping",
+                                        f"'{key}' again (first on line {lines[sub]})", k.start_mark.line + 1)
+                seen_maps[id(node)].add(key)
                 lines[sub] = k.start_mark.line + 1
                 visit(v, sub)
         elif isinstance(node, yaml.SequenceNode):
