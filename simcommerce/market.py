@@ -132,10 +132,9 @@ class Market(mesa.Model):
         """One day: every enabled mechanism in stage order, then the day's metrics."""
         self.day = self.steps
         pop = self.population
-        base = self.config["population"]["daily_active_share"]
-        trust0 = max(self.config["population"]["initial_platform_trust"], 1e-6)
-        p_active = np.clip(base * pop.trust_platform / trust0, 0.0, 1.0)
-        self.active = self._activity_rng.random(pop.n) < p_active
+        # activity falls only when trust in the platform falls below where it started
+        ratio = np.minimum(pop.trust_platform / np.maximum(pop.trust_platform_initial, 1e-6), 1.0)
+        self.active = self._activity_rng.random(pop.n) < self.config["population"]["daily_active_share"] * ratio
         self.orders = Orders()
         for mech in self.mechanisms:
             mech.step(self)

@@ -26,7 +26,7 @@ class Population:
         price_sensitivity (N,) float32 > 0, mean 1: multiplies the price term of utility.
         share_propensity, review_propensity (N,) float32 0-1.
         trust_brand (N, B) float32 0-1; trust_baseline (N, B): the level trust recovers to.
-        trust_platform (N,) float32 0-1.
+        trust_platform (N,) float32 0-1; trust_platform_initial (N,): its value at the start.
         opt_out (N,) bool: refuses ad targeting.
         aware (N, P) bool; belief (N, P) float32 0-1: expected quality of each product.
         bought (N, P) bool: has ever bought the product; orders_by_brand (N, B) int32: orders placed.
@@ -55,6 +55,7 @@ class Population:
         pop.trust_brand = np.stack([beta_with_mean(rng, t, 10.0, n) for t in initial_trust], axis=1)
         pop.trust_baseline = pop.trust_brand.copy()
         pop.trust_platform = beta_with_mean(rng, cfg["initial_platform_trust"], 10.0, n)
+        pop.trust_platform_initial = pop.trust_platform.copy()
         pop.opt_out = rng.random(n) < cfg["opt_out_share"]
         pop.aware = np.zeros((n, n_products), dtype=bool)
         pop.belief = np.full((n, n_products), 0.5, dtype=np.float32)
