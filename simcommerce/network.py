@@ -82,10 +82,15 @@ class CSRGraph:
         pairs = np.unique(senders * self.n + receivers)
         return pairs // self.n, pairs % self.n
 
+    def transmit_pairs(self, ids: np.ndarray, prob: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Each edge from ``ids`` passes a message with probability ``prob``: (senders, receivers)."""
+        owner, nbr = self.expand(ids)
+        keep = rng.random(len(nbr)) < prob
+        return np.asarray(ids, dtype=np.int64)[owner[keep]], nbr[keep].astype(np.int64)
+
     def transmit(self, ids: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
         """Each edge from ``ids`` passes a message with probability ``prob``; the distinct receivers."""
-        _, nbr = self.expand(ids)
-        return np.unique(nbr[rng.random(len(nbr)) < prob])
+        return np.unique(self.transmit_pairs(ids, prob, rng)[1])
 
     def to_networkx(self) -> nx.Graph:
         g = nx.Graph()
@@ -119,6 +124,15 @@ class CompleteGraph:
         senders = np.repeat(ids, k)
         # uniform over the n-1 others: draw from n-1 and skip the sender's own slot
         receivers = (rng.random(len(senders)) * (self.n - 1)).astype(np.int64)
+        receivers += receivers >= senders
+        pairs = np.unique(senders * self.n + receivers)
+        return pairs // self.n, pairs % self.n
+
+    def transmit_pairs(self, ids: np.ndarray, prob: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.asarray(ids, dtype=np.int64)
+        counts = rng.binomial(self.n - 1, prob, len(ids))
+        senders = np.repeat(ids, counts)
+        receivers = (rng.random(len(senders)) * (self.n - 1)).astype(np.int64)  # with replacement: prob small
         receivers += receivers >= senders
         pairs = np.unique(senders * self.n + receivers)
         return pairs // self.n, pairs % self.n

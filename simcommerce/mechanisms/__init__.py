@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (importing a module registers its mechanism)
     ads,
+    buzz,
     checkout,
     decision,
     experience,

@@ -11,7 +11,8 @@ from .base import Mechanism, register
 
 @register
 class Ads(Mechanism):
-    """Each day a brand buys ``impressions_per_day`` impressions at the platform's CPM.
+    """Each day a brand buys ``impressions_per_day`` impressions at the platform's CPM (or reaches each
+    consumer with probability ``reach_share``), split at random over its products.
 
     With ``targeting: interest`` a share ``precision`` of impressions goes to consumers
     whose interest in the product's category is in the top half (among those who did
@@ -33,6 +34,9 @@ class Ads(Mechanism):
         "targeting": Param("random", "str", "who sees the ads", choices=("random", "interest")),
         "precision": Param(0.8, "float", "interest targeting: share of impressions that hit the targeted "
                            "audience", "0-1", 0, 1),
+        "reach_share": Param(None, "float", "instead of impressions_per_day: each consumer independently gets "
+                             "one impression a day with this probability (external influence p of the Bass "
+                             "model)", "0-1", 0, 1, nullable=True),
     }
     metrics = {
         "new_impressions": "ad impressions delivered",
@@ -52,21 +56,28 @@ class Ads(Mechanism):
         cpm = market.config["platform"]["ad_cost_per_mille"]
         for brand in market.brands:
             pol = self.policy_of(brand)
-            total = pol["impressions_per_day"]
+            if pol["reach_share"] is not None:
+                who = np.flatnonzero(self.rng.random(pop.n) < pol["reach_share"])
+            else:
+                who = self.rng.integers(0, pop.n, pol["impressions_per_day"])
+            total = len(who)
             cost = total * cpm / 1000.0
             if total == 0 or not brand.affordable(cost):
                 continue
             market.ledger.ad_spend(brand.index, cost)
             market.tally("new_ad_spend", brand.index, cost)
             market.tally("new_impressions", brand.index, total)
-            per_product = np.bincount(self.rng.integers(0, len(brand.products), total),
-                                      minlength=len(brand.products))
-            for product, k in zip(brand.products, per_product):
-                who = self.rng.integers(0, pop.n, k)
+            which = self.rng.integers(0, len(brand.products), total)
+            noticed = market.active[who] & (self.rng.random(total) < self.p["attention"])
+            for k, product in enumerate(brand.products):
+                mine = which == k
+                seen = who[mine]
                 audience = self.audience[product.category]
                 if pol["targeting"] == "interest" and len(audience):
-                    hit = self.rng.random(k) < pol["precision"]
-                    who[hit] = audience[self.rng.integers(0, len(audience), int(hit.sum()))]
-                noticed = who[market.active[who] & (self.rng.random(k) < self.p["attention"])]
-                market.feed.append(Exposure(np.unique(noticed), product.index, "ad", self.p["credibility"],
+                    hit = self.rng.random(len(seen)) < pol["precision"]
+                    seen[hit] = audience[self.rng.integers(0, len(audience), int(hit.sum()))]
+                    seen = seen[market.active[seen] & noticed[mine]]
+                else:
+                    seen = seen[noticed[mine]]
+                market.feed.append(Exposure(np.unique(seen), product.index, "ad", self.p["credibility"],
                                             product.claimed_quality))

@@ -38,7 +38,7 @@ class Decision(Mechanism):
         "exposure_boost": Param(2.0, "float", "relative increase of that chance for 3 days after an exposure",
                                 "", 0, 100),
         "cooldown_days": Param(30, "int", "days after a purchase before re-entering the same category", "days",
-                               0, 3650),
+                               0, 36500),
         "asc": Param(-1.0, "float", "constant of every product's utility (against the outside option)", "utils",
                      -20, 20),
         "beta_quality": Param(4.0, "float", "utility per unit of believed quality (0-1)", "utils", 0, 50),

@@ -1,0 +1,46 @@
+"""Buzz: customers keep talking about what they bought, so the unaware hear of it from friends."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..buffers import Exposure
+from ..spec import Param
+from .base import Mechanism, register
+
+
+@register
+class Buzz(Mechanism):
+    """Each day a consumer not yet aware of a product hears of it with probability
+    ``talk_rate * (share of their friends who bought it)`` — the imitation term q·F of the
+    Bass (1969) model on a network (Fibich & Gibori 2010). Unlike ``word_of_mouth`` (one
+    share on the day of purchase), customers influence their friends every day.
+    Off by default. One draw per consumer and product each day.
+    """
+
+    name = "buzz"
+    stage = "campaign"
+    order = 2
+    enabled_by_default = False
+    help = "ongoing word of mouth from past buyers (Bass imitation)"
+    params = {
+        "talk_rate": Param(0.1, "float", "daily chance of hearing of a product when all one's friends bought it "
+                           "(imitation q of the Bass model)", "1/day", 0, 1),
+        "credibility": Param(0.7, "float", "weight of what one hears in beliefs", "0-1", 0, 1),
+    }
+    metrics = {"new_buzz_aware": "consumers who heard of a product from friends' buzz"}
+
+    def step(self, market) -> None:
+        pop, graph = market.population, market.friends
+        degree = np.maximum(graph.degree, 1)
+        for j in range(pop.n_products):
+            u = self.rng.random(pop.n)
+            bought = pop.bought[:, j]
+            if not bought.any():
+                continue
+            ids = np.flatnonzero(~pop.aware[:, j])
+            share = graph.count_marked_neighbors(ids, bought) / degree[ids]
+            hear = ids[u[ids] < self.p["talk_rate"] * share]
+            b = int(market.product_brand[j])
+            market.tally("new_buzz_aware", b, len(hear))
+            market.feed.append(Exposure(hear, j, "buzz", self.p["credibility"], float(market.product_quality[j])))
