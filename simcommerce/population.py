@@ -13,7 +13,9 @@ NEVER = np.iinfo(np.int32).min // 2  # "day" of something that never happened
 
 
 def beta_with_mean(rng: np.random.Generator, mean: float, concentration: float, size) -> np.ndarray:
-    """Beta draws with the given mean (0-1) and concentration a+b."""
+    """Beta draws with the given mean (0-1) and concentration a+b (a constant at mean 0 or 1)."""
+    if mean <= 0.0 or mean >= 1.0:
+        return np.full(size, float(np.clip(mean, 0, 1)), dtype=np.float32)
     mean = float(np.clip(mean, 1e-4, 1 - 1e-4))
     return rng.beta(mean * concentration, (1 - mean) * concentration, size).astype(np.float32)
 

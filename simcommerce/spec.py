@@ -27,7 +27,7 @@ MISSING = object()  # a key that is absent (as opposed to an explicit null)
 
 TIERS = ("nano", "micro", "macro", "mega")  # influencer tiers, by follower count
 
-KINDS = ("float", "int", "bool", "str", "floats", "path")
+KINDS = ("float", "int", "bool", "str", "floats", "ints", "path")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Param:
 
     Attributes:
         default: value used when the key is absent (ignored when ``required``).
-        kind: one of ``float``, ``int``, ``bool``, ``str``, ``floats`` (list of floats), ``path``.
+        kind: one of ``float``, ``int``, ``bool``, ``str``, ``floats``/``ints`` (lists), ``path``.
         help: one-line meaning.
         unit: unit of measure ("" for dimensionless).
         min, max: inclusive bounds for numbers (each element for ``floats``).
@@ -206,17 +206,19 @@ def check_param(p: Param, value: Any, path: str, src: Source) -> Any:
             raise src.error(path, f"a number{bounds}{unit} ({p.help})", describe(value))
         in_range(float(value), path)
         return float(value)
-    if p.kind == "floats":
+    if p.kind in ("floats", "ints"):
+        whole = p.kind == "ints"
+        what = "whole number" if whole else "number"
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, list):
-            raise src.error(path, f"a list of numbers ({p.help})", describe(value))
+            raise src.error(path, f"a list of {what}s ({p.help})", describe(value))
         out = []
         for i, x in enumerate(value):
-            if isinstance(x, bool) or not isinstance(x, (int, float)):
-                raise src.error(f"{path}[{i}]", f"a number{bounds}", describe(x))
+            if isinstance(x, bool) or not isinstance(x, (int, float)) or (whole and not float(x).is_integer()):
+                raise src.error(f"{path}[{i}]", f"a {what}{bounds}", describe(x))
             in_range(float(x), f"{path}[{i}]")
-            out.append(float(x))
+            out.append(int(x) if whole else float(x))
         return out
     raise AssertionError(p.kind)
 
@@ -238,8 +240,8 @@ def json_schema(node: Any) -> dict:
     """A JSON Schema (draft 2020-12) fragment for ``node``."""
     if isinstance(node, Param):
         kinds = {"float": "number", "int": "integer", "bool": "boolean", "str": "string", "path": "string"}
-        if node.kind == "floats":
-            item: dict = {"type": "number"}
+        if node.kind in ("floats", "ints"):
+            item: dict = {"type": "integer" if node.kind == "ints" else "number"}
             if node.min is not None:
                 item["minimum"] = node.min
             if node.max is not None:

@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (importing a module registers its mechanism)
     influencer_posts,
     referral,
     reviews,
+    seeding,
     trust,
     word_of_mouth,
 )
