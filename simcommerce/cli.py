@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-report", action="store_true", help="skip report.html")
     check = sub.add_parser("check", help="validate a scenario without running it")
     check.add_argument("scenario", type=Path)
+    validate = sub.add_parser("validate", help="dock the model to published theory and data")
+    validate.add_argument("--out", type=Path, default=Path("results/validation"), help="folder for report.html")
+    validate.add_argument("--quick", action="store_true", help="smaller sizes (about 2 minutes)")
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     schema.add_argument("--markdown", action="store_true", help="print the scenario reference (markdown) instead")
     return parser
@@ -50,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "validate":
+            return cmd_validate(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -115,6 +120,24 @@ def cmd_run(args) -> int:
           f"{manifest['timings']['total_seconds']:.1f} s; last run: {int(market['cum_orders'])} orders, "
           f"GMV {market['cum_gmv']:,.0f}, {int(market['n_aware'])} aware. Results in {args.out}/")
     return 0
+
+
+def cmd_validate(args) -> int:
+    from .results import atomic_write_bytes
+    from .validation import checks, render_html, table
+
+    outcomes = []
+    t0 = time.perf_counter()
+    for module in checks():
+        print(f"… {module.TITLE}", file=sys.stderr, flush=True)
+        outcomes.append(module.run(args.quick))
+    print(table(outcomes))
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(args.out / "report.html", render_html(outcomes, args.quick).encode("utf-8"))
+    passed = all(o.passed for o in outcomes)
+    print(f"\n{'all checks pass' if passed else 'SOME CHECKS FAIL'} in {time.perf_counter() - t0:.0f} s; "
+          f"report: {args.out / 'report.html'}")
+    return 0 if passed else 1
 
 
 def _progress(total: int, desc: str):

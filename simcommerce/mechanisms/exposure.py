@@ -29,6 +29,10 @@ class ExposureStage(Mechanism):
     }
     metrics = {"new_exposures": "content exposures applied", "new_aware": "consumers newly aware of a product"}
 
+    def setup(self, market) -> None:
+        pop = market.population
+        pop.add("recs_received", np.zeros((pop.n, pop.n_products), dtype=np.int16))  # friends' shares heard
+
     def step(self, market) -> None:
         pop = market.population
         feed, market.feed = market.feed, []
@@ -45,6 +49,8 @@ class ExposureStage(Mechanism):
             w = self.p["learning_rate"] * np.asarray(ex.credibility, dtype=np.float32)
             pop.belief[ids, p] = belief + w * (np.asarray(ex.message, dtype=np.float32) - belief)
             pop.last_exposed_day[ids, market.product_category[p]] = market.day
+            if ex.channel == "friend":
+                np.add.at(pop.recs_received[:, p], ids, 1)
             if ex.senders is not None:
                 pop.referrer[ids, p] = ex.senders
                 pop.referral_day[ids, p] = market.day

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..spec import Param
 from .base import Mechanism, register
@@ -42,6 +43,7 @@ class Referral(Mechanism):
         self.rate = np.array([p["rate"] for p in pols])
         self.discount = np.array([p["buyer_discount"] for p in pols])
         self.window = np.array([p["window_days"] for p in pols])
+        self.log: list[np.ndarray] = []  # referral events: rows of (day, referrer, buyer, product)
 
     def step(self, market) -> None:
         o, pop = market.orders, market.population
@@ -61,3 +63,10 @@ class Referral(Mechanism):
         market.tally("new_referral_orders", brand[hit])
         market.tally("new_commission", brand[hit], commission)
         pop.referrer[o.consumers[hit], o.products[hit]] = -1  # a link converts once
+        self.log.append(np.column_stack([np.full(int(hit.sum()), market.day), ref[hit], o.consumers[hit],
+                                         o.products[hit]]))
+
+    def referral_events(self) -> pd.DataFrame:
+        """Every referral order so far: day, referrer, buyer, product (the cascade edges)."""
+        rows = np.concatenate(self.log) if self.log else np.empty((0, 4), dtype=np.int64)
+        return pd.DataFrame(rows.astype(np.int64), columns=["day", "referrer", "buyer", "product"])
