@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="dock the model to published theory and data")
     validate.add_argument("--out", type=Path, default=Path("results/validation"), help="folder for report.html")
     validate.add_argument("--quick", action="store_true", help="smaller sizes (about 2 minutes)")
+    docs = sub.add_parser("docs", help="regenerate the generated parts of docs/ (run from the repository root)")
+    docs.add_argument("--root", type=Path, default=Path("."), help="repository root")
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     schema.add_argument("--markdown", action="store_true", help="print the scenario reference (markdown) instead")
     return parser
@@ -55,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args)
         if args.command == "validate":
             return cmd_validate(args)
+        if args.command == "docs":
+            return cmd_docs(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -119,6 +123,17 @@ def cmd_run(args) -> int:
     print(f"{scenario['name']}: {len(results)} run(s) × {scenario['steps']} days in "
           f"{manifest['timings']['total_seconds']:.1f} s; last run: {int(market['cum_orders'])} orders, "
           f"GMV {market['cum_gmv']:,.0f}, {int(market['n_aware'])} aware. Results in {args.out}/")
+    return 0
+
+
+def cmd_docs(args) -> int:
+    from . import odd
+    from .scenario import reference_markdown
+
+    docs = args.root / "docs"
+    (docs / "scenario-reference.md").write_text(reference_markdown())
+    (docs / "odd.md").write_text(odd.render((docs / "odd.md").read_text()))
+    print(f"wrote {docs / 'scenario-reference.md'} and the generated part of {docs / 'odd.md'}")
     return 0
 
 

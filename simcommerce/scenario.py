@@ -306,7 +306,7 @@ def reference_markdown() -> str:
     from .spec import walk
 
     lines = ["# Scenario reference", "",
-             "Generated from the scenario format by `simcommerce schema --markdown > docs/scenario-reference.md`;",
+             "Generated from the scenario format by `simcommerce docs` (or `simcommerce schema --markdown`);",
              "a test fails when this file is stale. `[]` marks a list item; `<name>` any key.", "",
              "| key | default | range | unit | meaning |", "|---|---|---|---|---|"]
     for path, p in walk(scenario_spec()):

@@ -1,0 +1,133 @@
+"""The parameter tables of docs/odd.md: every scenario parameter with default, unit, meaning and
+source or rationale. ``simcommerce schema --odd`` prints the block; a test keeps docs/odd.md current.
+"""
+
+from __future__ import annotations
+
+from .scenario import scenario_spec
+from .spec import walk
+
+ASSUMPTION = "assumption (no published value); vary it in a sensitivity analysis"
+
+# Source or rationale by key path; a key ending in "." covers every path under it.
+RATIONALE = {
+    "name": "label only", "description": "label only", "seed": "reproducibility (DESIGN.md §3)",
+    "steps": "one step = one day",
+    "population.consumers": "scale of the simulated market (10²–10⁷)",
+    "population.daily_active_share": "platforms report daily/monthly active ratios of roughly 0.5–0.7; assumption",
+    "population.interest_concentration": ASSUMPTION,
+    "population.mean_interest": ASSUMPTION,
+    "population.price_sensitivity_sd": "heterogeneous price response, as in mixed logit demand; assumption",
+    "population.share_propensity": "calibrated so that about a third of buyers forward with a 10% incentive "
+                                   "(Leskovec, Adamic & Huberman 2007; see docs/validation.md)",
+    "population.review_propensity": "only a minority of buyers review (Hu, Pavlou & Zhang 2009); assumption",
+    "population.initial_platform_trust": ASSUMPTION,
+    "population.opt_out_share": "share refusing personalised ads; assumption",
+    "network.friendship.model": "Holme & Kim (2002): power-law degrees with clustering, as in social networks",
+    "network.friendship.mean_degree": "assumption; active ties in messaging apps are of this order",
+    "network.friendship.triangle_prob": "Holme & Kim (2002) parameter; 0.5 gives clustering ≈ 0.2–0.3",
+    "network.friendship.rewire_prob": "Watts & Strogatz (1998); 0.1 is in the small-world regime",
+    "network.friendship.communities": "planted partition model; assumption",
+    "network.friendship.mixing": "planted partition model; assumption",
+    "network.friendship.path": "user data",
+    "network.follows.": "tier cut-offs 10k/100k/500k/1M followers (REFERENCES.md) rescaled to the simulated "
+                        "population; heavy tail within tier; assumption",
+    "influencers.counts.": "tier mix; assumption (many nano, few mega)",
+    "influencers.named[].": "user data",
+    "influencers.credibility_mean": ASSUMPTION,
+    "influencers.fee_per_1k_followers": "CPM-style fee per post; assumption",
+    "brands[].name": "user data", "brands[].products[].": "user data (the brand's positioning)",
+    "brands[].marketing_budget": "user data",
+    "brands[].initial_trust": ASSUMPTION,
+    "brands[].policy.": "strategist's lever (DESIGN.md §2)",
+    "brands[].policy.referral.rate": "lever; 0.10 in Leskovec et al. (2007)",
+    "brands[].policy.referral.buyer_discount": "lever; 0.10 in Leskovec et al. (2007)",
+    "brands[].policy.referral.window_days": "Leskovec et al. (2007) count a success within a week",
+    "brands[].policy.seeding.strategy": "Kempe, Kleinberg & Tardos (2003); Chen, Wang & Yang (2009)",
+    "platform.take_rate": "typical marketplace commission of a few percent; assumption",
+    "platform.ad_cost_per_mille": "order of magnitude of social-media CPM; assumption",
+    "mechanisms.": ASSUMPTION,
+    "mechanisms.buzz.talk_rate": "imitation q of Bass (1969); mean q = 0.38 per year (Sultan, Farley & Lehmann "
+                                 "1990) — per day divide by the days per period",
+    "mechanisms.decision.": "logit utility coefficients: assumptions giving conversion of tens of percent among "
+                            "aware in-market consumers; calibrate per market",
+    "mechanisms.decision.beta_rating": "ratings move sales (Chevalier & Mayzlin 2006; Luca 2016: +1 star ⇒ "
+                                       "+5–9% revenue); magnitude an assumption",
+    "mechanisms.experience.disconfirmation_weight": "expectation–disconfirmation (Oliver 1980); weight assumed",
+    "mechanisms.experience.failure_share": "produces the 1-star mode of J-shaped ratings (Hu, Pavlou & Zhang "
+                                           "2009); assumption",
+    "mechanisms.experience.return_prob": "return rates of 30–50% reported for live commerce (trade press, weak "
+                                         "source); lower for ordinary purchases; assumption",
+    "mechanisms.reviews.": "under-reporting of moderate experiences (Hu, Pavlou & Zhang 2009); values assumed",
+    "mechanisms.influencer_posts.view_rate.": "falls with tier like engagement: nano ~6%, 1k–10k ~2.2%, "
+                                              "larger ~1.5% (vendor data, REFERENCES.md); levels assumed",
+    "mechanisms.word_of_mouth.per_friend_prob": "independent cascade edge probability (Kempe et al. 2003: 1% "
+                                                "and 10% studied)",
+    "mechanisms.word_of_mouth.friends_per_share": "Leskovec et al. (2007): recommendations go to several "
+                                                  "friends at once; assumption",
+    "mechanisms.word_of_mouth.incentive_sensitivity": "referral incentives raise sharing (Schmitt, Skiera & "
+                                                      "Van den Bulte 2011); magnitude assumed",
+    "mechanisms.trust.recovery_rate": "slow recovery after a scandal (Cleeren, Dekimpe & Helsen 2008); "
+                                      "0.01/day ≈ 70-day half-life, assumption",
+    "mechanisms.trust.scar": "loyalty's buffer decays, part of the damage lasts (Cleeren et al. 2008; Van Heerde, "
+                             "Helsen & Dekimpe 2007); magnitude assumed",
+    "mechanisms.seeding.greedy_samples": "Monte Carlo samples for greedy (Kempe et al. 2003 used 10,000); "
+                                         "trade-off of speed and accuracy",
+    "events[].": "scenario input",
+}
+
+
+def rationale(path: str) -> str:
+    """The source or rationale of a parameter (longest matching key)."""
+    if path in RATIONALE:
+        return RATIONALE[path]
+    if path.endswith(".enabled"):
+        return "switch"
+    best = max((k for k in RATIONALE if k.endswith(".") and path.startswith(k)), key=len, default=None)
+    return RATIONALE[best] if best else ASSUMPTION
+
+
+def _row(path: str, p) -> str:
+    default = "required" if p.required else ("null" if p.default is None else f"`{p.default}`")
+    return f"| `{path}` | {default} | {p.unit or '–'} | {p.help} | {rationale(path)} |"
+
+
+HEADER = ["| parameter | default | unit | meaning | source or rationale |", "|---|---|---|---|---|"]
+
+
+def generated_block() -> str:
+    """ODD §7 (submodels: each mechanism's description and parameters) and the other parameters."""
+    import inspect
+
+    from .mechanisms.base import REGISTRY, in_stage_order
+
+    params = list(walk(scenario_spec()))
+    out = ["### 7.1 Mechanisms, in stage order", ""]
+    for name in in_stage_order(REGISTRY):
+        cls = REGISTRY[name]
+        mine = [(path, p) for path, p in params
+                if path.startswith(f"mechanisms.{name}.") or path.startswith(f"brands[].policy.{name}.")]
+        default = "on" if cls.enabled_by_default else "off"
+        out += [f"#### `{name}` — stage *{cls.stage}*, {default} by default", "", inspect.cleandoc(cls.__doc__), "",
+                *HEADER, *(_row(path, p) for path, p in mine), ""]
+        if cls.metrics:
+            out += ["Metrics: " + "; ".join(f"`{m}` — {d}" for m, d in cls.metrics.items()) + ".", ""]
+    out += ["### 7.2 Population, networks, influencers, brands, platform, events", ""]
+    groups: dict[str, list[str]] = {}
+    for path, p in params:
+        if path.startswith("mechanisms.") or path.startswith("brands[].policy."):
+            continue
+        groups.setdefault(path.split(".")[0].rstrip("[]"), []).append(_row(path, p))
+    for group, rows in groups.items():
+        out += [f"#### `{group}`", "", *HEADER, *rows, ""]
+    return "\n".join(out)
+
+
+START, END = "<!-- generated: simcommerce docs -->", "<!-- end generated -->"
+
+
+def render(current: str) -> str:
+    """``current`` (docs/odd.md) with its generated block replaced by the code's."""
+    head, rest = current.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{generated_block()}\n{END}{tail}"
