@@ -92,6 +92,8 @@ def cmd_run(args) -> int:
 
     if args.replications < 1:
         raise ScenarioError("command line", "--replications", "a whole number >= 1", str(args.replications))
+    if args.seed is not None and args.seed < 0:
+        raise ScenarioError("command line", "--seed", "a whole number >= 0", str(args.seed))
     scenario = load_scenario(args.scenario)
     try:
         prepare_output(args.out, args.force)

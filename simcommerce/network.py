@@ -138,10 +138,11 @@ class CompleteGraph:
         return pairs // self.n, pairs % self.n
 
     def transmit(self, ids: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
-        # P(a non-teller hears) = 1 - (1-prob)^tellers; tellers hear nothing new
-        n_tell = len(np.unique(ids))
-        p_hear = 1.0 - (1.0 - prob) ** n_tell
-        return np.flatnonzero(rng.random(self.n) < p_hear)
+        # P(hear) = 1 - (1-prob)^(tellers other than oneself)
+        tellers = np.unique(ids)
+        others = np.full(self.n, len(tellers), dtype=np.float64)
+        others[tellers] -= 1
+        return np.flatnonzero(rng.random(self.n) < 1.0 - (1.0 - prob) ** others)
 
     def to_networkx(self) -> nx.Graph:
         return nx.complete_graph(self.n)
@@ -228,13 +229,20 @@ def planted_communities(n: int, mean_degree: float, communities: int, mixing: fl
     order = np.argsort(label, kind="stable")
     size = np.bincount(label, minlength=communities)
     start = np.concatenate([[0], np.cumsum(size)[:-1]])
-    n_links = int(round(n * mean_degree / 2))
-    u = rng.integers(0, n, n_links)
-    inside = rng.random(n_links) >= mixing
-    v = rng.integers(0, n, n_links)
-    c = label[u[inside]]
-    v[inside] = order[start[c] + (rng.random(int(inside.sum())) * size[c]).astype(np.int64)]
-    return CSRGraph.from_edges(n, u, v, community=label)
+    target = int(round(n * mean_degree / 2))
+    us, vs = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    for _ in range(5):  # draw, drop self-loops and repeats, top up what was lost
+        graph = CSRGraph.from_edges(n, us, vs, community=label)
+        missing = target - graph.n_edges
+        if missing <= 0:
+            break
+        u = rng.integers(0, n, missing)
+        inside = rng.random(missing) >= mixing
+        v = rng.integers(0, n, missing)
+        c = label[u[inside]]
+        v[inside] = order[start[c] + (rng.random(int(inside.sum())) * size[c]).astype(np.int64)]
+        us, vs = np.concatenate([us, u]), np.concatenate([vs, v])
+    return CSRGraph.from_edges(n, us, vs, community=label)
 
 
 def from_edgelist(path: str | Path) -> CSRGraph:
@@ -284,7 +292,9 @@ def read_edgelist_ids(file: Path, key: str = "network.friendship.path"):
             continue  # a header line
         if not (_is_int(cells[0]) and _is_int(cells[1])):
             raise ScenarioError(str(file), key, "integer consumer ids in the first two columns",
-                                f"'{cells[0]}', '{cells[1]}' on line {lineno}")
+                                f"'{cells[0][:20]}', '{cells[1][:20]}' on line {lineno}")
+        if any(abs(int(c)) >= 2**62 for c in cells[:2]):
+            raise ScenarioError(str(file), key, "consumer ids below 2^62", f"'{cells[0][:20]}' on line {lineno}")
         ends.append((cells[0], cells[1]))
     if not ends:
         raise ScenarioError(str(file), key, "at least one edge", "an empty edge list")

@@ -220,11 +220,6 @@ def resolve_scenario(data: Any, src: Source | None = None, base_dir: Path | str 
         for p in b["products"]:
             if p["claimed_quality"] is None:
                 p["claimed_quality"] = p["quality"]
-    for i, b in enumerate(sc["brands"]):
-        names = [p["name"] for p in b["products"]]
-        dup = {n for n in names if names.count(n) > 1}
-        if dup:
-            raise src.error(f"brands[{i}].products", "unique product names", f"'{sorted(dup)[0]}' twice")
     sc["source"] = src.file
     return sc
 
@@ -233,21 +228,26 @@ def apply_override(data: dict, dotted: str, value: Any, src: Source) -> None:
     """Set ``data[dotted.key] = value``; list items by index or by their ``name``."""
     parts = dotted.split(".")
     node = data
-    for i, part in enumerate(parts[:-1]):
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
         if isinstance(node, list):
-            match = [x for x in node if isinstance(x, dict) and x.get("name") == part]
-            if match:
-                node = match[0]
-                continue
-            if part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-                continue
-            names = [x.get("name") for x in node if isinstance(x, dict)]
-            raise src.error(".".join(parts[:i + 1]), f"a list item name (one of {names})", f"'{part}'")
+            match = [k for k, x in enumerate(node) if isinstance(x, dict) and x.get("name") == part]
+            if not match and part.isdigit() and int(part) < len(node):
+                match = [int(part)]
+            if not match:
+                names = [x.get("name") for x in node if isinstance(x, dict)]
+                raise src.error(".".join(parts[:i + 1]), f"a list item name or index (one of {names})", f"'{part}'")
+            if last:
+                node[match[0]] = copy.deepcopy(value)
+                return
+            node = node[match[0]]
+            continue
+        if not isinstance(node, dict):
+            raise src.error(".".join(parts[:i]), "a mapping to override into", describe(node))
+        if last:
+            node[part] = copy.deepcopy(value)
+            return
         node = node.setdefault(part, {})
-        if not isinstance(node, (dict, list)):
-            raise src.error(".".join(parts[:i + 1]), "a mapping to override into", describe(node))
-    node[parts[-1]] = copy.deepcopy(value)
 
 
 def _check_references(sc: dict, src: Source) -> None:
@@ -276,16 +276,25 @@ def _resolve_network_file(sc: dict, src: Source, base_dir: Path) -> None:
     if fr["model"] != "edgelist":
         if fr["path"] is not None:
             raise src.error(key, "no path unless model is 'edgelist'", f"model '{fr['model']}'")
+        if sc["population"]["consumers"] is None:
+            raise src.error("population.consumers", "the required key 'consumers' (number of consumers; only an "
+                            "edge list can supply it)", "it missing")
         return
     if fr["path"] is None:
         raise src.error(key, "the edge-list file for model 'edgelist'", "it missing")
     file = Path(fr["path"])
     if not file.is_absolute():
         file = base_dir / file
-    if not file.is_file():
+    try:
+        exists = file.is_file()
+    except (OSError, ValueError) as exc:
+        raise src.error(key, "a usable edge-list file path", f"'{str(fr['path'])[:60]}…' ({type(exc).__name__})") from None
+    if not exists:
         raise src.error(key, "an existing edge-list file", f"'{fr['path']}' (no such file: {file})")
     fr["path"] = str(file.resolve())
     n_nodes = len(read_edgelist_ids(file, key)[2])
+    if n_nodes < 2:
+        raise ScenarioError(str(file), key, "edges between at least 2 consumers", f"{n_nodes} consumer")
     n = sc["population"]["consumers"]
     if n is None:
         sc["population"]["consumers"] = n_nodes

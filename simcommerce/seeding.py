@@ -10,8 +10,6 @@ Degree discount is Chen, Wang & Yang (2009).
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 STRATEGIES = ("random", "degree", "degree_discount", "greedy")
 
@@ -57,6 +55,9 @@ def degree_discount(graph, k: int, p: float) -> np.ndarray:
 
 def live_edge_components(graph, p: float, samples: int, rng: np.random.Generator) -> list[np.ndarray]:
     """Component labels of ``samples`` live-edge graphs (each undirected edge kept with probability p)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     src = np.repeat(np.arange(graph.n), graph.degree)
     once = src < graph.indices
     u, v = src[once], graph.indices[once]

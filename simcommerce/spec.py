@@ -7,7 +7,9 @@ YAML line of every problem), prints a JSON Schema and generates the docs.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,8 +110,15 @@ def describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"'{value}' (text)"
-    return repr(value)
+        return f"{one_line(value)} (text)"
+    return one_line(value)
+
+
+def one_line(value: Any) -> str:
+    """A value quoted and escaped so a message stays on one line."""
+    text = value if isinstance(value, str) else repr(value)
+    text = text.encode("unicode_escape").decode("ascii")
+    return f"'{text[:80]}'" if isinstance(value, str) else text[:80]
 
 
 def join(path: str, key: Any) -> str:
@@ -150,7 +159,9 @@ def resolve(node: Any, value: Any, path: str, src: Source) -> Any:
     out: dict[str, Any] = {}
     for key in value:
         if key not in node.fields and node.open_keys is None:
-            raise src.error(join(path, key), "a known key" + suggest(key, list(node.fields)), f"'{key}'")
+            raise ScenarioError(src.file, join(path, one_line(str(key))[1:-1]),
+                                "a known key" + suggest(key, list(node.fields)), one_line(str(key)),
+                                src.line(join(path, key)))
     for key, sub in node.fields.items():
         sub_path = join(path, key)
         if key not in value:
@@ -168,7 +179,7 @@ def resolve(node: Any, value: Any, path: str, src: Source) -> Any:
 
 def check_param(p: Param, value: Any, path: str, src: Source) -> Any:
     if value is MISSING:
-        return p.default
+        return copy.deepcopy(p.default)
     if value is None and p.nullable:
         return None
     bounds = ""
@@ -180,9 +191,16 @@ def check_param(p: Param, value: Any, path: str, src: Source) -> Any:
         bounds = f" <= {p.max}"
     unit = f" {p.unit}" if p.unit and p.unit != "0-1" else ""
 
-    def in_range(x: float, where: str) -> None:
+    def in_range(x, where: str) -> None:
+        try:
+            finite = math.isfinite(float(x))
+        except OverflowError:
+            raise src.error(where, f"a number{bounds}{unit} ({p.help})", "a number too large") from None
+        if not finite:
+            raise src.error(where, f"a finite number{bounds}{unit} ({p.help})", repr(float(x)))
         if (p.min is not None and x < p.min) or (p.max is not None and x > p.max):
-            raise src.error(where, f"a number{bounds}{unit} ({p.help})", repr(x))
+            kind = "a whole number" if isinstance(x, int) else "a number"
+            raise src.error(where, f"{kind}{bounds}{unit} ({p.help})", repr(x))
 
     if p.kind == "bool":
         if not isinstance(value, bool):
@@ -194,17 +212,18 @@ def check_param(p: Param, value: Any, path: str, src: Source) -> Any:
         if p.choices and value not in p.choices:
             close = difflib.get_close_matches(value, p.choices, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise src.error(path, f"one of {', '.join(p.choices)}{hint}", f"'{value}'")
+            raise src.error(path, f"one of {', '.join(p.choices)}{hint}", one_line(value))
         return value
     if p.kind == "int":
-        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
+        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)
+                                                                      and value.is_integer())):
             raise src.error(path, f"a whole number{bounds}{unit} ({p.help})", describe(value))
         in_range(int(value), path)
         return int(value)
     if p.kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise src.error(path, f"a number{bounds}{unit} ({p.help})", describe(value))
-        in_range(float(value), path)
+        in_range(value, path)
         return float(value)
     if p.kind in ("floats", "ints"):
         whole = p.kind == "ints"
@@ -217,7 +236,7 @@ def check_param(p: Param, value: Any, path: str, src: Source) -> Any:
         for i, x in enumerate(value):
             if isinstance(x, bool) or not isinstance(x, (int, float)) or (whole and not float(x).is_integer()):
                 raise src.error(f"{path}[{i}]", f"a {what}{bounds}", describe(x))
-            in_range(float(x), f"{path}[{i}]")
+            in_range(x, f"{path}[{i}]")
             out.append(int(x) if whole else float(x))
         return out
     raise AssertionError(p.kind)

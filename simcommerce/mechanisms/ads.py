@@ -68,7 +68,7 @@ class Ads(Mechanism):
             market.tally("new_ad_spend", brand.index, cost)
             market.tally("new_impressions", brand.index, total)
             which = self.rng.integers(0, len(brand.products), total)
-            noticed = market.active[who] & (self.rng.random(total) < self.p["attention"])
+            attends = self.rng.random(total) < self.p["attention"]
             for k, product in enumerate(brand.products):
                 mine = which == k
                 seen = who[mine]
@@ -76,8 +76,6 @@ class Ads(Mechanism):
                 if pol["targeting"] == "interest" and len(audience):
                     hit = self.rng.random(len(seen)) < pol["precision"]
                     seen[hit] = audience[self.rng.integers(0, len(audience), int(hit.sum()))]
-                    seen = seen[market.active[seen] & noticed[mine]]
-                else:
-                    seen = seen[noticed[mine]]
+                seen = seen[market.active[seen] & attends[mine]]  # noticed: the viewer is active and attends
                 market.feed.append(Exposure(np.unique(seen), product.index, "ad", self.p["credibility"],
                                             product.claimed_quality))

@@ -45,9 +45,15 @@ class ExposureStage(Mechanism):
             market.tally("new_exposures", b, len(ids))
             market.tally("new_aware", b, len(np.unique(ids[new])))
             pop.aware[ids, p] = True
-            belief = pop.belief[ids, p]
-            w = self.p["learning_rate"] * np.asarray(ex.credibility, dtype=np.float32)
-            pop.belief[ids, p] = belief + w * (np.asarray(ex.message, dtype=np.float32) - belief)
+            w = (self.p["learning_rate"] * np.broadcast_to(np.asarray(ex.credibility, dtype=np.float32), ids.shape))
+            msg = np.broadcast_to(np.asarray(ex.message, dtype=np.float32), ids.shape)
+            pending = np.arange(len(ids))
+            while len(pending):  # a consumer reached twice in a batch takes both messages, in order
+                _, first = np.unique(ids[pending], return_index=True)
+                k = pending[first]
+                belief = pop.belief[ids[k], p]
+                pop.belief[ids[k], p] = belief + w[k] * (msg[k] - belief)
+                pending = np.setdiff1d(pending, k)
             pop.last_exposed_day[ids, market.product_category[p]] = market.day
             if ex.channel == "friend":
                 np.add.at(pop.recs_received[:, p], ids, 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..spec import Param
 from .base import Mechanism, register
@@ -66,7 +65,9 @@ class Referral(Mechanism):
         self.log.append(np.column_stack([np.full(int(hit.sum()), market.day), ref[hit], o.consumers[hit],
                                          o.products[hit]]))
 
-    def referral_events(self) -> pd.DataFrame:
-        """Every referral order so far: day, referrer, buyer, product (the cascade edges)."""
+    def referral_events(self):
+        """Every referral order so far as a DataFrame: day, referrer, buyer, product (the cascade edges)."""
+        import pandas as pd
+
         rows = np.concatenate(self.log) if self.log else np.empty((0, 4), dtype=np.int64)
         return pd.DataFrame(rows.astype(np.int64), columns=["day", "referrer", "buyer", "product"])

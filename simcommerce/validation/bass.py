@@ -41,13 +41,21 @@ def scenario(p: float, q: float, n: int, periods: float) -> dict:
                                           "mechanisms.buzz.talk_rate": q / k})
 
 
+def pairs() -> list[tuple[float, float]]:
+    """The (p, q) pairs checked: the one written in bass.yaml (per period), then the classic ones."""
+    sc = validation_scenario("bass")
+    own = (round(sc["brands"][0]["policy"]["ads"]["reach_share"] * DAYS_PER_PERIOD, 6),
+           round(sc["mechanisms"]["buzz"]["talk_rate"] * DAYS_PER_PERIOD, 6))
+    return [own] + [pq for pq in PAIRS if pq != own]
+
+
 def run(quick: bool = False) -> Outcome:
     out = Outcome(TITLE)
     k = DAYS_PER_PERIOD
     n, reps = (10000, 5) if quick else (50000, 8)
     tol = 0.02 if quick else 0.01
     fig = go.Figure()
-    for p, q in PAIRS:
+    for p, q in pairs():
         t_star = np.log(q / p) / (p + q)
         periods = max(2.5 * t_star, 12)
         curves = replicate(scenario(p, q, n, periods), range(1, reps + 1)) / n

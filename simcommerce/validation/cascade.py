@@ -103,7 +103,8 @@ def run(quick: bool = False) -> Outcome:
         edges = [(int(u), int(v)) for u, v in zip(src, g.indices) if u < v]
         adj = [g.neighbors(i).tolist() for i in range(g.n)]
         seeds = [0, 10, 50, 100, 200]
-        for p in (0.05, 0.2):
+        own = validation_scenario("cascade")["mechanisms"]["word_of_mouth"]["per_friend_prob"]
+        for p in sorted({own, 0.05, 0.2}):
             spreads = model_spreads(write_edgelist(edges, folder, "ba300"), seeds, p, runs // 4, 60)
             ref = np.array([textbook_cascade(adj, seeds, p, rng) for _ in range(runs)])
             se = np.sqrt(spreads.var(ddof=1) / len(spreads) + ref.var(ddof=1) / len(ref))

@@ -1,0 +1,668 @@
+"""Bad input through the real command line (DESIGN.md §4 "Bad input").
+
+Every bad scenario must make ``simcommerce`` exit with code 2 and print exactly one line
+on stderr (never a traceback) naming the file, the key path, the line where known, what
+was expected and what was found. One case of each kind the issue lists runs as a real
+subprocess (``sys.executable -m simcommerce.cli``), several at a time; the other cases (and
+the known bugs) call ``simcommerce.cli.main`` in-process, where an escaping exception counts
+as the traceback it would print: each subprocess costs ~1 s of imports (mesa, pandas).
+
+Also here: ``check`` / ``schema`` on good input, ``run``'s refusal to touch a non-empty
+``--out``, and a hypothesis property: any mutation of a valid scenario either resolves
+or raises :class:`ScenarioError`, never any other exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simcommerce.cli import main
+from simcommerce.scenario import resolve_scenario
+from simcommerce.spec import ScenarioError
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+
+# A valid minimal scenario; every bad case below is one small edit of it.
+MINIMAL = """\
+name: tiny
+seed: 3
+steps: 5
+population:
+  consumers: 200
+network:
+  friendship:
+    model: holme_kim
+    mean_degree: 4
+brands:
+  - name: Glow
+    products:
+      - name: serum
+        price: 20
+        quality: 0.7
+"""
+
+EDGELIST_NETWORK = """\
+network:
+  friendship:
+    model: edgelist
+    path: {path}
+"""
+
+
+def edit(old: str, new: str, text: str = MINIMAL) -> str:
+    """``text`` with the one occurrence of ``old`` replaced by ``new``."""
+    assert text.count(old) == 1, f"fixture edit: {old!r} must occur once"
+    return text.replace(old, new)
+
+
+def with_edgelist(path: str) -> str:
+    """MINIMAL with the friendship network read from ``path`` (consumers from the file)."""
+    text = edit("population:\n  consumers: 200\n", "")
+    return edit("network:\n  friendship:\n    model: holme_kim\n    mean_degree: 4\n",
+                EDGELIST_NETWORK.format(path=path), text)
+
+
+def line_of(text: str, marker: str, occurrence: int = 1) -> int:
+    """1-based line number of the ``occurrence``-th line of ``text`` containing ``marker``."""
+    hits = [i for i, ln in enumerate(text.splitlines(), start=1) if marker in ln]
+    assert len(hits) >= occurrence, f"fixture: {marker!r} not in the scenario"
+    return hits[occurrence - 1]
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m simcommerce.cli ARGS`` and capture its output (this checkout first on the path)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    env.pop("COLUMNS", None)
+    return subprocess.run([sys.executable, "-m", "simcommerce.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=120)
+
+
+def cli_in_process(*args: str) -> subprocess.CompletedProcess:
+    """``simcommerce.cli.main(ARGS)`` in this process, reported like a finished subprocess.
+
+    An exception escaping ``main`` is what the real command would print as a traceback
+    (exit code 1), so it is reported that way.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse
+            code = exc.code if isinstance(exc.code, int) else 1
+        except Exception:  # noqa: BLE001 - the real CLI would die with a traceback
+            traceback.print_exc(file=err)
+            code = 1
+    return subprocess.CompletedProcess(["simcommerce", *args], code, out.getvalue(), err.getvalue())
+
+
+def assert_one_clean_line(proc: subprocess.CompletedProcess) -> str:
+    """Exit code 2 and exactly one non-empty line on stderr without a traceback; returns that line."""
+    assert proc.returncode == 2, f"exit code {proc.returncode}; stderr:\n{proc.stderr}"
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].strip(), f"expected one line on stderr, got:\n{proc.stderr}"
+    return lines[0]
+
+
+# ------------------------------------------------------------------ the battery
+
+
+@dataclass
+class Case:
+    """One bad scenario and what its error message must say.
+
+    Attributes:
+        id: test id.
+        text: the scenario file's content (str, or bytes for encoding problems).
+        key: the key path the message must name ("" when the problem is the file as a whole).
+        line_marker: text of the offending line in ``text`` (the message must give its number);
+            None when no line is meaningful.
+        expected: substrings of the message's "expected ..." part.
+        found: substrings of the message's "found ..." part.
+        files: extra files next to the scenario: name -> content, or a Path to copy.
+        named_file: the file the message must name (default: the scenario file).
+        scenario_name: the scenario's file name.
+        create: write the scenario file (False: leave it absent, or make a folder named "a_folder").
+        line_text: the line number of the offending line of an edge-list file, given in the message.
+    """
+
+    id: str
+    text: str | bytes = MINIMAL
+    key: str = ""
+    line_marker: str | None = None
+    line_occurrence: int = 1
+    expected: list[str] = field(default_factory=list)
+    found: list[str] = field(default_factory=list)
+    files: dict[str, str | Path] = field(default_factory=dict)
+    named_file: str | None = None
+    scenario_name: str = "scenario.yaml"
+    create: bool = True
+    line_text: str | None = None
+
+
+NEXT_BRAND = "  - name: Glow\n    products: [{name: lotion, price: 9, quality: 0.5}]\n"
+
+CASES = [
+    # --- YAML syntax
+    Case("yaml-syntax-mapping-values", edit("  consumers: 200\n", "  consumers: 200: 300\n"),
+         line_marker="consumers: 200: 300", expected=["YAML"]),
+    Case("yaml-syntax-tab-indent", edit("  consumers: 200\n", "\tconsumers: 200\n"),
+         line_marker="\tconsumers", expected=["YAML"]),
+    Case("yaml-syntax-bad-indent", edit("        quality: 0.7\n", "       quality: 0.7\n"),
+         line_marker="       quality", expected=["YAML"]),
+    # --- unknown keys, with a suggestion
+    Case("unknown-top-level-key", MINIMAL + "stepz: 3\n", key="stepz", line_marker="stepz",
+         expected=["did you mean 'steps'"], found=["stepz"]),
+    Case("unknown-nested-key", edit("  consumers: 200\n", "  consumers: 200\n  consumer: 3\n"),
+         key="population.consumer", line_marker="consumer: 3",
+         expected=["did you mean 'consumers'"], found=["consumer"]),
+    Case("unknown-key-in-list-item", edit("        price: 20\n", "        prise: 20\n"),
+         key="brands[0].products[0].prise", line_marker="prise",
+         expected=["did you mean 'price'"], found=["prise"]),
+    # --- wrong types
+    Case("wrong-type-consumers", edit("consumers: 200", "consumers: many"), key="population.consumers",
+         line_marker="consumers: many", expected=["whole number"], found=["many"]),
+    Case("wrong-type-price", edit("price: 20", "price: cheap"), key="brands[0].products[0].price",
+         line_marker="price: cheap", expected=["number"], found=["cheap"]),
+    Case("wrong-type-brands-not-list", edit(MINIMAL[MINIMAL.index("brands:"):], "brands: Glow\n"),
+         key="brands", line_marker="brands: Glow", expected=["list"], found=["Glow"]),
+    # --- out of range
+    Case("negative-consumers", edit("consumers: 200", "consumers: -5"), key="population.consumers",
+         line_marker="consumers: -5", expected=["2"], found=["-5"]),
+    Case("probability-above-1-quality", edit("quality: 0.7", "quality: 1.5"),
+         key="brands[0].products[0].quality", line_marker="quality: 1.5", expected=["1"], found=["1.5"]),
+    Case("probability-above-1-population",
+         edit("  consumers: 200\n", "  consumers: 200\n  daily_active_share: 1.2\n"),
+         key="population.daily_active_share", line_marker="daily_active_share", expected=["1"], found=["1.2"]),
+    Case("negative-price", edit("price: 20", "price: -3"), key="brands[0].products[0].price",
+         line_marker="price: -3", expected=["0.01"], found=["-3"]),
+    Case("steps-zero", edit("steps: 5", "steps: 0"), key="steps", line_marker="steps: 0",
+         expected=["1"], found=["0"]),
+    Case("probability-nan", edit("quality: 0.7", "quality: .nan"),
+                      key="brands[0].products[0].quality", line_marker="quality: .nan", found=["nan"]),
+    Case("price-infinite", edit("price: 20", "price: .inf"), key="brands[0].products[0].price",
+                      line_marker="price: .inf", found=["inf"]),
+    Case("price-huge-integer", edit("price: 20", "price: 1" + "0" * 400),
+                      key="brands[0].products[0].price", line_marker="price: 1000"),
+    # --- missing required keys
+    Case("brand-without-products", MINIMAL[:MINIMAL.index("    products:")], key="brands[0].products",
+         line_marker="- name: Glow", expected=["products"], found=["missing"]),
+    Case("product-without-price", edit("        price: 20\n", ""), key="brands[0].products[0].price",
+         line_marker="- name: serum", expected=["price"], found=["missing"]),
+    Case("product-without-quality", edit("        quality: 0.7\n", ""), key="brands[0].products[0].quality",
+         line_marker="- name: serum", expected=["quality"], found=["missing"]),
+    Case("no-brands", MINIMAL[:MINIMAL.index("brands:")], key="brands", expected=["brands"], found=["missing"]),
+    Case("consumers-missing", edit("population:\n  consumers: 200\n", ""),
+                      key="population.consumers", expected=["consumers"]),
+    # --- events referring to things that do not exist
+    Case("event-unknown-brand",
+         MINIMAL + "events:\n  - day: 2\n    type: quality_scandal\n    brand: Nope\n",
+         key="events[0].brand", line_marker="brand: Nope", expected=["Glow"], found=["Nope"]),
+    Case("event-unknown-influencer",
+         MINIMAL + "influencers:\n  named:\n    - name: Ann\n"
+                   "events:\n  - day: 2\n    type: influencer_scandal\n    influencer: Ghost\n",
+         key="events[0].influencer", line_marker="influencer: Ghost", expected=["Ann"], found=["Ghost"]),
+    Case("event-day-beyond-steps",
+         MINIMAL + "events:\n  - type: quality_scandal\n    brand: Glow\n    day: 9\n",
+         key="events[0].day", line_marker="day: 9", expected=["5"], found=["9"]),
+    Case("event-unknown-type",
+         MINIMAL + "events:\n  - day: 2\n    type: alien_invasion\n    brand: Glow\n",
+         key="events[0].type", line_marker="type: alien_invasion",
+         expected=["quality_scandal", "influencer_scandal"], found=["alien_invasion"]),
+    Case("event-second-item-bad",
+         MINIMAL + "events:\n  - {day: 2, type: quality_scandal, brand: Glow}\n"
+                   "  - {day: 3, type: quality_scandal, brand: Glo}\n",
+         key="events[1].brand", line_marker="brand: Glo}", expected=["Glow"], found=["Glo"]),
+    # --- duplicates
+    Case("duplicate-brand-names", MINIMAL + NEXT_BRAND, key="brands[1].name", line_marker="- name: Glow",
+         line_occurrence=2, expected=["unique"], found=["Glow"]),
+    # --- edge lists
+    Case("edgelist-does-not-exist", with_edgelist("nothere.csv"), key="network.friendship.path",
+         line_marker="path: nothere.csv", expected=["edge-list"], found=["nothere.csv"]),
+    Case("edgelist-one-column", with_edgelist("one_column.csv"), key="network.friendship.path",
+         files={"one_column.csv": DATA / "edges_one_column.csv"}, named_file="one_column.csv",
+         expected=["two"], line_text="2"),
+    Case("edgelist-non-integer-ids", with_edgelist("bad_ids.csv"), key="network.friendship.path",
+         files={"bad_ids.csv": DATA / "edges_non_integer.csv"}, named_file="bad_ids.csv",
+         expected=["integer"], found=["abc"], line_text="3"),
+    Case("edgelist-empty", with_edgelist("empty.tsv"), key="network.friendship.path",
+         files={"empty.tsv": "# nothing but a comment\n"}, named_file="empty.tsv", expected=["edge"]),
+    Case("edgelist-path-without-edgelist-model",
+         edit("    mean_degree: 4\n", "    mean_degree: 4\n    path: edges.csv\n"),
+         key="network.friendship.path", line_marker="path: edges.csv", expected=["edgelist"]),
+    Case("edgelist-huge-id", with_edgelist("huge.csv"), key="network.friendship.path",
+                      files={"huge.csv": "1,2\n99999999999999999999,1\n"}, named_file="huge.csv",
+                      found=["99999999999999999999"]),
+    Case("edgelist-path-too-long", with_edgelist("x" * 300 + ".csv"), key="network.friendship.path",
+                      line_marker="path: xxx"),
+    # --- the file itself
+    Case("scenario-file-does-not-exist", create=False, scenario_name="missing.yaml", expected=["file"]),
+    Case("scenario-is-a-directory", create=False, scenario_name="a_folder", expected=["file"]),
+    Case("top-level-list", "- name: tiny\n- steps: 5\n", expected=["mapping"], found=["list"]),
+    Case("empty-file", "", expected=["mapping"]),
+    Case("only-a-comment", "# nothing here\n", expected=["mapping"]),
+    Case("not-utf8", b"name: caf\xe9\nsteps: 5\n", expected=["UTF-8"]),
+    Case("python-tag", edit("name: tiny", "name: !!python/object/apply:os.system [echo]"),
+         line_marker="name: !!python", expected=["YAML"]),
+    Case("unknown-key-with-newline", MINIMAL + '"step\\ns": 3\n', line_marker='"step'),
+]
+
+
+# One case of each kind the issue names runs as a real subprocess; the rest in-process
+# (see the module docstring).
+SUBPROCESS_CASES = {
+    "yaml-syntax-mapping-values",
+    "unknown-top-level-key",
+    "unknown-nested-key",
+    "wrong-type-consumers",
+    "negative-consumers",
+    "probability-above-1-quality",
+    "product-without-price",
+    "event-unknown-brand",
+    "event-unknown-influencer",
+    "edgelist-does-not-exist",
+    "edgelist-non-integer-ids",
+    "scenario-file-does-not-exist",
+    "top-level-list",
+    "empty-file",
+}
+
+
+def _unwrap(c) -> Case:
+    """The Case inside a ``pytest.param`` (or the Case itself)."""
+    return c.values[0] if hasattr(c, "values") else c
+
+
+CASE_IDS = [_unwrap(c).id for c in CASES]
+
+
+@pytest.fixture(scope="module")
+def battery(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
+    """Write every case to its own folder and run ``simcommerce check`` on it (subprocesses several at once)."""
+    jobs = {}
+    for c in map(_unwrap, CASES):
+        folder = tmp_path_factory.mktemp(c.id)
+        scenario = folder / c.scenario_name
+        if c.create:
+            if isinstance(c.text, bytes):
+                scenario.write_bytes(c.text)
+            else:
+                scenario.write_text(c.text, encoding="utf-8")
+        elif c.scenario_name == "a_folder":
+            scenario.mkdir()
+        for name, content in c.files.items():
+            if isinstance(content, Path):
+                shutil.copy(content, folder / name)
+            else:
+                (folder / name).write_text(content, encoding="utf-8")
+        jobs[c.id] = scenario
+    results = {cid: (path, cli_in_process("check", str(path)))
+               for cid, path in jobs.items() if cid not in SUBPROCESS_CASES}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {cid: pool.submit(cli, "check", str(path), cwd=path.parent)
+                   for cid, path in jobs.items() if cid in SUBPROCESS_CASES}
+        results |= {cid: (jobs[cid], fut.result()) for cid, fut in futures.items()}
+    return results
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_bad_scenario_gives_one_clear_line(case: Case, battery):
+    scenario, proc = battery[case.id]
+    msg = assert_one_clean_line(proc)
+    assert "ok" not in proc.stdout, proc.stdout
+    # the file
+    named = case.named_file or str(scenario)
+    assert named in msg, f"message does not name {named}: {msg}"
+    # the key path
+    if case.key:
+        assert case.key in msg, f"message does not name key path {case.key!r}: {msg}"
+        assert re.search(rf"(?<![\w\[.]){re.escape(case.key)}(?![\w\[.])", msg), \
+            f"key path {case.key!r} is only part of a longer path: {msg}"
+    # the line of the offending key in the scenario file
+    if case.line_marker is not None:
+        line = line_of(case.text, case.line_marker, case.line_occurrence)
+        assert re.search(rf"{re.escape(str(scenario))}:{line}\b|\bline {line}\b", msg), \
+            f"message does not give line {line}: {msg}"
+    if case.line_text is not None:
+        assert re.search(rf"\bline {case.line_text}\b|:{case.line_text}\b", msg), \
+            f"message does not give line {case.line_text} of the edge list: {msg}"
+    # what was expected and what was found
+    assert "expected" in msg, msg
+    exp_part = msg[msg.index("expected"):]
+    found_part = ""
+    if "found" in exp_part:
+        exp_part, found_part = exp_part[:exp_part.rindex("found")], exp_part[exp_part.rindex("found"):]
+    for s in case.expected:
+        assert s in exp_part, f"{s!r} not in the expected part {exp_part!r}"
+    assert case.found == [] or found_part, f"no 'found' part in: {msg}"
+    for s in case.found:
+        assert s in found_part, f"{s!r} not in the found part {found_part!r}"
+
+
+# ------------------------------------------------------------------ check / schema on good input
+
+
+def test_check_valid_file_prints_ok(tmp_path):
+    scenario = tmp_path / "good.yaml"
+    scenario.write_text(MINIMAL)
+    proc = cli("check", str(scenario))
+    assert proc.returncode == 0, proc.stderr
+    assert "ok" in proc.stdout
+    assert str(scenario) in proc.stdout
+    assert "200" in proc.stdout  # the consumers it resolved
+    assert proc.stderr == ""
+    assert list(tmp_path.iterdir()) == [scenario]  # check writes nothing
+
+
+def test_check_valid_edgelist_scenario(tmp_path):
+    shutil.copy(DATA / "edges.csv", tmp_path / "friends.csv")
+    scenario = tmp_path / "edges.yaml"
+    scenario.write_text(with_edgelist("friends.csv"))
+    proc = cli("check", str(scenario), cwd=REPO)  # the path is relative to the scenario, not the cwd
+    assert proc.returncode == 0, proc.stderr
+    assert "ok" in proc.stdout
+    assert "5 consumers" in proc.stdout  # the edge list's node count
+
+
+def _schema_errors(schema: dict, value, path: str = "$") -> list[str]:
+    """A small JSON Schema checker for the keywords the scenario schema uses (jsonschema is not installed)."""
+    errors = []
+    types = schema.get("type")
+    if types is not None:
+        types = types if isinstance(types, list) else [types]
+        ok = {
+            "object": isinstance(value, dict),
+            "array": isinstance(value, list),
+            "string": isinstance(value, str),
+            "boolean": isinstance(value, bool),
+            "integer": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "null": value is None,
+        }
+        if not any(ok[t] for t in types):
+            return [f"{path}: {value!r} is not {types}"]
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{path}: {value!r} not in {schema['enum']}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            errors.append(f"{path}: {value} < {schema['minimum']}")
+        if "maximum" in schema and value > schema["maximum"]:
+            errors.append(f"{path}: {value} > {schema['maximum']}")
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        for req in schema.get("required", []):
+            if req not in value:
+                errors.append(f"{path}: missing {req}")
+        for k, v in value.items():
+            if k in props:
+                errors += _schema_errors(props[k], v, f"{path}.{k}")
+            elif schema.get("additionalProperties") is False:
+                errors.append(f"{path}: unexpected key {k}")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                errors += _schema_errors(schema["additionalProperties"], v, f"{path}.{k}")
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            errors.append(f"{path}: fewer than {schema['minItems']} items")
+        for i, v in enumerate(value):
+            errors += _schema_errors(schema.get("items", {}), v, f"{path}[{i}]")
+    return errors
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    proc = cli("schema")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_schema_is_json_schema_of_the_format(schema):
+    assert schema["type"] == "object"
+    assert "$schema" in schema
+    props = schema["properties"]
+    for section in ("population", "network", "brands", "mechanisms", "events", "influencers", "platform"):
+        assert section in props, section
+    assert schema["additionalProperties"] is False
+    assert "brands" in schema.get("required", [])
+    assert props["brands"]["type"] == "array" and props["brands"]["minItems"] >= 1
+    product = props["brands"]["items"]["properties"]["products"]["items"]
+    assert {"name", "price", "quality"} <= set(product["required"])
+    assert product["properties"]["quality"]["maximum"] == 1
+    assert set(props["network"]["properties"]["friendship"]["properties"]["model"]["enum"]) >= {
+        "barabasi_albert", "watts_strogatz", "holme_kim", "planted_communities", "complete", "edgelist"}
+    for name, mech in props["mechanisms"]["properties"].items():
+        assert mech["properties"]["enabled"]["type"] == "boolean", name
+    # every parameter is documented
+    def walk(node, path=""):
+        if node.get("type") == "object":
+            for k, v in node.get("properties", {}).items():
+                yield from walk(v, f"{path}.{k}")
+        elif node.get("type") == "array" and node.get("items", {}).get("type") == "object":
+            yield from walk(node["items"], f"{path}[]")
+        else:
+            yield path, node
+    leaves = list(walk(schema))
+    assert len(leaves) > 30
+    undocumented = [p for p, n in leaves if not n.get("description")]
+    assert not undocumented, undocumented
+
+
+def test_schema_validates_shipped_scenarios(schema):
+    files = sorted((REPO / "scenarios").glob("*.yaml"))
+    assert files, "no shipped scenarios"
+    for f in files:
+        data = yaml.safe_load(f.read_text())
+        assert _schema_errors(schema, data) == [], f.name
+
+
+def test_schema_rejects_what_the_loader_rejects(schema):
+    """The schema is strict: a typo'd key, a wrong type and an out-of-range value each fail it."""
+    good = yaml.safe_load(MINIMAL)
+    assert _schema_errors(schema, good) == []
+    for bad_text in (MINIMAL + "stepz: 3\n", edit("consumers: 200", "consumers: many"),
+                     edit("quality: 0.7", "quality: 1.5"), edit("        price: 20\n", "")):
+        assert _schema_errors(schema, yaml.safe_load(bad_text)), bad_text
+
+
+# ------------------------------------------------------------------ run: the results folder is never damaged
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def good_scenario(tmp_path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(MINIMAL)
+    return path
+
+
+def test_run_refuses_non_empty_out_and_leaves_it_untouched(tmp_path, good_scenario):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "market.parquet").write_bytes(b"precious results from yesterday")
+    (out / "notes.txt").write_text("my notes\n")
+    before = _snapshot(out)
+    proc = cli("run", str(good_scenario), "--out", str(out))
+    msg = assert_one_clean_line(proc)
+    assert str(out) in msg
+    assert "--force" in msg
+    assert _snapshot(out) == before  # same files, same bytes, nothing added
+
+
+def test_run_force_overwrites_its_own_files(tmp_path, good_scenario):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "market.parquet").write_bytes(b"stale")
+    (out / "notes.txt").write_text("my notes\n")
+    proc = cli("run", str(good_scenario), "--out", str(out), "--force", "--no-report")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "market.parquet").read_bytes()[:4] == b"PAR1"  # a real Parquet file replaced the stale one
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    assert (out / "notes.txt").read_text() == "my notes\n"  # files that are not ours survive
+
+
+def test_run_out_is_a_file(tmp_path, good_scenario):
+    out = tmp_path / "out"
+    out.write_text("not a folder")
+    msg = assert_one_clean_line(cli_in_process("run", str(good_scenario), "--out", str(out)))
+    assert str(out) in msg
+    assert out.read_text() == "not a folder"
+
+
+def test_run_bad_scenario_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(edit("consumers: 200", "consumers: -5"))
+    out = tmp_path / "out"
+    msg = assert_one_clean_line(cli_in_process("run", str(bad), "--out", str(out)))
+    assert "population.consumers" in msg and str(bad) in msg
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("reps, runner", [("0", cli), ("-1", cli_in_process)], ids=["0-subprocess", "-1"])
+def test_run_rejects_non_positive_replications(tmp_path, good_scenario, reps, runner):
+    out = tmp_path / "out"
+    msg = assert_one_clean_line(runner("run", str(good_scenario), "--out", str(out), "--replications", reps))
+    assert "--replications" in msg
+    assert reps in msg
+    assert not out.exists()
+
+
+def test_run_rejects_non_integer_replications(tmp_path, good_scenario):
+    msg = assert_one_clean_line(cli_in_process("run", str(good_scenario), "--out", str(tmp_path / "o"),
+                                               "--replications", "two"))
+    assert "replications" in msg and "two" in msg
+    assert not (tmp_path / "o").exists()
+
+
+def test_run_rejects_negative_seed(tmp_path, good_scenario):
+    out = tmp_path / "out"
+    msg = assert_one_clean_line(cli_in_process("run", str(good_scenario), "--out", str(out), "--seed", "-1"))
+    assert "--seed" in msg
+    assert not out.exists() or not any(out.iterdir())
+
+
+# ------------------------------------------------------------------ property: only ScenarioError escapes
+
+
+BASE_SCENARIOS = [
+    yaml.safe_load(MINIMAL),
+    {
+        "name": "rich", "seed": 1, "steps": 30,
+        "population": {"consumers": 500, "daily_active_share": 0.5},
+        "network": {"friendship": {"model": "planted_communities", "mean_degree": 6, "communities": 4},
+                    "follows": {"tail_exponent": 2.0, "reach_share": {"mega": 0.2}}},
+        "influencers": {"counts": {"nano": 3, "mega": 1}, "named": [{"name": "Ann", "tier": "macro"}]},
+        "brands": [
+            {"name": "Glow", "marketing_budget": 1000,
+             "products": [{"name": "serum", "price": 20, "quality": 0.7, "claimed_quality": 0.9},
+                          {"name": "mask", "category": "skin", "price": 5, "quality": 0.4}],
+             "policy": {"ads": {"impressions_per_day": 100, "targeting": "interest"}}},
+            {"name": "Dull", "products": [{"name": "soap", "price": 2, "quality": 0.5}]},
+        ],
+        "platform": {"take_rate": 0.1},
+        "mechanisms": {"reviews": {"star_cutoffs": [0.1, 0.3, 0.5, 0.7]}, "referral": {"enabled": False}},
+        "events": [{"day": 10, "type": "quality_scandal", "brand": "Glow"},
+                   {"day": 12, "type": "influencer_scandal", "influencer": "Ann", "severity": 0.2}],
+    },
+    {
+        "steps": 3,
+        "network": {"friendship": {"model": "edgelist", "path": str(DATA / "edges.csv")}},
+        "brands": [{"name": "Glow", "products": [{"name": "serum", "price": 20, "quality": 0.7}]}],
+    },
+]
+
+# strings that mean something somewhere in the format
+MEANINGFUL = ["Glow", "Dull", "Ann", "serum", "quality_scandal", "influencer_scandal", "edgelist", "complete",
+              "holme_kim", "mega", "nano", "interest", "random", "name", "price", "", str(DATA / "edges.csv"),
+              str(DATA / "edges_one_column.csv"), str(DATA), "tests"]
+
+scalars = st.one_of(
+    st.none(), st.booleans(),
+    st.integers(min_value=-10**15, max_value=10**15),  # beyond ~1e308 is the known OverflowError bug
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),  # long paths hit the known ENAMETOOLONG bug
+    st.sampled_from(MEANINGFUL),
+)
+values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.text(max_size=8), st.sampled_from(MEANINGFUL)),
+                                                 inner, max_size=3)), max_leaves=6)
+
+
+def _nodes(tree, path=()):
+    """Every (path, node) in a nested dict/list, the root included."""
+    yield path, tree
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield from _nodes(v, path + (k,))
+    elif isinstance(tree, list):
+        for i, v in enumerate(tree):
+            yield from _nodes(v, path + (i,))
+
+
+def _get(tree, path):
+    for p in path:
+        tree = tree[p]
+    return tree
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_scenarios_resolve_or_raise_scenario_error(data):
+    base = copy.deepcopy(data.draw(st.sampled_from(BASE_SCENARIOS), label="base"))
+    for _ in range(data.draw(st.integers(1, 3), label="n_mutations")):
+        nodes = list(_nodes(base))
+        path, node = data.draw(st.sampled_from(nodes), label="target")
+        op = data.draw(st.sampled_from(["replace", "insert", "delete"]), label="op")
+        value = data.draw(values, label="value")
+        if op == "replace" and path:
+            _get(base, path[:-1])[path[-1]] = value
+        elif op == "insert" and isinstance(node, dict):
+            key = data.draw(st.one_of(st.text(max_size=10), st.sampled_from(MEANINGFUL), st.integers(0, 3)),
+                            label="key")
+            node[key] = value
+        elif op == "insert" and isinstance(node, list):
+            node.insert(data.draw(st.integers(0, len(node)), label="index"), value)
+        elif op == "delete" and path:
+            del _get(base, path[:-1])[path[-1]]
+        elif not path:
+            base = value
+    before = copy.deepcopy(base)
+    try:
+        sc = resolve_scenario(base)
+    except ScenarioError as exc:
+        msg = str(exc)
+        assert "expected" in msg
+        assert msg.startswith(("<scenario>", str(DATA))), msg  # scenario or edge-list file
+        return
+    finally:
+        if not _has_nan(before):
+            assert base == before, "resolve_scenario modified its input"
+    assert isinstance(sc, dict) and sc["brands"]
+    for b in sc["brands"]:
+        for p in b["products"]:
+            assert p["claimed_quality"] is not None
+
+
+def _has_nan(tree) -> bool:
+    return any(isinstance(v, float) and math.isnan(v) for _, v in _nodes(tree))
