@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..buffers import Orders
 from ..spec import Param
 from .base import Mechanism, register
 from .reviews import rating_signal
@@ -108,7 +107,4 @@ class Decision(Mechanism):
         if orders_c:
             consumers = np.concatenate(orders_c).astype(np.int64)
             products = np.concatenate(orders_p).astype(np.int64)
-            market.orders = Orders(consumers=consumers, products=products,
-                                   expectation=pop.belief[consumers, products].copy(),
-                                   discount=np.zeros(len(consumers)),
-                                   referrer=np.full(len(consumers), -1, dtype=np.int64))
+            market.orders.append(consumers, products, pop.belief[consumers, products], "organic")

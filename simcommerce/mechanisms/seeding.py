@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..buffers import Orders
 from ..seeding import STRATEGIES, choose_seeds
 from ..spec import Param, ScenarioError
 from .base import Mechanism, register
@@ -61,12 +60,5 @@ class Seeding(Mechanism):
             j = int(brand.product_ids[0])
             seeds = seeds[~np.isin(seeds, o.consumers)]  # already buying today
             pop.aware[seeds, j] = True
-            price = market.product_price[j]
-            market.orders = Orders(
-                consumers=np.concatenate([o.consumers, seeds]),
-                products=np.concatenate([o.products, np.full(len(seeds), j, dtype=np.int64)]),
-                expectation=np.concatenate([o.expectation, pop.belief[seeds, j]]),
-                discount=np.concatenate([o.discount, np.full(len(seeds), price)]),
-                referrer=np.concatenate([o.referrer, np.full(len(seeds), -1, dtype=np.int64)]))
-            o = market.orders
+            o.append(seeds, j, pop.belief[seeds, j], "seeding", discount=market.product_price[j])  # free
             market.tally("new_seeded", b, len(seeds))
