@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 BRAND_FLOWS = ("revenue", "discounts", "refunds", "platform_fees", "cogs", "ad_spend", "influencer_fees",
-               "commissions")
+               "commissions", "fake_review_spend")
 
 
 class Ledger:
@@ -23,6 +23,7 @@ class Ledger:
         b = len(market.brands)
         self.brand = {flow: np.zeros(b) for flow in BRAND_FLOWS}
         self.platform_income = 0.0
+        self.escrow = 0.0  # payments the platform holds for open group deals (group_buying)
         self.take_rate = market.config["platform"]["take_rate"]
 
     def _add(self, flow: str, brand: np.ndarray, amount: np.ndarray) -> None:
@@ -63,8 +64,20 @@ class Ledger:
         influencer.earnings += amount
         self.market.brands[brand].marketing_spent += amount
 
+    def influencer_commission(self, brand: int, influencer, amount: float) -> None:
+        """The brand pays an influencer a commission on sales (booked as influencer fees; a cost of
+        sales, so outside the marketing budget)."""
+        self.brand["influencer_fees"][brand] += amount
+        influencer.earnings += amount
+
+    def fake_review_spend(self, brand: int, amount: float) -> None:
+        """The brand pays a review farm (outside the market, like suppliers) for fake reviews."""
+        self.brand["fake_review_spend"][brand] += amount
+        self.market.brands[brand].marketing_spent += amount
+
     def profit(self) -> np.ndarray:
-        """Per brand: revenue − discounts − refunds − platform fees − COGS − ads − influencer fees − commissions."""
+        """Per brand: revenue − discounts − refunds − platform fees − COGS − ads − influencer fees − commissions
+        − fake-review spend."""
         f = self.brand
         return f["revenue"] - sum(f[k] for k in BRAND_FLOWS[1:])
 
@@ -72,6 +85,23 @@ class Ledger:
         """|money consumers paid (net) − money everyone else received|; 0 up to rounding."""
         pop = self.market.population
         consumers_net = pop.spent.sum() - pop.refunded.sum()
-        received = (self.profit().sum() + self.brand["cogs"].sum() + self.platform_income + pop.earned.sum()
+        received = (self.profit().sum() + self.brand["cogs"].sum() + self.brand["fake_review_spend"].sum()
+                    + self.platform_income + self.escrow + pop.earned.sum()
                     + sum(i.earnings for i in self.market.influencers))
         return abs(consumers_net - received)
+
+    def escrow_hold(self, consumers: np.ndarray, amount: np.ndarray) -> None:
+        """Consumers pay into escrow (held by the platform until their group deal fills or fails)."""
+        np.add.at(self.market.population.spent, consumers, amount)
+        self.escrow += float(np.sum(amount))
+
+    def escrow_settle(self, consumers: np.ndarray, amount: np.ndarray) -> None:
+        """A group deal filled: the held payments become its orders, charged at checkout the same day
+        (the hold is undone here so that each payment counts once, in ``sale``)."""
+        np.subtract.at(self.market.population.spent, consumers, amount)
+        self.escrow -= float(np.sum(amount))
+
+    def escrow_refund(self, consumers: np.ndarray, amount: np.ndarray) -> None:
+        """A group deal failed: the platform returns the held payments (the brand never received them)."""
+        np.add.at(self.market.population.refunded, consumers, amount)
+        self.escrow -= float(np.sum(amount))

@@ -154,3 +154,12 @@ class _CSRRows:
 
     indptr: np.ndarray
     indices: np.ndarray
+
+    def remove(self, row: int, ids: np.ndarray) -> None:
+        """Drop ``ids`` from row ``row`` (e.g. followers who unfollow)."""
+        lo, hi = self.indptr[row], self.indptr[row + 1]
+        keep = ~np.isin(self.indices[lo:hi], ids)
+        removed = int((~keep).sum())
+        if removed:
+            self.indices = np.concatenate([self.indices[:lo], self.indices[lo:hi][keep], self.indices[hi:]])
+            self.indptr[row + 1:] -= removed

@@ -19,6 +19,7 @@ CORE_METRICS = {
     "mean_trust": "mean consumer trust in the brand, 0-1 (market: over all brands)",
     "n_active": "consumers active on the platform today (market only)",
     "mean_platform_trust": "mean trust in the platform, 0-1 (market only)",
+    "market_share": "brand's share of all orders so far, 0-1 (market: 1 once anything sold)",
     "profit": "cumulative profit (currency units)",
     "new_profit": "profit made today (currency units)",
     "money_imbalance": "money paid by consumers minus money received by others; 0 up to rounding (market only)",
@@ -89,6 +90,10 @@ class Recorder:
             brand["cum_" + name[4:]] = self._cum[name].copy()
             market[name] = float(new.sum())
             market["cum_" + name[4:]] = float(self._cum[name].sum())
+        if "new_orders" in self._cum:
+            total = self._cum["new_orders"].sum()
+            brand["market_share"] = self._cum["new_orders"] / total if total else np.zeros(self.n_brands)
+            market["market_share"] = 1.0 if total else 0.0
         profit = m.ledger.profit()
         brand["profit"], brand["new_profit"] = profit, profit - self._last_profit
         market["profit"], market["new_profit"] = float(profit.sum()), float((profit - self._last_profit).sum())

@@ -30,6 +30,7 @@ class Population:
         trust_brand (N, B) float32 0-1; trust_baseline (N, B): the level trust recovers to.
         trust_platform (N,) float32 0-1; trust_platform_initial (N,): its value at the start.
         opt_out (N,) bool: refuses ad targeting.
+        review_trust (N,) float32 0-1: how much the consumer believes ratings (scales their weight in choice).
         aware (N, P) bool; belief (N, P) float32 0-1: expected quality of each product.
         bought (N, P) bool: has ever bought the product; orders_by_brand (N, B) int32: orders placed.
         last_purchase_day, last_exposed_day (N, C) int32 (day, or NEVER).
@@ -59,6 +60,7 @@ class Population:
         pop.trust_platform = beta_with_mean(rng, cfg["initial_platform_trust"], 10.0, n)
         pop.trust_platform_initial = pop.trust_platform.copy()
         pop.opt_out = rng.random(n) < cfg["opt_out_share"]
+        pop.review_trust = np.ones(n, dtype=np.float32)
         pop.aware = np.zeros((n, n_products), dtype=bool)
         pop.belief = np.full((n, n_products), 0.5, dtype=np.float32)
         pop.bought = np.zeros((n, n_products), dtype=bool)

@@ -130,7 +130,7 @@ def scenario_spec() -> Section:
 
 
 def event_types() -> dict[str, tuple[str, str]]:
-    """Event type -> (mechanism, referenced kind: 'brand' or 'influencer')."""
+    """Event type -> (mechanism, referenced kind: 'brand', 'influencer' or '' for platform-wide events)."""
     return {etype: (name, ref) for name, cls in REGISTRY.items() for etype, ref in cls.events.items()}
 
 
@@ -260,6 +260,8 @@ def _check_references(sc: dict, src: Source) -> None:
         if ev["day"] > sc["steps"]:
             raise src.error(f"events[{i}].day", f"a day between 1 and steps ({sc['steps']})", str(ev["day"]))
         ref = types[ev["type"]][1]
+        if not ref:
+            continue  # a platform-wide event names no brand or influencer
         known = brands if ref == "brand" else influencers
         if ev[ref] is None:
             raise src.error(f"events[{i}].{ref}", f"the {ref} hit by the {ev['type']} (one of {known})",

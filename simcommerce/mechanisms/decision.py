@@ -21,7 +21,7 @@ class Decision(Mechanism):
         V_j = asc + beta_quality * belief_j + beta_trust * (trust_brand - 0.5)
               - beta_price * price_sensitivity * price_j / price_scale
               + beta_social * log(1 + friends who bought j)
-              + beta_rating * shrunk mean rating (-1 .. 1)
+              + beta_rating * review_trust * shrunk mean rating (-1 .. 1)
 
     against the outside option (V = 0). Two uniform draws per consumer and category
     every day (whatever the state), so other mechanisms' choices do not shift this
@@ -96,7 +96,7 @@ class Decision(Mechanism):
                 for k, j in enumerate(prods):
                     v[:, k] += p["beta_social"] * np.log1p(market.friends.count_marked_neighbors(ids, pop.bought[:, j]))
             if p["beta_rating"] > 0:
-                v += p["beta_rating"] * rating[prods]
+                v += p["beta_rating"] * pop.review_trust[ids, None] * rating[prods]
             expv = np.where(aware, np.exp(np.minimum(v, 50.0)), 0.0)
             cum = np.cumsum(expv, axis=1)
             total = cum[:, -1] + 1.0  # the outside option has exp(0) = 1

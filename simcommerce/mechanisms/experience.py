@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..buffers import CHANNELS
 from ..spec import Param
 from .base import Mechanism, register
 
@@ -62,3 +63,8 @@ class Experience(Mechanism):
             market.ledger.refund(c[ret], brand, o.paid[ret])
             market.tally("new_returns", brand)
             market.tally("new_refunds", brand, o.paid[ret])
+            if len(o.channel) == len(o):  # returns of live-stream orders, also counted by channel
+                live = o.channel[ret] == CHANNELS.index("live")
+                if live.any():
+                    market.tally("new_live_returns", brand[live])
+                    market.tally("new_live_refunds", brand[live], o.paid[ret][live])

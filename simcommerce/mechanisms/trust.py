@@ -14,7 +14,7 @@ from .base import Mechanism, register
 class News:
     """A piece of scandal news spreading through the friendship graph."""
 
-    brand: int
+    brand: int  # -1: news about the platform (a privacy breach)
     severity: float
     start: int
     heard: np.ndarray  # bool (N,)
@@ -35,8 +35,13 @@ class Trust(Mechanism):
       that (loyalty's buffer decays: some damage is permanent).
     * Recovery: trust closes ``recovery_rate`` of its gap to the baseline each day.
     * ``influencer_scandal`` (event: influencer, severity, reach): the influencer's credibility
-      falls by ``severity``; followers who hear lose ``severity * secondhand_factor`` of their
-      trust in the brands sponsoring that influencer.
+      falls by the share ``severity``; a share ``reach`` of the followers hears, loses
+      ``severity * secondhand_factor`` of their trust in the brands sponsoring that influencer,
+      and unfollows with probability ``severity * unfollow_prob``.
+    * ``privacy_breach`` (event: severity, reach; platform-wide): those who hear lose the share
+      ``severity`` of their trust in the platform — and so, as activity follows platform trust,
+      open the app less — and the news spreads like a scandal's; platform trust recovers
+      toward its initial level at ``recovery_rate``.
     """
 
     name = "trust"
@@ -52,9 +57,11 @@ class Trust(Mechanism):
         "belief_hit": Param(0.5, "float", "drop of beliefs about the brand's products, relative to the trust drop",
                             "0-1", 0, 1),
         "scar": Param(0.3, "float", "share of a scandal's trust drop that is permanent", "0-1", 0, 1),
+        "unfollow_prob": Param(0.5, "float", "influencer scandal: unfollow probability of a follower who hears, "
+                               "per unit of severity", "0-1", 0, 1),
     }
     metrics = {"n_heard_news": "consumers who have heard scandal news (market only; same on brand rows)"}
-    events = {"quality_scandal": "brand", "influencer_scandal": "influencer"}
+    events = {"quality_scandal": "brand", "influencer_scandal": "influencer", "privacy_breach": ""}
 
     def setup(self, market) -> None:
         self.news: list[News] = []
@@ -77,7 +84,8 @@ class Trust(Mechanism):
             if ev["day"] != market.day:
                 continue
             hear = u_news < ev["reach"]
-            if ev["type"] == "quality_scandal":
+            if ev["type"] in ("quality_scandal", "privacy_breach"):
+                b = -1 if ev["type"] == "privacy_breach" else b
                 self.news.append(News(b, ev["severity"], market.day, hear.copy(), np.flatnonzero(hear)))
                 self._hit(market, np.flatnonzero(hear), b, ev["severity"])
             else:
@@ -85,6 +93,8 @@ class Trust(Mechanism):
                 fans = inf.followers[hear[inf.followers]]
                 for sponsor in inf.sponsors:
                     self._hit(market, fans, sponsor, ev["severity"] * p["secondhand_factor"])
+                leaving = fans[u_news[fans] < ev["reach"] * ev["severity"] * p["unfollow_prob"]]
+                market.follows.remove(inf.index, leaving)
         for news in self.news:
             if market.day == news.start or market.day > news.start + p["news_days"] or len(news.tellers) == 0:
                 continue
@@ -93,13 +103,17 @@ class Trust(Mechanism):
             news.heard[new] = True
             news.tellers = new
             self._hit(market, new, news.brand, news.severity * p["secondhand_factor"])
-        gap = pop.trust_baseline - pop.trust_brand
-        pop.trust_brand += p["recovery_rate"] * gap
+        pop.trust_brand += p["recovery_rate"] * (pop.trust_baseline - pop.trust_brand)
+        pop.trust_platform += p["recovery_rate"] * (pop.trust_platform_initial - pop.trust_platform)
 
     def _hit(self, market, ids: np.ndarray, brand: int, drop: float) -> None:
-        """Cut trust (and beliefs, and some baseline) of ``ids`` in ``brand`` by the share ``drop``."""
+        """Cut trust (and beliefs, and some baseline) of ``ids`` in ``brand`` by the share ``drop``;
+        ``brand == -1``: their trust in the platform."""
         pop, p = market.population, self.p
         self.heard_any[ids] = True
+        if brand < 0:
+            pop.trust_platform[ids] *= 1 - drop
+            return
         pop.trust_brand[ids, brand] *= 1 - drop
         pop.trust_baseline[ids, brand] *= 1 - drop * p["scar"]
         prods = market.brands[brand].product_ids

@@ -31,7 +31,7 @@ def table(outcomes: list[Outcome]) -> str:
     rows = [("check", "target", "measured", "result")]
     for o in outcomes:
         rows += [(r.check, r.target, r.measured, r.status) for r in o.rows]
-    widths = [min(max(len(r[i]) for r in rows), w) for i, w in enumerate((70, 48, 40, 28))]
+    widths = [min(max(len(r[i]) for r in rows), w) for i, w in enumerate((70, 48, 64, 28))]
     lines = []
     for k, r in enumerate(rows):
         lines.append("  ".join(str(c)[:w].ljust(w) for c, w in zip(r, widths)).rstrip())

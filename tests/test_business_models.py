@@ -1,0 +1,163 @@
+"""Competition, targeting and privacy, disclosure, fake reviews, influencer scandal, storefront funnel:
+behaviour over 5 seeds (paired: common random numbers) and unit checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import SEEDS, run_market, scenario
+from simcommerce import Market
+
+N = 4000
+
+
+def brand_rows(sc, seed, brand):
+    b = run_market(sc, seed)[1]
+    return b[b["brand"] == brand].set_index("day")
+
+
+def test_competition_shares_sum_to_one_and_quality_wins_over_claims():
+    sc = scenario("competition", **{"population.consumers": N, "steps": 150})
+    hype_change, lux_change = [], []
+    for s in SEEDS:
+        b = run_market(sc, s)[1]
+        shares = b.pivot(index="day", columns="brand", values="market_share")
+        assert np.allclose(shares.sum(axis=1)[shares.sum(axis=1) > 0], 1.0)
+        hype_change.append(shares.loc[150, "Hype"] - shares.loc[20, "Hype"])
+        lux_change.append(shares.loc[150, "Lux"] - shares.loc[20, "Lux"])
+    assert (np.array(hype_change) < -0.05).all()  # inflated claims win early, lose as buyers learn and review
+    assert (np.array(lux_change) > 0.03).all()
+
+
+def test_privacy_breach_lowers_platform_trust_and_activity_then_recovers():
+    base = {"population.consumers": N, "steps": 120}
+    breach = scenario("baseline", **base, events=[{"day": 40, "type": "privacy_breach", "severity": 0.5,
+                                                   "reach": 0.5}])
+    clean = scenario("baseline", **base)
+    for s in SEEDS[:3]:
+        a, _, _ = run_market(breach, s)
+        b, _, _ = run_market(clean, s)
+        a, b = a.set_index("day"), b.set_index("day")
+        assert a.loc[:39].equals(b.loc[:39])
+        drop = b.loc[45, "mean_platform_trust"] - a.loc[45, "mean_platform_trust"]
+        assert drop > 0.1
+        assert a.loc[41:60, "n_active"].mean() < 0.9 * b.loc[41:60, "n_active"].mean()
+        late = b.loc[120, "mean_platform_trust"] - a.loc[120, "mean_platform_trust"]
+        assert 0 < late < 0.6 * drop
+
+
+def test_opted_out_consumers_are_never_targeted():
+    sc = scenario("baseline", **{"population.consumers": N, "steps": 20, "population.opt_out_share": 0.5,
+                                 "brands.Glow.policy.ads.precision": 1.0,
+                                 "brands.Glow.policy.influencer_posts.sponsored": 0,
+                                 "mechanisms.word_of_mouth.enabled": False})
+    _, _, m = run_market(sc, 1)
+    pop = m.population
+    assert pop.aware[~pop.opt_out, 0].sum() > 500
+    assert pop.aware[pop.opt_out, 0].sum() == 0
+
+
+def test_targeting_precision_raises_orders():
+    ends = {}
+    for precision in (0.0, 1.0):
+        sc = scenario("baseline", **{"population.consumers": N, "steps": 60, "population.interest_concentration": 0.5,
+                                     "brands.Glow.policy.ads.precision": precision,
+                                     "brands.Glow.policy.ads.impressions_per_day": 600})
+        ends[precision] = np.array([run_market(sc, s)[0].iloc[-1]["cum_orders"] for s in SEEDS])
+    assert (ends[1.0] > ends[0.0]).all() and ends[1.0].mean() > 1.15 * ends[0.0].mean()
+
+
+def influencer_only(**over):
+    return scenario("baseline", **{"population.consumers": N, "steps": 30,
+                                   "brands.Glow.policy.ads.impressions_per_day": 0,
+                                   "brands.Glow.policy.influencer_posts.sponsored": 6,
+                                   "brands.Glow.policy.influencer_posts.posts_per_week": 5, **over})
+
+
+def test_mandatory_disclosure_lowers_short_term_influencer_conversion():
+    free = np.array([run_market(influencer_only(), s)[0].iloc[-1]["cum_orders"] for s in SEEDS])
+    flagged = np.array([run_market(influencer_only(**{"mechanisms.influencer_posts.mandatory_disclosure": True}),
+                                   s)[0].iloc[-1]["cum_orders"] for s in SEEDS])
+    assert (flagged <= free).sum() >= 4 and flagged.mean() < 0.9 * free.mean()
+
+
+def test_disclosed_sponsorship_keeps_trust_when_exposed():
+    risky = {"mechanisms.influencer_posts.exposure_prob": 0.2, "steps": 60}
+    hidden = [run_market(influencer_only(**risky), s)[0].iloc[-1]["mean_trust"] for s in SEEDS]
+    shown = [run_market(influencer_only(**risky, **{"brands.Glow.policy.influencer_posts.disclose": True}),
+                        s)[0].iloc[-1]["mean_trust"] for s in SEEDS]
+    assert (np.array(shown) > np.array(hidden)).all()
+    _, _, m = run_market(influencer_only(**risky), 1)
+    assert m.recorder.market_rows[-1]["cum_sponsorships_exposed"] >= 1
+
+
+TWO = [
+    {"name": "Faker", "products": [{"name": "a", "category": "c", "price": 100, "cost": 30, "quality": 0.6}],
+     "policy": {"ads": {"impressions_per_day": 1500}}},
+    {"name": "Clean", "products": [{"name": "b", "category": "c", "price": 100, "cost": 30, "quality": 0.6}],
+     "policy": {"ads": {"impressions_per_day": 1500}}},
+]
+
+
+def test_fake_reviews_boost_early_sales_then_exposure_costs_trust():
+    base = {"population.consumers": N, "steps": 70, "brands": TWO, "mechanisms.fake_reviews.detection_prob": 0.0}
+    fakes = {"brands.Faker.policy.fake_reviews.per_day": 20,
+             "events": [{"day": 40, "type": "fake_reviews_exposed", "brand": "Faker", "severity": 0.5,
+                         "reach": 0.6}]}
+    early_gain, trust_gap = [], []
+    for s in SEEDS:
+        honest = brand_rows(scenario("baseline", **base), s, "Faker")
+        faking = run_market(scenario("baseline", **base, **fakes), s)[1]
+        f = faking[faking["brand"] == "Faker"].set_index("day")
+        c = faking[faking["brand"] == "Clean"].set_index("day")
+        early_gain.append(f.loc[39, "cum_orders"] / honest.loc[39, "cum_orders"])
+        assert f.loc[39, "mean_rating"] > honest.loc[39, "mean_rating"] + 0.3
+        trust_gap.append(c.loc[45, "mean_trust"] - f.loc[45, "mean_trust"])
+        assert f.loc[41, "fake_reviews_exposed"] == 1 and f.loc[41, "mean_review_trust"] < 0.9
+    assert np.mean(early_gain) > 1.1 and (np.array(early_gain) > 1).all()
+    assert (np.array(trust_gap) > 0.1).all()
+
+
+def test_fake_reviews_detected_by_moderation():
+    sc = scenario("baseline", **{"population.consumers": 2000, "steps": 60, "brands": TWO,
+                                 "brands.Faker.policy.fake_reviews.per_day": 10,
+                                 "mechanisms.fake_reviews.detection_prob": 0.2})
+    _, brands, m = run_market(sc, 3)
+    f = brands[brands["brand"] == "Faker"].set_index("day")
+    day = int(f.index[f["fake_reviews_exposed"] == 1][0])
+    assert day < 40  # detected (P(not by day 40) = 0.8^40)
+    assert f.loc[day + 1:, "new_fake_reviews"].sum() == 0  # stops buying once exposed
+    assert m.ledger.imbalance() < 1e-6
+
+
+def test_influencer_scandal_unfollows_and_hurts_sponsors():
+    sc = scenario("baseline", **{"population.consumers": N, "steps": 11, "influencers.counts.mega": 0,
+                                 "influencers.named": [{"name": "Star", "tier": "mega", "category": "beauty"}],
+                                 "brands.Glow.policy.influencer_posts": {"sponsored": 1, "tier": "mega"},
+                                 "events": [{"day": 11, "type": "influencer_scandal", "influencer": "Star",
+                                             "severity": 0.8, "reach": 0.9}]})
+    m = Market(sc, seed=1)
+    star = next(i for i in m.influencers if i.name == "Star")
+    assert star.sponsors == [0]
+    fans = star.followers.copy()
+    m.run(10)
+    before, credibility = m.population.trust_brand[fans, 0].mean(), star.credibility
+    m.run(1)
+    assert len(star.followers) < 0.8 * len(fans)
+    assert star.credibility == pytest.approx(credibility * 0.2)
+    assert m.population.trust_brand[fans, 0].mean() < before - 0.15
+
+
+def test_external_link_loses_buyers_step_by_step():
+    mall, external = [], []
+    for s in SEEDS:
+        a = run_market(scenario("baseline", **{"population.consumers": N, "steps": 60}), s)[0].iloc[-1]
+        b = run_market(scenario("baseline", **{"population.consumers": N, "steps": 60,
+                                               "brands.Glow.policy.storefront.storefront": "external"}), s)[0].iloc[-1]
+        assert a["cum_funnel_intent"] >= a["cum_funnel_paid"] >= 0.9 * a["cum_funnel_intent"]
+        assert b["cum_funnel_intent"] > b["cum_funnel_clicked"] > b["cum_funnel_landed"] > b["cum_funnel_paid"]
+        assert b["cum_funnel_paid"] == b["cum_orders"] - b.get("cum_seeded", 0)
+        mall.append(a["cum_orders"])
+        external.append(b["cum_orders"])
+    assert (np.array(external) < 0.7 * np.array(mall)).all()
