@@ -102,3 +102,22 @@ def trust_over_time(brands: pd.DataFrame, events: list[dict]) -> go.Figure:
                       annotation_text=f"{ev['type']} ({who})", annotation_position="top left")
     fig.update_layout(title="Trust in brands over time", xaxis_title="day", yaxis_title="mean trust (0–1)")
     return fig
+
+
+def mechanism_panels(brands: pd.DataFrame, title: str, metrics: dict[str, str]) -> go.Figure | None:
+    """One small plot per metric of a mechanism (running totals for flows), per brand with bands.
+
+    Returns None when every one of them stays zero (the mechanism did nothing in this run).
+    """
+    cols = [("cum_" + m[4:]) if m.startswith("new_") else m for m in metrics]
+    cols = [c for c in cols if c in brands.columns and brands[c].abs().max() > 0]
+    if not cols:
+        return None
+    rows = (len(cols) + 2) // 3
+    fig = make_subplots(rows=rows, cols=3, subplot_titles=cols)
+    for k, col in enumerate(cols):
+        for j, (name, g) in enumerate(brands.groupby("brand", sort=False)):
+            _add_band(fig, band(g, col), name, COLORS[j % len(COLORS)], row=k // 3 + 1, col=k % 3 + 1,
+                      showlegend=k == 0)
+    fig.update_layout(title=title, height=300 * rows)
+    return fig

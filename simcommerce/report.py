@@ -11,14 +11,24 @@ from . import plots
 from .results import atomic_write_bytes
 
 
+CORE = {"exposure", "decision", "checkout", "experience", "reviews", "trust"}  # shown by the figures above
+
+
 def render(scenario: dict, market: pd.DataFrame, brands: pd.DataFrame) -> str:
     """The report as one HTML string."""
+    from .mechanisms.base import REGISTRY, in_stage_order
+
     figures = [
         plots.kpi_timeseries(market),
         plots.funnel(brands, int(scenario["population"]["consumers"])),
         plots.rating_distribution(brands),
         plots.trust_over_time(brands, scenario["events"]),
     ]
+    enabled = [n for n, p in scenario["mechanisms"].items() if p["enabled"] and n not in CORE]
+    for name in in_stage_order(enabled):
+        fig = plots.mechanism_panels(brands, f"{name}: {REGISTRY[name].help}", REGISTRY[name].metrics)
+        if fig is not None:
+            figures.append(fig)
     parts = []
     for k, fig in enumerate(figures):
         parts.append(fig.to_html(full_html=False, include_plotlyjs=(k == 0), config={"displaylogo": False}))
