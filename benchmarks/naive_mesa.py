@@ -265,7 +265,7 @@ class ConsumerAgent(mesa.Agent):
             if (m.enabled["referral"] and brand.has_referral and referrer is not None and referrer is not self
                     and m.day - self.referral_day[product.index] <= brand.referral["window_days"]):
                 order.discount = brand.referral["buyer_discount"] * product.price
-                commission = brand.referral["rate"] * (product.price - order.discount)
+                commission = sum(brand.referral["rates"][:1]) * (product.price - order.discount)
                 referrer.earned += commission
                 brand.accounts["commissions"] += commission
                 m.new["referral_orders"] += 1
@@ -410,8 +410,8 @@ class BrandAgent(mesa.Agent):
         self.accounts = dict.fromkeys(BRAND_ACCOUNTS, 0.0)
         self.referral = self.policy["referral"]
         referral_on = model.enabled["referral"]
-        self.has_referral = referral_on and (self.referral["rate"] > 0 or self.referral["buyer_discount"] > 0)
-        self.share_incentive = self.referral["rate"] + self.referral["buyer_discount"] if referral_on else 0.0
+        self.has_referral = referral_on and (sum(self.referral["rates"][:1]) > 0 or self.referral["buyer_discount"] > 0)
+        self.share_incentive = sum(self.referral["rates"][:1]) + self.referral["buyer_discount"] if referral_on else 0.0
         self.sponsored: list[InfluencerAgent] = []
 
     def affordable(self, amount: float) -> bool:

@@ -50,6 +50,10 @@ class Orders:
     experienced: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float32))
     channel: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))
 
+    def __post_init__(self):
+        if len(self.channel) != len(self.consumers):  # built by hand: ordinary orders
+            self.channel = np.zeros(len(self.consumers), dtype=np.int8)
+
     def __len__(self) -> int:
         return len(self.consumers)
 

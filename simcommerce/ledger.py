@@ -105,3 +105,9 @@ class Ledger:
         """A group deal failed: the platform returns the held payments (the brand never received them)."""
         np.add.at(self.market.population.refunded, consumers, amount)
         self.escrow -= float(np.sum(amount))
+
+    def entry_fee(self, consumers: np.ndarray, brand: np.ndarray, amount: np.ndarray) -> None:
+        """Consumers pay a brand to join its distribution scheme (referral ``entry_fee``; booked as brand
+        revenue, so profit and the balance include it, but it is not GMV)."""
+        np.add.at(self.market.population.spent, consumers, amount)
+        self._add("revenue", brand, amount)

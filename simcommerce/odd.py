@@ -40,9 +40,16 @@ RATIONALE = {
     "brands[].marketing_budget": "user data",
     "brands[].initial_trust": ASSUMPTION,
     "brands[].policy.": "strategist's lever (DESIGN.md §2)",
-    "brands[].policy.referral.rate": "lever; 0.10 in Leskovec et al. (2007)",
+    "brands[].policy.referral.rates": "lever; 0.10 in Leskovec et al. (2007)",
     "brands[].policy.referral.buyer_discount": "lever; 0.10 in Leskovec et al. (2007)",
     "brands[].policy.referral.window_days": "Leskovec et al. (2007) count a success within a week",
+    "mechanisms.referral.count_organiser_level": "China: 2010 filing standard and 2013 joint opinion count the "
+                                               "organiser's own level",
+    "mechanisms.referral.illegal_min_levels": "China's criminal threshold for pyramid selling: ≥ 3 levels",
+    "mechanisms.referral.illegal_min_participants": "China's criminal threshold for pyramid selling: ≥ 30 "
+                                                    "participants",
+    "mechanisms.referral.ban_entry_fees": "State Council Decree 444 (2005) bans entry fees",
+    "mechanisms.referral.ban_headcount_pay": "State Council Decree 444 (2005) bans head-count pay",
     "brands[].policy.seeding.strategy": "Kempe, Kleinberg & Tardos (2003); Chen, Wang & Yang (2009)",
     "platform.take_rate": "typical marketplace commission of a few percent; assumption",
     "platform.ad_cost_per_mille": "order of magnitude of social-media CPM; assumption",

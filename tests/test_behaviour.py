@@ -34,7 +34,7 @@ def test_no_marketing_almost_no_market():
 def test_referral_commission_more_shares_and_referral_orders():
     metrics = ["cum_shares", "cum_referral_orders", "cum_commission"]
     off = ends({}, metrics)
-    on = ends({"brands.Glow.policy.referral.rate": 0.1}, metrics)
+    on = ends({"brands.Glow.policy.referral.rates": 0.1}, metrics)
     assert off["cum_referral_orders"].max() == 0 and off["cum_commission"].max() == 0
     assert (on["cum_shares"] > off["cum_shares"]).all()
     assert on["cum_shares"].mean() > 1.25 * off["cum_shares"].mean()

@@ -127,7 +127,7 @@ def test_rating_signal_and_stars():
 
 
 def test_referral_commission_discount_and_window():
-    m = mock_market(["referral", "checkout"], **{"brands.A.policy.referral.rate": 0.1,
+    m = mock_market(["referral", "checkout"], **{"brands.A.policy.referral.rates": 0.1,
                                                  "brands.A.policy.referral.buyer_discount": 0.2,
                                                  "brands.A.policy.referral.window_days": 7})
     pop = m.population
@@ -149,7 +149,7 @@ def test_word_of_mouth_reaches_friends_with_incentive():
     base = {"mechanisms.word_of_mouth.friends_per_share": 3}
     shares = []
     for rate in (0.0, 0.2):
-        m = mock_market(["referral", "word_of_mouth"], n=3000, **base, **{"brands.A.policy.referral.rate": rate})
+        m = mock_market(["referral", "word_of_mouth"], n=3000, **base, **{"brands.A.policy.referral.rates": rate})
         n = 3000
         m.orders = Orders(consumers=np.arange(n), products=np.zeros(n, dtype=np.int64),
                           satisfaction=np.full(n, 0.9, dtype=np.float32),

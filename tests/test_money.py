@@ -9,11 +9,26 @@ from simcommerce.ledger import BRAND_FLOWS
 
 
 def busy_market() -> dict:
+    """Every mechanism that moves money at once; a rival brand sells through an external link."""
+    glow = {"name": "Glow", "products": [{"name": "serum", "category": "beauty", "price": 199, "cost": 60,
+                                          "quality": 0.4, "claimed_quality": 0.8}],
+            "policy": {"ads": {"impressions_per_day": 1500, "targeting": "interest"},
+                       "influencer_posts": {"sponsored": 5},
+                       "referral": {"rates": [0.15, 0.05], "buyer_discount": 0.1, "entry_fee": 5,
+                                    "headcount_bonus": 2},
+                       "fake_reviews": {"per_day": 5},
+                       "group_buying": {"discount": 0.3, "group_size": 1},
+                       "livestream": {"sessions_per_week": 2, "host_tier": "micro", "stock": 30},
+                       "seeding": {"count": 20, "strategy": "degree"}}}
+    rival = {"name": "Rival", "products": [{"name": "cream", "category": "beauty", "price": 150, "cost": 50,
+                                            "quality": 0.7}],
+             "policy": {"ads": {"impressions_per_day": 1000}, "storefront": {"storefront": "external"}}}
     return scenario("baseline", **{
-        "population.consumers": 3000, "steps": 60,
-        "brands.Glow.policy.referral.rate": 0.15, "brands.Glow.policy.referral.buyer_discount": 0.1,
-        "brands.Glow.policy.influencer_posts.sponsored": 5, "brands.Glow.products.serum.quality": 0.4,
-        "events": [{"day": 20, "type": "quality_scandal", "brand": "Glow"}],
+        "population.consumers": 3000, "steps": 60, "brands": [glow, rival],
+        "mechanisms.group_buying.enabled": True,
+        "events": [{"day": 20, "type": "quality_scandal", "brand": "Glow"},
+                   {"day": 30, "type": "privacy_breach"},
+                   {"day": 40, "type": "fake_reviews_exposed", "brand": "Glow"}],
     })
 
 
@@ -23,6 +38,8 @@ def test_money_balances_every_day():
         # every flow happened, so the identity is exercised by all of them
         for flow in BRAND_FLOWS:
             assert m.ledger.brand[flow].sum() > 0, flow
+        assert market["cum_group_gmv"].iloc[-1] > 0 and market["cum_live_gmv"].iloc[-1] > 0
+        assert market["cum_entry_fees"].iloc[-1] > 0 and market["cum_seeded"].iloc[-1] == 20
         assert market["money_imbalance"].max() < 1e-6 * market["cum_gmv"].iloc[-1]
 
 
@@ -30,15 +47,21 @@ def test_profit_identity_and_counterparties():
     market, brands, m = run_market(busy_market(), 7)
     f, pop = m.ledger.brand, m.population
     profit = (f["revenue"] - f["discounts"] - f["refunds"] - f["platform_fees"] - f["cogs"] - f["ad_spend"]
-              - f["influencer_fees"] - f["commissions"])
+              - f["influencer_fees"] - f["commissions"] - f["fake_review_spend"])
     assert np.allclose(profit, m.ledger.profit())
-    assert np.isclose(brands.iloc[-1]["profit"], profit[0])
-    assert np.isclose(pop.spent.sum(), f["revenue"].sum() - f["discounts"].sum())  # paid = list − discounts
+    last = brands[brands["day"] == brands["day"].max()].set_index("brand")
+    assert np.allclose(last.loc[["Glow", "Rival"], "profit"], profit)
+    # consumers' net payments = brands' net receipts + what the platform still holds for open group deals
+    assert np.isclose(pop.spent.sum() - pop.refunded.sum(),
+                      f["revenue"].sum() - f["discounts"].sum() - f["refunds"].sum() + m.ledger.escrow)
     assert np.isclose(pop.earned.sum(), f["commissions"].sum())  # promoters got the commissions
     assert np.isclose(sum(i.earnings for i in m.influencers), f["influencer_fees"].sum())
     assert np.isclose(m.ledger.platform_income, f["platform_fees"].sum() + f["ad_spend"].sum())
-    assert np.isclose(market["cum_gmv"].iloc[-1], pop.spent.sum())
-    assert np.isclose(market["cum_commission"].iloc[-1], f["commissions"].sum())
+    # GMV is what was paid at checkout: everything consumers paid brands except entry fees
+    assert np.isclose(market["cum_gmv"].iloc[-1],
+                      f["revenue"].sum() - f["discounts"].sum() - market["cum_entry_fees"].iloc[-1])
+    assert np.isclose(market["cum_commission"].iloc[-1] + market["cum_headcount_pay"].iloc[-1],
+                      f["commissions"].sum())
 
 
 def test_marketing_budget_is_a_hard_cap():

@@ -110,7 +110,7 @@ def test_negative_control_halved_intent_rate_is_detected(baseline_vectorised):
 
 def test_naive_reference_matches_with_referral_and_scandal():
     """Money flows of a referral programme and a quality scandal that spreads and heals."""
-    sc = small(**{"brands.Glow.policy.referral.rate": 0.1, "brands.Glow.policy.referral.buyer_discount": 0.05,
+    sc = small(**{"brands.Glow.policy.referral.rates": 0.1, "brands.Glow.policy.referral.buyer_discount": 0.05,
                   "events": [{"day": 30, "type": "quality_scandal", "brand": "Glow", "severity": 0.5,
                               "reach": 0.3}]})
     vec, ref = vectorised_ends(sc), naive_ends(sc)

@@ -69,7 +69,7 @@ class Livestream(Mechanism):
     Observation: ``live_conversion`` = live orders / live viewers, ``live_gmv_per_session``,
     ``live_return_rate`` = returns / orders of live orders, and ``live_roi`` = (live sales −
     platform fees − cost of goods − refunds of live orders − slot fees − commissions) /
-    (slot fees + commissions), all cumulative since day 1. :meth:`sessions_table` lists
+    (slot fees + commissions), all cumulative since day 1. ``Livestream.sessions_table()`` lists
     every session (day, brand, host, product, viewers, orders, GMV, fees, sold out).
     """
 

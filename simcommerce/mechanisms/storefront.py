@@ -30,7 +30,7 @@ class Storefront(Mechanism):
     params = {
         "mall_click_rate": Param(1.0, "float", "mall: share who go on from the product card", "0-1", 0, 1),
         "mall_landing_rate": Param(1.0, "float", "mall: share whose in-app page loads", "0-1", 0, 1),
-        "mall_checkout_rate": Param(0.95, "float", "mall: share who complete in-app payment", "0-1", 0, 1),
+        "mall_checkout_rate": Param(1.0, "float", "mall: share who complete in-app payment", "0-1", 0, 1),
         "external_click_rate": Param(0.7, "float", "external: share who follow the link out of the app", "0-1", 0, 1),
         "external_landing_rate": Param(0.8, "float", "external: share whose shop page loads and who stay", "0-1",
                                        0, 1),
