@@ -42,7 +42,6 @@ class Population:
     def __init__(self, n: int, n_categories: int, n_brands: int, n_products: int):
         self.n = n
         self.n_categories, self.n_brands, self.n_products = n_categories, n_brands, n_products
-        self.extra: list[str] = []
 
     @classmethod
     def generate(cls, cfg: dict, initial_trust: list[float], n_categories: int, n_products: int,
@@ -79,9 +78,4 @@ class Population:
         assert array.shape[0] == self.n, f"{name}: first dimension must be {self.n}"
         assert not hasattr(self, name), f"population array {name} exists already"
         setattr(self, name, array)
-        self.extra.append(name)
         return array
-
-    def nbytes(self) -> int:
-        """Memory held by the consumer arrays, in bytes."""
-        return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))

@@ -290,7 +290,8 @@ def _resolve_network_file(sc: dict, src: Source, base_dir: Path) -> None:
     try:
         exists = file.is_file()
     except (OSError, ValueError) as exc:
-        raise src.error(key, "a usable edge-list file path", f"'{str(fr['path'])[:60]}…' ({type(exc).__name__})") from None
+        found = f"'{str(fr['path'])[:60]}…' ({type(exc).__name__})"
+        raise src.error(key, "a usable edge-list file path", found) from None
     if not exists:
         raise src.error(key, "an existing edge-list file", f"'{fr['path']}' (no such file: {file})")
     fr["path"] = str(file.resolve())

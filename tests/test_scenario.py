@@ -309,7 +309,8 @@ def test_invalid_choice_suggests(tmp_path):
 
 
 def test_duplicate_product_names_within_a_brand(tmp_path):
-    text = MINIMAL.replace("        quality: 0.7\n", "        quality: 0.7\n      - {name: serum, price: 1, quality: 0.1}\n")
+    text = MINIMAL.replace("        quality: 0.7\n",
+                           "        quality: 0.7\n      - {name: serum, price: 1, quality: 0.1}\n")
     with pytest.raises(ScenarioError) as err:
         load_scenario(write(tmp_path, text))
     assert err.value.path == "brands[0].products[1].name" and "serum" in err.value.found

@@ -91,7 +91,8 @@ class Decision(Mechanism):
                 market.tally("new_considered", int(b), int(knows.sum()))
             v = (p["asc"] + p["beta_quality"] * pop.belief[np.ix_(ids, prods)]
                  + p["beta_trust"] * (pop.trust_brand[np.ix_(ids, brands)] - 0.5)
-                 - p["beta_price"] * pop.price_sensitivity[ids, None] * (market.product_price[prods] / p["price_scale"]))
+                 - p["beta_price"] * pop.price_sensitivity[ids, None]
+                 * (market.product_price[prods] / p["price_scale"]))
             if p["beta_social"] > 0:
                 for k, j in enumerate(prods):
                     v[:, k] += p["beta_social"] * np.log1p(market.friends.count_marked_neighbors(ids, pop.bought[:, j]))

@@ -38,7 +38,8 @@ class InfluencerPosts(Mechanism):
                             "0-1", 0, 1),
         "mandatory_disclosure": Param(False, "bool", "regulation: every sponsored post must be flagged"),
         "disclosure_discount": Param(0.4, "float", "loss of persuasion of a post flagged as sponsored", "0-1", 0, 1),
-        "exposure_prob": Param(0.0, "float", "daily probability an undisclosed sponsorship (that posted) is exposed (0: never)",
+        "exposure_prob": Param(0.0, "float",
+                               "daily probability an undisclosed sponsorship (that posted) is exposed (0: never)",
                                "1/day", 0, 1),
         "exposure_penalty": Param(0.5, "float", "credibility lost by an influencer exposed for undisclosed "
                                   "sponsorship", "0-1", 0, 1),

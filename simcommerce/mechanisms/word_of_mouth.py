@@ -12,8 +12,9 @@ from .base import Mechanism, register
 @register
 class WordOfMouth(Mechanism):
     """A buyer shares with probability ``share_prob * share_propensity * sqrt(|2 * satisfaction - 1|)
-    * (1 + incentive_sensitivity * incentive)``, capped at 1 (strong experiences, good or bad, are shared), where ``incentive`` is the
-    brand's referral commission rate plus buyer discount (0 without a programme).
+    * (1 + incentive_sensitivity * incentive)``, capped at 1 (strong experiences, good or bad, are
+    shared), where ``incentive`` is the brand's referral incentive (commission rates plus buyer
+    discount; 0 without a programme).
     A share reaches ``friends_per_share`` random friends the next day (``reach: random_friends``)
     or each friend independently with probability ``per_friend_prob`` (``reach: each_friend``,
     the independent cascade of Kempe, Kleinberg & Tardos 2003: one chance per new buyer and

@@ -35,20 +35,19 @@ def exact_spread(edges: list[tuple[int, int]], seeds: list[int], p: float) -> fl
     """Expected number of active nodes, by enumerating all 2^|E| live-edge subgraphs."""
     n = 1 + max(max(e) for e in edges)
     total = 0.0
+    def find(parent: list[int], x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
     for live in itertools.product((False, True), repeat=len(edges)):
-        parent = list(range(n))
-
-        def find(x):
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
+        parent = list(range(n))  # union-find over the live edges
         for (u, v), on in zip(edges, live):
             if on:
-                parent[find(u)] = find(v)
-        roots = {find(s) for s in seeds}
-        size = sum(1 for x in range(n) if find(x) in roots)
+                parent[find(parent, u)] = find(parent, v)
+        roots = {find(parent, s) for s in seeds}
+        size = sum(1 for x in range(n) if find(parent, x) in roots)
         k = sum(live)
         total += p ** k * (1 - p) ** (len(edges) - k) * size
     return total

@@ -58,8 +58,8 @@ def run(quick: bool = False) -> Outcome:
         if label == "strong":
             out.rows.append(Row("daily sales a year after the scandal below pre-scandal",
                                 "ratio < 1 (Perrier ~0.6)", f"{year / pre:.2f}", bool(year / pre < 1)))
-            out.rows.append(Row("… by as much as Perrier's", "ratio ≤ 0.7", f"{year / pre:.2f}", bool(year / pre <= 0.7),
-                                known_deviation=True))
+            out.rows.append(Row("… by as much as Perrier's", "ratio ≤ 0.7", f"{year / pre:.2f}",
+                                bool(year / pre <= 0.7), known_deviation=True))
         days = np.arange(1, hit.shape[1] + 1)
         fig.add_trace(go.Scatter(x=days, y=np.convolve(hit.mean(axis=0), np.ones(7) / 7, "same"),
                                  name=f"{label} brand, scandal"), row=1, col=2)
