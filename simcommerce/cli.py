@@ -38,6 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--quick", action="store_true", help="smaller sizes (about 2 minutes)")
     docs = sub.add_parser("docs", help="regenerate the generated parts of docs/ (run from the repository root)")
     docs.add_argument("--root", type=Path, default=Path("."), help="repository root")
+    compare = sub.add_parser("compare", help="compare the policies of experiment folders: HTML report + summary")
+    compare.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="experiment folder(s) (merged)")
+    compare.add_argument("--out", type=Path, required=True, help="report file (summary.csv/.parquet beside it)")
+    compare.add_argument("--metrics", default=None, help="comma-separated metrics (default: the experiment's)")
+    compare.add_argument("--reference", default=None, help="reference policy (default: the experiment's)")
+    exp = sub.add_parser("experiment", help="run an experiment's policies × points × replications into a store")
+    exp.add_argument("experiment", type=Path, help="experiment YAML file")
+    exp.add_argument("--out", type=Path, required=True, help="results folder (new or empty; see --resume)")
+    exp.add_argument("--workers", type=int, default=None, help="local worker processes (default: CPU count)")
+    exp.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run on a Dask cluster, e.g. tcp://host:8786 (needs simcommerce[distributed])")
+    exp.add_argument("--resume", action="store_true", help="finish an interrupted experiment in --out")
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     schema.add_argument("--markdown", action="store_true", help="print the scenario reference (markdown) instead")
     return parser
@@ -59,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_validate(args)
         if args.command == "docs":
             return cmd_docs(args)
+        if args.command == "compare":
+            return cmd_compare(args)
+        if args.command == "experiment":
+            return cmd_experiment(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -125,6 +141,75 @@ def cmd_run(args) -> int:
     print(f"{scenario['name']}: {len(results)} run(s) × {scenario['steps']} days in "
           f"{manifest['timings']['total_seconds']:.1f} s; last run: {int(market['cum_orders'])} orders, "
           f"GMV {market['cum_gmv']:,.0f}, {int(market['n_aware'])} aware. Results in {args.out}/")
+    return 0
+
+
+def cmd_experiment(args) -> int:
+    from . import executors
+    from .experiment import design, load_experiment
+    from .results import OutputDirError
+    from .store import ExperimentStore
+
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("command line", "--workers", "a whole number >= 1", str(args.workers))
+    if args.scheduler is not None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ScenarioError("command line", "--scheduler", "Dask distributed installed "
+                                "(pip install 'simcommerce[distributed]')", "it missing") from None
+    experiment = load_experiment(args.experiment)
+    specs = design(experiment)
+    try:
+        store = ExperimentStore.open(args.out, experiment, specs, resume=args.resume,
+                                     command=" ".join(["simcommerce", *sys.argv[1:]]))
+    except OutputDirError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    todo = store.pending(specs)
+    by_id = {s.run_id: s for s in todo}
+    if args.scheduler:
+        results, executor = executors.run_dask(todo, experiment.base_data, args.scheduler), f"dask {args.scheduler}"
+    else:
+        results = executors.run_local(todo, experiment.base_data, args.workers)
+        executor = f"local, {args.workers or 'CPU count'} worker(s)"
+    t0 = time.perf_counter()
+    from tqdm import tqdm
+
+    with tqdm(total=len(specs), initial=len(specs) - len(todo), desc=experiment.name, unit="run",
+              disable=not sys.stderr.isatty(), leave=False) as bar:
+        try:
+            for run_id, market, brands, summary in results:
+                store.write_run(by_id[run_id], market, brands, summary)
+                bar.update(1)
+        except KeyboardInterrupt:
+            store.finish(time.perf_counter() - t0, executor)
+            raise
+        except OSError as exc:
+            if not args.scheduler:
+                raise
+            store.finish(time.perf_counter() - t0, executor)
+            print(f"error: cannot use the Dask scheduler at {args.scheduler} ({str(exc).splitlines()[0]}); "
+                  "finished runs are kept, rerun with --resume.", file=sys.stderr)
+            return 1
+    store.finish(time.perf_counter() - t0, executor)
+    print(f"{experiment.name}: {len(todo)} run(s) done ({len(specs) - len(todo)} already done) of "
+          f"{len(specs)}: {len(experiment.policies)} policies × {len(experiment.points)} point(s) × "
+          f"{experiment.replications} replications in {time.perf_counter() - t0:.1f} s. Results in {args.out}/")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare
+
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
+    try:
+        out, summary = compare(args.dirs, args.out, metrics, args.reference)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"compared {summary['policy'].nunique()} policies on {summary['metric'].nunique()} metrics: "
+          f"report {out}, summary {out.parent / 'summary.csv'}")
     return 0
 
 

@@ -153,14 +153,14 @@ def _compose_with_lines(text: str, file: str) -> tuple[Any, dict[str, int]]:
     seen_maps: dict[int, set] = {}
 
     def visit(node, path):
-        if node is None:
+        if node is None or id(node) in seen_maps:  # an alias (*anchor) repeats a node already read
             return
         lines.setdefault(path, node.start_mark.line + 1) if path else None
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 key = k.value
                 sub = f"{path}.{key}" if path else key
-                if key in seen_maps.setdefault(id(node), set()):
+                if key in seen_maps.setdefault(id(node), set()) and key != "<<":
                     raise ScenarioError(file, sub, "each key once per mapping",
                                         f"'{key}' again (first on line {lines[sub]})", k.start_mark.line + 1)
                 seen_maps[id(node)].add(key)

@@ -1,0 +1,369 @@
+"""Experiment files: a base scenario, named policies, sweeps, uncertainties, replications.
+
+An experiment file (YAML; DESIGN.md §4 "Experiment")::
+
+    name: referral_study
+    base: ../scenarios/baseline.yaml       # a scenario file, relative to this file
+    # scenario: {...}                      # ... or the scenario inline (exactly one of base/scenario)
+    replications: 5                        # runs per policy and point, >= 1
+    seed: 100                              # root seed of replication 0 (default: the base scenario's seed)
+    policies:                              # name -> {dotted.key: value}; {} is the base as is
+      no_referral: {}
+      referral_10: {brands.Glow.policy.referral.rates: [0.1]}
+    reference: no_referral                 # default: the first policy
+    metrics: [cum_orders, cum_gmv, profit] # market metrics to compare (end-of-run values)
+    sweep:                                 # optional: every point is combined with every policy
+      method: grid                         # grid | lhs   (sobol, morris: not yet)
+      parameters: {platform.take_rate: [0.02, 0.05, 0.1]}
+    uncertainties:                         # optional, same forms; its points are crossed with the sweep's
+      method: lhs
+      samples: 4
+      parameters: {population.daily_active_share: {min: 0.4, max: 0.8}}
+
+**Common random numbers**: replication ``r`` of *every* policy and every point uses root
+seed ``seed + r``, so paired differences between policies remove the noise they share.
+
+:func:`load_experiment` validates everything (each policy's overrides are resolved through the
+scenario format, so a misspelt key is named with the closest valid one) and raises one
+:class:`~simcommerce.spec.ScenarioError` naming the experiment file, the key path and line.
+:func:`design` expands the experiment into a list of :class:`RunSpec`.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .scenario import _compose_with_lines, resolve_scenario
+from .spec import ScenarioError, Source, describe, one_line, suggest
+
+KEYS = ("name", "description", "base", "scenario", "replications", "seed", "policies", "reference", "metrics",
+        "sweep", "uncertainties")
+METHODS = ("grid", "lhs")
+NOT_YET = ("sobol", "morris")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of an experiment.
+
+    Attributes:
+        run_id: stable, filesystem-safe id, ``<policy>-p<point:03d>-r<replication:02d>``.
+        policy: policy name.
+        point: index of the sweep × uncertainty point (0 without sweep/uncertainties).
+        replication: 0-based replication number.
+        seed: root seed (``experiment.seed + replication``: common random numbers).
+        overrides: ``{dotted.key: value}``: the policy's, then the point's parameters.
+        params: the point's parameters alone (``{dotted.key: value}``; columns of the runs table).
+    """
+
+    run_id: str
+    policy: str
+    point: int
+    replication: int
+    seed: int
+    overrides: dict = field(hash=False)
+    params: dict = field(hash=False, default_factory=dict)
+
+
+@dataclass
+class Experiment:
+    """A validated experiment (see the module docstring for the file format)."""
+
+    name: str
+    description: str
+    file: str
+    base: str | None                 # the base scenario file (absolute), or None when inline
+    base_data: dict                  # the base scenario as written (raw mapping; edge-list path made absolute)
+    scenario: dict                   # the base scenario, resolved
+    replications: int
+    seed: int
+    policies: dict[str, dict]
+    reference: str
+    metrics: list[str]
+    sweep: dict | None = None
+    uncertainties: dict | None = None
+    points: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """The experiment as resolved (for the manifest)."""
+        return {"name": self.name, "description": self.description, "file": self.file, "base": self.base,
+                "replications": self.replications, "seed": self.seed, "policies": self.policies,
+                "reference": self.reference, "metrics": self.metrics, "sweep": self.sweep,
+                "uncertainties": self.uncertainties, "points": self.points,
+                "parameters": sorted({k for p in self.points for k in p})}
+
+
+def load_experiment(path: str | Path, check_metrics: bool = True) -> Experiment:
+    """Read and validate an experiment file.
+
+    Args:
+        path: the experiment YAML file.
+        check_metrics: check the metric names against the columns of a 1-day run of the base.
+
+    Raises:
+        ScenarioError: on any problem, naming the experiment file, key path and line.
+    """
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(file, "", "an existing experiment file", "no such file") from None
+    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
+        raise ScenarioError(file, "", "a readable UTF-8 text file", type(exc).__name__) from None
+    data, lines = _compose_with_lines(text, file)
+    src = Source(file, lines)
+    if not isinstance(data, dict):
+        raise src.error("", "a mapping of experiment keys (name, base, policies, ...)", describe(data))
+    for key in data:
+        if key not in KEYS:
+            raise src.error(str(key), "a known key" + suggest(key, list(KEYS)), one_line(str(key)))
+
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip():
+        raise src.error("name", "a non-empty name (text)", describe(name))
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise src.error("description", "text", describe(description))
+
+    # --- the base scenario: a file or inline
+    if ("base" in data) == ("scenario" in data):
+        raise src.error("base" if "base" in data else "", "exactly one of 'base' (a scenario file) or 'scenario' "
+                        "(an inline mapping)", "both" if "base" in data else "neither")
+    base_dir = path.parent
+    if "base" in data:
+        if not isinstance(data["base"], str) or not data["base"].strip():
+            raise src.error("base", "the path of a scenario file (relative to the experiment file)",
+                            describe(data["base"]))
+        base_file = Path(data["base"])
+        if not base_file.is_absolute():
+            base_file = path.parent / base_file
+        try:
+            base_text = base_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise src.error("base", "an existing scenario file", f"'{data['base']}' (no such file: {base_file})") \
+                from None
+        except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
+            raise src.error("base", "a readable scenario file", f"'{data['base']}' ({type(exc).__name__})") from None
+        raw, base_lines = _compose_with_lines(base_text, str(base_file))
+        base_src = Source(str(base_file), base_lines)
+        base_dir, base = base_file.parent, str(base_file.resolve())
+        prefix = ""
+    else:
+        raw = data["scenario"]
+        if not isinstance(raw, dict):
+            raise src.error("scenario", "an inline scenario mapping", describe(raw))
+        base_src = Source(file, {k[len("scenario."):]: v for k, v in lines.items() if k.startswith("scenario.")})
+        base = None
+        prefix = "scenario."
+
+    def resolve_with(overrides: dict, where: str | None) -> dict:
+        """Resolve the base with overrides; errors in an override are reported at ``where.<key>``."""
+        try:
+            return resolve_scenario(raw, base_src, base_dir, overrides)
+        except ScenarioError as exc:
+            if where is None:
+                if prefix:  # an inline scenario: name the experiment file's key path
+                    raise ScenarioError(file, prefix + exc.path, exc.expected, exc.found, exc.line) from None
+                raise
+            culprit = None
+            for key, value in overrides.items():  # find the first key that fails on its own
+                try:
+                    resolve_scenario(raw, base_src, base_dir, {key: value})
+                except ScenarioError as one:
+                    culprit, exc = key, one
+                    break
+            key_path = f"{where}.{culprit}" if culprit else where
+            expected = exc.expected + (f" (scenario key '{exc.path}')" if exc.path and exc.path != culprit else "")
+            close = re.search(r"did you mean '([^']+)'", exc.expected)
+            parts = culprit.split(".") if culprit else []
+            wrong = exc.found.strip("'")
+            if close and wrong in parts:  # name the closest valid dotted path
+                i = parts.index(wrong)
+                closest = ".".join([*parts[:i], close[1], *parts[i + 1:]])
+                expected = f"a valid scenario key path (did you mean '{closest}'?)"
+            raise ScenarioError(file, key_path, expected, exc.found, src.line(key_path)) from None
+
+    scenario = resolve_with({}, None)
+    if not isinstance(raw, dict):  # resolve_with raised already; keeps type checkers happy
+        raise src.error(prefix.rstrip(".") or "base", "a scenario mapping", describe(raw))
+    raw = copy.deepcopy(raw)
+    fr = (raw.get("network") or {}).get("friendship") or {}
+    if isinstance(fr, dict) and fr.get("path"):
+        fr["path"] = scenario["network"]["friendship"]["path"]  # absolute, so workers anywhere find it
+    base_dir = Path(".")
+
+    # --- replications, seed
+    reps = data.get("replications", 1)
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+        raise src.error("replications", "a whole number >= 1 (runs per policy and point)", describe(reps))
+    seed = data.get("seed", scenario["seed"])
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise src.error("seed", "a whole number >= 0 (root seed of replication 0)", describe(seed))
+
+    # --- policies
+    policies = data.get("policies")
+    if not isinstance(policies, dict) or not policies:
+        raise src.error("policies", "a non-empty mapping of policy name -> {dotted.key: value} overrides",
+                        "it missing" if policies is None and "policies" not in data else describe(policies))
+    out_policies: dict[str, dict] = {}
+    for pname, overrides in policies.items():
+        where = f"policies.{pname}"
+        if not isinstance(pname, str) or not NAME_RE.match(pname):
+            raise src.error(where, "a policy name of letters, digits, '_', '.' or '-' (it names files)",
+                            one_line(str(pname)))
+        if overrides is None:
+            overrides = {}
+        if not isinstance(overrides, dict):
+            raise src.error(where, "a mapping of dotted.key: value overrides ({} for the base as is)",
+                            describe(overrides))
+        for key in overrides:
+            if not isinstance(key, str) or not key:
+                raise src.error(where, "dotted scenario keys (text)", describe(key))
+        resolve_with(overrides, where)
+        out_policies[pname] = copy.deepcopy(overrides)
+
+    reference = data.get("reference", next(iter(out_policies)))
+    if reference not in out_policies:
+        close = suggest(str(reference), list(out_policies))
+        raise src.error("reference", f"the name of a policy{close}", describe(reference))
+
+    # --- sweep and uncertainties
+    sweep_points, sweep = _points(data.get("sweep"), "sweep", src, seed)
+    unc_points, unc = _points(data.get("uncertainties"), "uncertainties", src, seed + 7919)
+    points = [dict(a, **b) for a, b in itertools.product(sweep_points, unc_points)]
+    for i, pt in enumerate(points):  # each point must be valid with every policy
+        for pname, overrides in out_policies.items():
+            try:
+                resolve_scenario(raw, base_src, base_dir if base is None else Path("."), {**overrides, **pt})
+            except ScenarioError as exc:
+                key = exc.path if exc.path in pt else next((k for k in pt if exc.path.startswith(k)), "")
+                section = "sweep" if key in (sweep or {}).get("parameters", {}) else "uncertainties"
+                kp = f"{section}.parameters.{key}" if key else section
+                raise ScenarioError(file, kp, f"{exc.expected} (point {i}, policy {pname})", exc.found,
+                                    src.line(kp)) from None
+
+    # --- metrics
+    metrics = data.get("metrics")
+    if not isinstance(metrics, list) or not metrics:
+        raise src.error("metrics", "a non-empty list of market metric names (e.g. [cum_orders, cum_gmv])",
+                        "it missing" if "metrics" not in data else describe(metrics))
+    for i, m in enumerate(metrics):
+        if not isinstance(m, str) or not m.strip():
+            raise src.error(f"metrics[{i}]", "a metric name (text)", describe(m))
+    if check_metrics:
+        known = _metric_columns(scenario)
+        if known:
+            for i, m in enumerate(metrics):
+                if m not in known:
+                    raise src.error(f"metrics[{i}]", "an end-of-run market metric" + suggest(m, sorted(known)),
+                                    one_line(m))
+
+    return Experiment(name=name, description=description, file=str(path.resolve()), base=base, base_data=raw,
+                      scenario=scenario, replications=reps, seed=seed, policies=out_policies,
+                      reference=reference, metrics=list(metrics), sweep=sweep, uncertainties=unc, points=points)
+
+
+def _points(block: Any, where: str, src: Source, seed: int) -> tuple[list[dict], dict | None]:
+    """Expand a ``sweep``/``uncertainties`` block into a list of ``{dotted.key: value}`` points."""
+    if block is None:
+        return [{}], None
+    if not isinstance(block, dict):
+        raise src.error(where, "a mapping with 'method' and 'parameters'", describe(block))
+    for key in block:
+        if key not in ("method", "parameters", "samples"):
+            raise src.error(f"{where}.{key}", "a known key" + suggest(key, ["method", "parameters", "samples"]),
+                            one_line(str(key)))
+    method = block.get("method", "grid")
+    if method in NOT_YET:
+        raise src.error(f"{where}.method", f"grid or lhs ({method} designs are not implemented yet)",
+                        one_line(method))
+    if method not in METHODS:
+        raise src.error(f"{where}.method", "grid or lhs", describe(method))
+    params = block.get("parameters")
+    if not isinstance(params, dict) or not params:
+        raise src.error(f"{where}.parameters", "a non-empty mapping of dotted.key -> values",
+                        "it missing" if params is None else describe(params))
+    keys = list(params)
+    if method == "grid":
+        if "samples" in block:
+            raise src.error(f"{where}.samples", "no 'samples' with method grid (the grid is the values given)",
+                            describe(block["samples"]))
+        for k, v in params.items():
+            if not isinstance(v, list) or not v:
+                raise src.error(f"{where}.parameters.{k}", "a non-empty list of values", describe(v))
+        points = [dict(zip(keys, combo)) for combo in itertools.product(*params.values())]
+        return points, {"method": "grid", "parameters": copy.deepcopy(params)}
+    n = block.get("samples")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise src.error(f"{where}.samples", "a whole number >= 1 (Latin hypercube sample size)",
+                        "it missing" if n is None else describe(n))
+    bounds = []
+    for k, v in params.items():
+        kp = f"{where}.parameters.{k}"
+        if not isinstance(v, dict) or set(v) != {"min", "max"}:
+            raise src.error(kp, "a mapping {min: a, max: b}", describe(v))
+        lo, hi = v["min"], v["max"]
+        for b, x in (("min", lo), ("max", hi)):
+            if isinstance(x, bool) or not isinstance(x, (int, float)):
+                raise src.error(f"{kp}.{b}", "a number", describe(x))
+        if not lo < hi:
+            raise src.error(kp, "min < max", f"min {lo}, max {hi}")
+        bounds.append((lo, hi, isinstance(lo, int) and isinstance(hi, int)))
+    u = latin_hypercube(n, len(keys), seed)
+    points = []
+    for row in u:
+        pt = {}
+        for k, (lo, hi, whole), x in zip(keys, bounds, row):
+            val = lo + x * (hi - lo)
+            pt[k] = int(min(hi, np.floor(lo + x * (hi - lo + 1)))) if whole else float(val)
+        points.append(pt)
+    return points, {"method": "lhs", "samples": n, "parameters": copy.deepcopy(params)}
+
+
+def latin_hypercube(n: int, d: int, seed: int) -> np.ndarray:
+    """``n`` × ``d`` Latin hypercube sample in [0, 1): one point per stratum of each dimension."""
+    rng = np.random.default_rng([seed, 0x1A7])
+    u = (rng.random((n, d)) + np.arange(n)[:, None]) / n
+    for j in range(d):
+        u[:, j] = u[rng.permutation(n), j]
+    return u
+
+
+def _metric_columns(scenario: dict) -> set[str]:
+    """End-of-run metric names of a 1-day run of the scenario (a small market of it)."""
+    from .runner import run_once
+
+    sc = copy.deepcopy(scenario)
+    sc["steps"] = 1
+    sc["events"] = []
+    if sc["network"]["friendship"]["model"] != "edgelist":
+        sc["population"]["consumers"] = min(sc["population"]["consumers"] or 300, 300)
+    try:
+        res = run_once(sc, 0, sc["seed"])
+    except Exception:  # noqa: BLE001 - a failed probe must not hide the user's real problem
+        return set()
+    return set(res.summary) - {"run", "seed"} | set(res.market.columns) - {"run", "seed", "day"}
+
+
+def run_id(policy: str, point: int, replication: int) -> str:
+    return f"{policy}-p{point:03d}-r{replication:02d}"
+
+
+def design(experiment: Experiment) -> list[RunSpec]:
+    """All runs: policy × point × replication; replication r uses root seed ``seed + r`` everywhere."""
+    specs = []
+    for policy, overrides in experiment.policies.items():
+        for i, pt in enumerate(experiment.points or [{}]):
+            for r in range(experiment.replications):
+                specs.append(RunSpec(run_id(policy, i, r), policy, i, r, experiment.seed + r,
+                                     {**copy.deepcopy(overrides), **copy.deepcopy(pt)}, copy.deepcopy(pt)))
+    return specs

@@ -1,0 +1,144 @@
+"""The results store of an experiment (``simcommerce experiment FILE --out DIR``).
+
+Layout of ``DIR``::
+
+    manifest.json                              experiment as resolved, base scenario as resolved, versions,
+                                               status and timings per run_id (pending/done), overall status
+    market/policy=<name>/<run_id>.parquet      one row per run × day: run_id, replication, seed, point, metrics
+    brands/policy=<name>/<run_id>.parquet      one row per run × day × brand
+    runs/policy=<name>/<run_id>.parquet        one row per run: run_id, replication, seed, point, every
+                                               sweep/uncertainty parameter (column = its dotted key), end-of-run
+                                               summary metrics
+
+The ``policy`` column comes from the hive partition folder (a file does not repeat it: pyarrow
+refuses a column that is both in the files and in the partitioning). Read a table with
+``pandas.read_parquet(DIR / "runs")``, or with DuckDB::
+
+    SELECT policy, avg(cum_gmv) FROM read_parquet('DIR/runs/*/*.parquet', hive_partitioning=true) GROUP BY policy
+
+Each file is written under a temporary name and renamed (a file that exists is complete); the
+manifest is rewritten (atomically) after each run, so an interrupted experiment resumes with
+the runs not marked done.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .results import OutputDirError, versions, write_manifest, write_table
+
+TABLES = ("market", "brands", "runs")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _plan(specs) -> dict:
+    """What identifies the experiment's runs (compared on --resume)."""
+    return {s.run_id: {"policy": s.policy, "point": s.point, "replication": s.replication, "seed": s.seed,
+                       "overrides": s.overrides} for s in specs}
+
+
+class ExperimentStore:
+    """Writes an experiment's tables and manifest into ``out``."""
+
+    def __init__(self, out: Path, manifest: dict):
+        self.out = Path(out)
+        self.manifest = manifest
+
+    @classmethod
+    def open(cls, out: str | Path, experiment, specs, resume: bool = False, command: str = "") -> "ExperimentStore":
+        """Create the store (``out`` new or empty), or reopen it with ``resume``.
+
+        Raises:
+            OutputDirError: ``out`` is a file, non-empty without ``resume``, or holds another experiment.
+        """
+        out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise OutputDirError(f"{out}: expected a folder for the results, found a file.")
+        plan = json.loads(json.dumps(_plan(specs), default=str))
+        if out.exists() and any(out.iterdir()):
+            if not resume:
+                raise OutputDirError(f"{out}: expected an empty or new folder, found existing files "
+                                     "(use --resume to finish an interrupted experiment there).")
+            mpath = out / "manifest.json"
+            try:
+                manifest = json.loads(mpath.read_text())
+            except (OSError, ValueError):
+                raise OutputDirError(f"{out}: expected an experiment folder to resume, found no readable "
+                                     "manifest.json.") from None
+            old = {rid: {k: v for k, v in r.items() if k in ("policy", "point", "replication", "seed",
+                                                              "overrides")}
+                   for rid, r in manifest.get("runs", {}).items()}
+            if old != plan:
+                raise OutputDirError(f"{out}: expected the results of this experiment to resume, found a "
+                                     "different experiment (other policies, points, seeds or overrides).")
+            store = cls(out, manifest)
+            for rid, r in manifest["runs"].items():  # a run is done only if all its files exist
+                if r["status"] == "done" and not all(store._path(t, r["policy"], rid).exists() for t in TABLES):
+                    r["status"] = "pending"
+            manifest["status"] = "running"
+            manifest.setdefault("resumed", []).append(_now())
+            write_manifest(out, manifest)
+            return store
+        out.mkdir(parents=True, exist_ok=True)
+        manifest = {
+            "kind": "experiment", "status": "running", "command": command, "started": _now(),
+            "experiment": experiment.as_dict(), "scenario": experiment.scenario, "versions": versions(),
+            "tables": {t: f"{t}/policy=<name>/<run_id>.parquet" for t in TABLES},
+            "runs": {rid: dict(r, status="pending") for rid, r in plan.items()},
+            "timings": {},
+        }
+        write_manifest(out, manifest)
+        return cls(out, manifest)
+
+    def _path(self, table: str, policy: str, run_id: str) -> Path:
+        return self.out / table / f"policy={policy}" / f"{run_id}.parquet"
+
+    def pending(self, specs) -> list:
+        """The specs not marked done."""
+        return [s for s in specs if self.manifest["runs"][s.run_id]["status"] != "done"]
+
+    def n_done(self) -> int:
+        return sum(r["status"] == "done" for r in self.manifest["runs"].values())
+
+    def write_run(self, spec, market: pd.DataFrame, brands: pd.DataFrame, summary: dict) -> None:
+        """Write one run's three files, then mark it done in the manifest."""
+        summary = dict(summary)
+        timing = {"build_seconds": round(summary.pop("_build_seconds", 0.0), 3),
+                  "seconds": round(summary.pop("_seconds", 0.0), 3)}
+        row = {"run_id": spec.run_id, "replication": spec.replication, "seed": spec.seed, "point": spec.point}
+        for key in self.manifest["experiment"].get("parameters", []):
+            value = spec.params.get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)  # one column type across points (a grid may mix 1 and 0.5)
+            row[key] = value
+        row.update(summary)
+        tables = {"market": market, "brands": brands, "runs": pd.DataFrame([row])}
+        for name, df in tables.items():
+            path = self._path(name, spec.policy, spec.run_id)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_table(df.drop(columns=["policy"], errors="ignore"), path)
+        self.manifest["runs"][spec.run_id].update(status="done", finished=_now(), **timing)
+        write_manifest(self.out, self.manifest)
+
+    def finish(self, wall_seconds: float, executor: str) -> None:
+        runs = self.manifest["runs"].values()
+        self.manifest["status"] = "complete" if all(r["status"] == "done" for r in runs) else "incomplete"
+        self.manifest["timings"] = {"wall_seconds": round(wall_seconds, 3), "executor": executor,
+                                    "run_seconds": round(sum(r.get("seconds", 0.0) for r in runs), 3)}
+        self.manifest["finished"] = _now()
+        write_manifest(self.out, self.manifest)
+
+
+def read_table(out: str | Path, table: str) -> pd.DataFrame:
+    """One table of a store, ``policy`` as plain text, sorted by run_id (and day, brand where present)."""
+    df = pd.read_parquet(Path(out) / table)
+    df["policy"] = df["policy"].astype(str)
+    keys = [c for c in ("run_id", "day", "brand") if c in df.columns]
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)

@@ -1,0 +1,229 @@
+"""Policy comparison: summary statistics (paired vs Welch), the experiment store reader, the report."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simcommerce import cli
+from simcommerce.compare import (
+    cascade_sizes,
+    load_experiment_results,
+    lorenz,
+    summarise,
+    welch_ci,
+    write_summary,
+)
+from simcommerce.runner import run_once
+from simcommerce.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+SMALL = {"population.consumers": 2000, "steps": 40}
+ADS = "brands.Glow.policy.ads.impressions_per_day"
+POLICIES = {"ads_1500": {ADS: 1500}, "ads_2000": {ADS: 2000}}
+REPS, SEED = 8, 7
+
+
+def write_store(out: Path, policies: dict[str, dict], reps: int, seed: int, seed_offsets: dict[str, int] | None = None,
+                metrics=("cum_orders", "cum_gmv", "profit", "n_aware")) -> Path:
+    """Run the policies with runner.run_once and write the store layout of ``simcommerce experiment``."""
+    seed_offsets = seed_offsets or {}
+    for pol, overrides in policies.items():
+        sc = load_scenario(BASELINE, overrides={**SMALL, **overrides})
+        for r in range(reps):
+            s = seed + r + seed_offsets.get(pol, 0)
+            res = run_once(sc, r, s)
+            run_id = f"{pol}-r{r:03d}"
+            ids = {"run_id": run_id, "replication": r, "seed": s, "point": 0}
+            row = {**ids, **{k: v for k, v in res.summary.items() if k not in ("run", "seed")}, **overrides}
+            for table, df in (("runs", pd.DataFrame([row])),
+                              ("market", res.market.drop(columns=["run", "seed"]).assign(**ids)),
+                              ("brands", res.brands.drop(columns=["run", "seed"]).assign(**ids))):
+                d = out / table / f"policy={pol}"
+                d.mkdir(parents=True, exist_ok=True)
+                df.to_parquet(d / f"{run_id}.parquet", index=False)
+    manifest = {"experiment": {"name": out.name, "reference": next(iter(policies)), "metrics": list(metrics),
+                               "policies": policies, "replications": reps}, "status": "complete"}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    return out
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    base = tmp_path_factory.mktemp("experiments")
+    crn = write_store(base / "crn", POLICIES, REPS, SEED)
+    indep = write_store(base / "indep", POLICIES, REPS, SEED, seed_offsets={"ads_2000": 1000})
+    return crn, indep
+
+
+# ---------------------------------------------------------------------------------------------- hand-computed
+
+def test_summarise_matches_hand_computed_numbers():
+    runs = pd.DataFrame({"policy": ["ref"] * 4 + ["new"] * 4, "replication": [0, 1, 2, 3] * 2,
+                         "seed": [1, 2, 3, 4] * 2, "y": [1.0, 2, 3, 4, 2, 4, 4, 6]})
+    s = summarise(runs, ["y"], "ref").set_index("policy")
+    # reference: mean 2.5, sd sqrt(5/3); half-width t(.975, 3) * sd / 2 = 3.182446 * 1.290994 / 2 = 2.054260
+    assert s.loc["ref", "mean"] == pytest.approx(2.5)
+    assert s.loc["ref", "ci_low"] == pytest.approx(2.5 - 2.054260, abs=1e-5)
+    assert s.loc["ref", "ci_high"] == pytest.approx(2.5 + 2.054260, abs=1e-5)
+    assert s.loc["ref", "diff_mean"] == 0 and np.isnan(s.loc["ref", "diff_ci_low"])
+    # paired differences 1, 2, 1, 2: mean 1.5, sd sqrt(1/3); half = 3.182446 * 0.577350 / 2 = 0.918689
+    new = s.loc["new"]
+    assert new["n_pairs"] == 4 and new["seeds_matched"] == 1.0
+    assert new["diff_mean"] == pytest.approx(1.5)
+    assert new["diff_ci_low"] == pytest.approx(0.581311, abs=1e-5)
+    assert new["diff_ci_high"] == pytest.approx(2.418689, abs=1e-5)
+    # Welch: se = sqrt(8/3/4 + 5/3/4) = 1.040833, df = 1.083333² / (0.666667²/3 + 0.416667²/3) = 5.696629
+    assert new["welch_df"] == pytest.approx(5.696629, abs=1e-5)
+    from scipy import stats
+    half = stats.t.ppf(0.975, 5.696629) * 1.040833
+    assert new["welch_ci_low"] == pytest.approx(1.5 - half, abs=1e-5)
+    assert new["welch_ci_high"] == pytest.approx(1.5 + half, abs=1e-5)
+    assert new["rel_diff"] == pytest.approx(1.5 / 2.5)
+
+
+def test_pairs_are_matched_by_replication_not_row_order():
+    runs = pd.DataFrame({"policy": ["ref"] * 3 + ["new"] * 3, "replication": [0, 1, 2, 2, 0, 1],
+                         "y": [10.0, 20, 30, 31, 11, 21]})
+    new = summarise(runs, ["y"], "ref").set_index("policy").loc["new"]
+    assert new["diff_mean"] == pytest.approx(1.0)
+    assert new["diff_sd"] == pytest.approx(0.0)  # every pair differs by exactly 1
+
+
+def test_welch_with_one_run_has_no_interval():
+    d, lo, hi, _ = welch_ci([1.0], [2.0, 3.0])
+    assert d == pytest.approx(-1.5) and np.isnan(lo) and np.isnan(hi)
+
+
+def test_unknown_reference_is_a_clear_error():
+    runs = pd.DataFrame({"policy": ["a", "b"], "replication": [0, 0], "y": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="reference policy 'c'"):
+        summarise(runs, ["y"], "c")
+
+
+def test_cascade_sizes_and_lorenz():
+    ev = pd.DataFrame({"run_id": ["a"] * 4 + ["b"], "referrer": [1, 2, 2, 7, 1], "buyer": [2, 3, 4, 8, 5]})
+    assert sorted(cascade_sizes(ev).tolist()) == [2, 2, 4]  # run a: {1,2,3,4} and {7,8}; run b: {1,5}
+    _, cum, g = lorenz([1.0, 1.0, 1.0, 1.0])
+    assert g == pytest.approx(0.0) and cum[-1] == pytest.approx(1.0)
+    assert lorenz([0.0, 0.0, 0.0, 4.0])[2] == pytest.approx(0.75)
+
+
+def test_write_summary(tmp_path):
+    df = pd.DataFrame({"policy": ["a"], "metric": ["y"], "mean": [1.0]})
+    csv, pq = write_summary(df, tmp_path / "summary")
+    assert csv.name == "summary.csv" and pq.name == "summary.parquet"
+    pd.testing.assert_frame_equal(pd.read_parquet(pq), df)
+    assert pd.read_csv(csv).equals(df)
+
+
+# ---------------------------------------------------------------------------------------------- simulated
+
+def test_store_loads_with_hive_policy(stores):
+    exp = load_experiment_results(stores[0])
+    runs = exp["runs"]
+    assert sorted(runs["policy"].unique()) == sorted(POLICIES)
+    assert len(runs) == 2 * REPS and pd.api.types.is_string_dtype(runs["policy"])
+    assert len(exp["market"]) == 2 * REPS * 40
+    assert exp["experiment"]["reference"] == "ads_1500"
+    assert exp["events"] is None
+
+
+def test_pairing_narrows_the_interval(stores, capsys):
+    crn_dir, indep_dir = stores
+    crn = summarise(load_experiment_results(crn_dir)["runs"], ["cum_orders"], "ads_1500").set_index("policy")
+    ind = summarise(load_experiment_results(indep_dir)["runs"], ["cum_orders"], "ads_1500").set_index("policy")
+    c, i = crn.loc["ads_2000"], ind.loc["ads_2000"]
+    assert c["seeds_matched"] == 1.0 and i["seeds_matched"] == 0.0
+    paired, welch, indep = c["diff_ci_width"], c["welch_ci_width"], i["diff_ci_width"]
+    with capsys.disabled():
+        print(f"\ncum_orders ads_2000 - ads_1500, {REPS} reps: paired CI width {paired:.1f} "
+              f"(diff {c['diff_mean']:.1f}), Welch {welch:.1f}, independent seeds paired {indep:.1f} "
+              f"(Welch {i['welch_ci_width']:.1f})")
+    assert paired < welch
+    assert paired < indep
+
+
+def test_compare_command_writes_self_contained_report(stores, tmp_path):
+    out = tmp_path / "cmp" / "report.html"
+    assert cli.main(["compare", str(stores[0]), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert len(re.findall(r"\* plotly\.js v\d", text)) == 1  # plotly.js inlined, once
+    assert re.search(r"<script[^>]+src=[\"']?http", text) is None
+    rows = re.findall(r'<tr class="kpi">', text)
+    assert len(rows) == 2 * 4  # policies × metrics of the manifest
+    assert "need per-run" in text or "needs per-run" in text
+    assert (out.parent / "summary.csv").exists() and (out.parent / "summary.parquet").exists()
+    s = pd.read_csv(out.parent / "summary.csv")
+    assert len(s) == 8 and set(s["policy"]) == set(POLICIES)
+
+
+def test_compare_merges_folders_and_prefixes_clashing_policies(stores, tmp_path):
+    out = tmp_path / "report.html"
+    assert cli.main(["compare", str(stores[0]), str(stores[1]), "--out", str(out),
+                     "--metrics", "cum_orders"]) == 0
+    s = pd.read_csv(tmp_path / "summary.csv")
+    assert set(s["policy"]) == {"crn/ads_1500", "crn/ads_2000", "indep/ads_1500", "indep/ads_2000"}
+    assert (s["reference"] == "crn/ads_1500").all()
+    assert len(re.findall(r'<tr class="kpi">', out.read_text())) == 4
+
+
+def test_compare_sweep_and_events(tmp_path):
+    """A swept parameter gives a response plot and a sensitivity chart; event tables give the cascade plots."""
+    out = tmp_path / "sweep"
+    write_store(out, {"ads": {ADS: 500}}, 2, SEED)  # market and brands tables of one point
+    # rewrite the runs with a point index and the swept value, like a grid sweep
+    rows = []
+    sc_cache = {}
+    for p, imp in enumerate([500, 1500, 2500]):
+        sc_cache[imp] = load_scenario(BASELINE, overrides={**SMALL, "steps": 10, ADS: imp})
+        for r in range(2):
+            res = run_once(sc_cache[imp], r, SEED + r)
+            rows.append({"run_id": f"p{p}-r{r}", "replication": r, "seed": SEED + r, "point": p, ADS: imp,
+                         **{k: v for k, v in res.summary.items() if k not in ("run", "seed")}})
+    runs = pd.DataFrame(rows)
+    for f in (out / "runs").rglob("*.parquet"):
+        f.unlink()
+    runs.to_parquet(out / "runs" / "policy=ads" / "all.parquet", index=False)
+    ev = pd.DataFrame({"run_id": ["p0-r0"] * 3, "day": [1, 2, 3], "referrer": [1, 2, 2], "buyer": [2, 3, 4],
+                       "product": [0, 0, 0]})
+    (out / "events" / "policy=ads").mkdir(parents=True)
+    ev.to_parquet(out / "events" / "policy=ads" / "p0-r0.parquet", index=False)
+    (out / "promoters" / "policy=ads").mkdir(parents=True)
+    pd.DataFrame({"run_id": ["p0-r0"] * 3, "promoter_earned": [1.0, 2.0, 9.0]}).to_parquet(
+        out / "promoters" / "policy=ads" / "p0-r0.parquet", index=False)
+    report = tmp_path / "r.html"
+    assert cli.main(["compare", str(out), "--out", str(report), "--metrics", "cum_orders"]) == 0
+    text = report.read_text()
+    assert "Response of cum_orders to brands.Glow.policy.ads.impressions_per_day" in text
+    assert "Sensitivity of cum_orders" in text
+    assert "Referral cascade sizes" in text and "Lorenz curve" in text
+
+
+def test_compare_bad_folder_exits_2(tmp_path, capsys):
+    assert cli.main(["compare", str(tmp_path / "nope"), "--out", str(tmp_path / "r.html")]) == 2
+    assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_sensitivity_uses_salib_when_installed_else_slopes():
+    from simcommerce.compare import sensitivity
+
+    rng = np.random.default_rng(0)
+    runs = pd.DataFrame({"policy": "p", "a.x": rng.random(60), "a.z": rng.random(60)})
+    runs["y"] = 10 * runs["a.x"] + rng.normal(0, 0.1, 60)
+    table, method = sensitivity(runs, ["a.x", "a.z"], "y")
+    top = table.sort_values("value", ascending=False).iloc[0]
+    assert top["parameter"] == "a.x"
+    try:
+        import SALib  # noqa: F401
+        assert method.startswith("SALib") and set(table["index"]) == {"delta", "S1"}
+    except ImportError:
+        assert method.startswith("one-at-a-time")
+    slopes, method = sensitivity(runs.head(10), ["a.x", "a.z"], "y")  # too few runs: slopes
+    assert method.startswith("one-at-a-time") and set(slopes["index"]) == {"slope × range"}

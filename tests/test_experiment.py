@@ -1,0 +1,301 @@
+"""Experiments: file validation, design (CRN seeds, sweeps), executors (local and a real Dask
+cluster give identical tables), the partitioned store, and --resume after a kill."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simcommerce.cli import main
+from simcommerce.experiment import design, load_experiment
+from simcommerce.spec import ScenarioError
+from simcommerce.store import read_table
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE = REPO / "scenarios" / "baseline.yaml"
+BIN = Path(sys.executable).parent
+
+SMALL = f"""\
+name: small
+base: {BASELINE}
+replications: 3
+seed: 40
+policies:
+  none:
+    population.consumers: 1500
+    steps: 20
+  referral_10:
+    population.consumers: 1500
+    steps: 20
+    brands.Glow.policy.referral.rates: [0.1]
+metrics: [cum_orders, cum_gmv, cum_referral_orders]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "exp.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def tables(out: Path) -> dict[str, pd.DataFrame]:
+    return {t: read_table(out, t) for t in ("market", "brands", "runs")}
+
+
+def file_hashes(out: Path) -> dict[str, str]:
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*.parquet"))}
+
+
+# ------------------------------------------------------------------------------------------ design
+
+def test_design_common_random_numbers_and_ids(tmp_path):
+    exp = load_experiment(write(tmp_path, SMALL))
+    specs = design(exp)
+    assert len(specs) == 6 and exp.reference == "none"
+    by = {(s.policy, s.replication): s for s in specs}
+    for r in range(3):  # replication r of every policy: the same root seed
+        assert by["none", r].seed == by["referral_10", r].seed == 40 + r
+    assert [s.run_id for s in specs][:2] == ["none-p000-r00", "none-p000-r01"]
+    assert by["referral_10", 0].overrides["brands.Glow.policy.referral.rates"] == [0.1]
+    assert design(load_experiment(write(tmp_path, SMALL))) == specs  # stable
+
+
+def test_sweeps_grid_and_lhs(tmp_path):
+    text = SMALL + """\
+sweep:
+  method: grid
+  parameters: {platform.take_rate: [0.02, 0.1], population.daily_active_share: [0.5, 0.7]}
+uncertainties:
+  method: lhs
+  samples: 3
+  parameters: {population.share_propensity: {min: 0.1, max: 0.5}}
+"""
+    exp = load_experiment(write(tmp_path, text))
+    assert len(exp.points) == 4 * 3
+    specs = design(exp)
+    assert len(specs) == 2 * 12 * 3
+    shares = sorted({p["population.share_propensity"] for p in exp.points})
+    assert len(shares) == 3 and all(0.1 + i * 0.4 / 3 <= x < 0.1 + (i + 1) * 0.4 / 3 for i, x in enumerate(shares))
+    assert exp.points == load_experiment(write(tmp_path, text)).points  # the LHS is seeded
+    s = specs[-1]
+    assert s.run_id == "referral_10-p011-r02" and s.overrides["steps"] == 20 and set(s.params) == {
+        "platform.take_rate", "population.daily_active_share", "population.share_propensity"}
+    with pytest.raises(ScenarioError, match="not implemented yet"):
+        load_experiment(write(tmp_path, SMALL + "sweep: {method: sobol, parameters: {steps: {min: 1, max: 5}}}\n"))
+
+
+def test_sweep_point_out_of_range_names_the_sweep_key(tmp_path):
+    with pytest.raises(ScenarioError) as err:
+        load_experiment(write(tmp_path, SMALL + "sweep: {method: grid, parameters: {platform.take_rate: [0.1, 2]}}\n"))
+    assert "sweep.parameters.platform.take_rate" in str(err.value) and "exp.yaml:" in str(err.value)
+
+
+def test_inline_scenario(tmp_path):
+    text = """\
+name: inline
+scenario:
+  steps: 5
+  population: {consumers: 300}
+  brands:
+    - name: Glow
+      products: [{name: serum, price: 20, quality: 0.7}]
+policies: {base: {}, cheap: {brands.Glow.products.serum.price: 10}}
+metrics: [cum_orders]
+"""
+    exp = load_experiment(write(tmp_path, text))
+    assert exp.base is None and exp.reference == "base" and len(design(exp)) == 2
+    with pytest.raises(ScenarioError) as err:
+        load_experiment(write(tmp_path, text.replace("steps: 5", "steps: -5")))
+    assert "'scenario.steps'" in str(err.value) and "exp.yaml:3 " in str(err.value)
+
+
+# ------------------------------------------------------------------------------------------ bad input
+
+BAD = {
+    "unknown override": (SMALL.replace("referral.rates:", "referral.ratez:"),
+                         ["policies.referral_10.brands.Glow.policy.referral.ratez",
+                          "did you mean 'brands.Glow.policy.referral.rates'", ":12 "]),
+    "unknown reference": (SMALL + "reference: nobody\n", ["'reference'", "nobody"]),
+    "zero replications": (SMALL.replace("replications: 3", "replications: 0"), ["'replications'", ">= 1", ":3"]),
+    "missing base": (SMALL.replace(str(BASELINE), "../nowhere.yaml"), ["'base'", "no such file", ":2"]),
+    "broken yaml": (SMALL.replace("replications: 3", "replications: [3"), ["valid YAML"]),
+    "unknown metric": (SMALL.replace("cum_gmv,", "cum_gvm,"), ["metrics[1]", "cum_gmv"]),
+    "unknown top key": (SMALL + "replication: 3\n", ["'replication'", "did you mean 'replications'"]),
+    "sobol": (SMALL + "sweep: {method: morris, parameters: {steps: {min: 1, max: 5}}}\n",
+              ["sweep.method", "not implemented yet"]),
+}
+
+
+def _cli(args: list[str], cwd=None, timeout=120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simcommerce.cli", *args], capture_output=True, text=True,
+                          cwd=cwd or REPO, timeout=timeout)
+
+
+def test_bad_experiment_files_exit_2_with_one_line(tmp_path):
+    cases = {}
+    for i, (label, (text, needles)) in enumerate(BAD.items()):
+        cases[label] = (write(tmp_path, text, f"bad{i}.yaml"), needles)
+    with ThreadPoolExecutor(4) as pool:
+        procs = dict(zip(cases, pool.map(
+            lambda c: _cli(["experiment", str(c[0]), "--out", str(tmp_path / ("out-" + c[0].stem))]),
+            cases.values())))
+    for label, proc in procs.items():
+        path, needles = cases[label]
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 2, (label, proc.stderr)
+        assert len(lines) == 1, (label, proc.stderr)
+        assert str(path) in lines[0], (label, lines[0])
+        for needle in needles:
+            assert needle in lines[0], (label, needle, lines[0])
+        assert not (tmp_path / ("out-" + path.stem)).exists()
+
+
+def test_non_empty_out_refused_without_resume(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "something").write_text("x")
+    assert main(["experiment", str(write(tmp_path, SMALL)), "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main(["experiment", str(write(tmp_path, SMALL)), "--out", str(out), "--workers", "0"]) == 2
+
+
+# ------------------------------------------------------------------------------------------ executors + store
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A real Dask scheduler and two single-threaded workers, as separate processes."""
+    distributed = pytest.importorskip("distributed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = dict(os.environ, DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error")
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
+    try:
+        for _ in range(2):
+            procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1",
+                                           "--no-dashboard", "--nworkers", "1"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with distributed.Client(address, timeout=5) as client:
+                    client.wait_for_workers(2, timeout=max(1, deadline - time.monotonic()))
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.send_signal(signal.SIGTERM)
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def test_executors_give_identical_tables(tmp_path, dask_cluster):
+    exp = write(tmp_path, SMALL)
+    outs = {"serial": ["--workers", "1"], "pool2": ["--workers", "2"], "dask": ["--scheduler", dask_cluster]}
+    for name, extra in outs.items():
+        assert main(["experiment", str(exp), "--out", str(tmp_path / name), *extra]) == 0
+    ref = tables(tmp_path / "serial")
+    assert len(ref["runs"]) == 6 and len(ref["market"]) == 6 * 20 and set(ref["runs"]["policy"]) == {
+        "none", "referral_10"}
+    assert (ref["runs"].groupby("policy")["cum_referral_orders"].sum()["referral_10"] > 0)
+    for name in ("pool2", "dask"):
+        other = tables(tmp_path / name)
+        for t in ref:
+            assert ref[t].equals(other[t]), (name, t)
+        assert file_hashes(tmp_path / name) == file_hashes(tmp_path / "serial"), name
+    manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["experiment"]["reference"] == "none"
+    assert all(r["status"] == "done" for r in manifest["runs"].values())
+    assert manifest["scenario"]["population"]["consumers"] == 20000  # the base as resolved
+    # CRN in the tables: replication r has the same seed in both policies
+    runs = ref["runs"].pivot(index="replication", columns="policy", values="seed")
+    assert (runs["none"] == runs["referral_10"]).all()
+
+
+def test_store_layout_and_duckdb(tmp_path):
+    exp = write(tmp_path, SMALL + "sweep: {method: grid, parameters: {platform.take_rate: [0.05, 0.1]}}\n")
+    out = tmp_path / "out"
+    assert main(["experiment", str(exp), "--out", str(out), "--workers", "1"]) == 0
+    assert sorted(p.name for p in (out / "runs").iterdir()) == ["policy=none", "policy=referral_10"]
+    assert (out / "market" / "policy=none" / "none-p001-r02.parquet").exists()
+    runs = pd.read_parquet(out / "runs")
+    assert list(runs.columns[:5]) == ["run_id", "replication", "seed", "point", "platform.take_rate"]
+    assert "policy" in runs.columns and len(runs) == 2 * 2 * 3
+    brands = pd.read_parquet(out / "brands")
+    assert {"run_id", "day", "brand", "policy"} <= set(brands.columns)
+    duckdb = pytest.importorskip("duckdb")
+    got = duckdb.sql(f"SELECT policy, avg(cum_gmv) AS gmv FROM read_parquet('{out}/runs/*/*.parquet', "
+                     "hive_partitioning=true) GROUP BY policy ORDER BY policy").df()
+    expect = runs.assign(policy=runs["policy"].astype(str)).groupby("policy")["cum_gmv"].mean()
+    assert list(got["policy"]) == ["none", "referral_10"]
+    assert got["gmv"].tolist() == pytest.approx(expect.tolist())
+
+
+def test_resume_after_kill(tmp_path):
+    text = SMALL.replace("replications: 3", "replications: 12").replace("1500", "5000").replace(
+        "steps: 20", "steps: 60")
+    exp = write(tmp_path, text)
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "simcommerce.cli", "experiment", str(exp), "--out", str(out),
+                             "--workers", "1"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        done = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                done = sum(r["status"] == "done"
+                           for r in json.loads((out / "manifest.json").read_text())["runs"].values())
+            except (OSError, ValueError):
+                done = 0
+            if done >= 1:
+                break
+            time.sleep(0.005)
+        proc.kill()
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    manifest = json.loads((out / "manifest.json").read_text())
+    finished = {k: r for k, r in manifest["runs"].items() if r["status"] == "done"}
+    assert 1 <= len(finished) < 24, "the kill came too late to test resuming"
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet")}
+    proc = _cli(["experiment", str(exp), "--out", str(out), "--resume"])
+    assert proc.returncode == 0, proc.stderr
+    after = json.loads((out / "manifest.json").read_text())
+    assert after["status"] == "complete"
+    for k, r in finished.items():  # not redone
+        assert after["runs"][k]["finished"] == r["finished"] and after["runs"][k]["seconds"] == r["seconds"]
+    for p, t in mtimes.items():
+        if not p.name.startswith("."):
+            assert p.stat().st_mtime_ns == t, p
+    whole = tmp_path / "whole"
+    assert main(["experiment", str(exp), "--out", str(whole), "--workers", "2"]) == 0
+    a, b = tables(out), tables(whole)
+    for t in a:
+        assert a[t].equals(b[t]), t
