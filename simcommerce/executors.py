@@ -57,6 +57,9 @@ def execute(spec: RunSpec, scenario_or_path: dict | str | Path) -> Result:
     summary = {k: v for k, v in res.summary.items() if k not in ("run", "seed")}
     summary["_build_seconds"] = res.build_seconds
     summary["_seconds"] = res.seconds
+    if res.referrals is not None:  # optional event tables, for cascade sizes and promoters' earnings
+        summary["_events"] = res.referrals.assign(run_id=spec.run_id)
+        summary["_promoters"] = pd.DataFrame({"run_id": spec.run_id, "promoter_earned": res.promoter_earnings})
     return spec.run_id, tables[0], tables[1], summary
 
 

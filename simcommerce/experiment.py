@@ -13,7 +13,7 @@ An experiment file (YAML; DESIGN.md §4 "Experiment")::
     reference: no_referral                 # default: the first policy
     metrics: [cum_orders, cum_gmv, profit] # market metrics to compare (end-of-run values)
     sweep:                                 # optional: every point is combined with every policy
-      method: grid                         # grid | lhs   (sobol, morris: not yet)
+      method: grid                         # grid | lhs | sobol | morris (the last two need SALib)
       parameters: {platform.take_rate: [0.02, 0.05, 0.1]}
     uncertainties:                         # optional, same forms; its points are crossed with the sweep's
       method: lhs
@@ -45,8 +45,7 @@ from .spec import ScenarioError, Source, describe, one_line, suggest
 
 KEYS = ("name", "description", "base", "scenario", "replications", "seed", "policies", "reference", "metrics",
         "sweep", "uncertainties")
-METHODS = ("grid", "lhs")
-NOT_YET = ("sobol", "morris")
+METHODS = ("grid", "lhs", "sobol", "morris")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -283,11 +282,8 @@ def _points(block: Any, where: str, src: Source, seed: int) -> tuple[list[dict],
             raise src.error(f"{where}.{key}", "a known key" + suggest(key, ["method", "parameters", "samples"]),
                             one_line(str(key)))
     method = block.get("method", "grid")
-    if method in NOT_YET:
-        raise src.error(f"{where}.method", f"grid or lhs ({method} designs are not implemented yet)",
-                        one_line(method))
     if method not in METHODS:
-        raise src.error(f"{where}.method", "grid or lhs", describe(method))
+        raise src.error(f"{where}.method", "one of grid, lhs, sobol, morris", describe(method))
     params = block.get("parameters")
     if not isinstance(params, dict) or not params:
         raise src.error(f"{where}.parameters", "a non-empty mapping of dotted.key -> values",
@@ -304,7 +300,9 @@ def _points(block: Any, where: str, src: Source, seed: int) -> tuple[list[dict],
         return points, {"method": "grid", "parameters": copy.deepcopy(params)}
     n = block.get("samples")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise src.error(f"{where}.samples", "a whole number >= 1 (Latin hypercube sample size)",
+        what = {"lhs": "Latin hypercube sample size", "sobol": "Sobol base sample size N (N·(D+2) points)",
+                "morris": "number of Morris trajectories (N·(D+1) points)"}[method]
+        raise src.error(f"{where}.samples", f"a whole number >= 1 ({what})",
                         "it missing" if n is None else describe(n))
     bounds = []
     for k, v in params.items():
@@ -318,7 +316,8 @@ def _points(block: Any, where: str, src: Source, seed: int) -> tuple[list[dict],
         if not lo < hi:
             raise src.error(kp, "min < max", f"min {lo}, max {hi}")
         bounds.append((lo, hi, isinstance(lo, int) and isinstance(hi, int)))
-    u = latin_hypercube(n, len(keys), seed)
+    u = latin_hypercube(n, len(keys), seed) if method == "lhs" else salib_sample(method, n, len(keys), seed,
+                                                                                      f"{where}.method", src)
     points = []
     for row in u:
         pt = {}
@@ -326,7 +325,25 @@ def _points(block: Any, where: str, src: Source, seed: int) -> tuple[list[dict],
             val = lo + x * (hi - lo)
             pt[k] = int(min(hi, np.floor(lo + x * (hi - lo + 1)))) if whole else float(val)
         points.append(pt)
-    return points, {"method": "lhs", "samples": n, "parameters": copy.deepcopy(params)}
+    return points, {"method": method, "samples": n, "parameters": copy.deepcopy(params)}
+
+
+def salib_sample(method: str, n: int, d: int, seed: int, where: str, src: Source) -> np.ndarray:
+    """A Sobol (Saltelli, first order: n·(d+2) points) or Morris (n trajectories of d+1 points) design
+    in the unit cube, from SALib (the ``analysis`` extra)."""
+    try:
+        from SALib.sample import morris, sobol
+    except ImportError:
+        raise src.error(where, f"the SALib package for {method} designs (pip install 'simcommerce[analysis]')",
+                        "it not installed") from None
+    problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0.0, 1.0]] * d}
+    if method == "sobol":
+        import warnings
+
+        with warnings.catch_warnings():  # SALib warns when n is not a power of 2; the design is still valid
+            warnings.simplefilter("ignore")
+            return np.minimum(sobol.sample(problem, n, calc_second_order=False, seed=seed), 1 - 1e-12)
+    return np.minimum(morris.sample(problem, n, num_levels=4, seed=seed), 1 - 1e-12)
 
 
 def latin_hypercube(n: int, d: int, seed: int) -> np.ndarray:

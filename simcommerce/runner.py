@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .market import Market
@@ -19,6 +20,7 @@ class RunResult:
         market: one row per day (market-level metrics).
         brands: one row per day and brand.
         summary: one row of end-of-run figures (the runs table; no timings, so tables are reproducible).
+        referrals, promoter_earnings: event data for cascade and earnings analyses (None without referral).
         build_seconds, seconds: wall time of the build, and of build + run.
     """
 
@@ -29,6 +31,8 @@ class RunResult:
     summary: dict
     build_seconds: float
     seconds: float
+    referrals: pd.DataFrame | None = None  # referral events (cascade edges), when the referral mechanism runs
+    promoter_earnings: np.ndarray | None = None  # commission earned by each promoter (currency units)
 
 
 def run_once(scenario: dict, run: int, seed: int, progress=None) -> RunResult:
@@ -48,7 +52,13 @@ def run_once(scenario: dict, run: int, seed: int, progress=None) -> RunResult:
         if col.startswith(("cum_", "n_", "mean_")) or col == "profit":
             summary[col] = float(last[col])
     summary["max_money_imbalance"] = float(market_ts["money_imbalance"].max())
-    return RunResult(run, seed, market_ts, brand_ts, summary, build, seconds)
+    referral = next((m for m in market.mechanisms if m.name == "referral"), None)
+    result = RunResult(run, seed, market_ts, brand_ts, summary, build, seconds)
+    if referral is not None:
+        pop = market.population
+        result.referrals = referral.referral_events()
+        result.promoter_earnings = pop.promoter_earned[pop.promoter]
+    return result
 
 
 def seeds_for(scenario: dict, replications: int, seed: int | None = None) -> list[int]:

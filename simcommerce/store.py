@@ -9,6 +9,9 @@ Layout of ``DIR``::
     runs/policy=<name>/<run_id>.parquet        one row per run: run_id, replication, seed, point, every
                                                sweep/uncertainty parameter (column = its dotted key), end-of-run
                                                summary metrics
+    events/policy=<name>/<run_id>.parquet      referral orders (cascade edges): day, referrer, buyer, product
+    promoters/policy=<name>/<run_id>.parquet   each promoter's commission earnings (promoter_earned)
+                                               (these two only for runs where the referral mechanism acted)
 
 The ``policy`` column comes from the hive partition folder (a file does not repeat it: pyarrow
 refuses a column that is both in the files and in the partitioning). Read a table with
@@ -32,6 +35,7 @@ import pandas as pd
 from .results import OutputDirError, versions, write_manifest, write_table
 
 TABLES = ("market", "brands", "runs")
+EVENT_TABLES = ("events", "promoters")  # optional per run: referral edges, promoters' earnings
 
 
 def _now() -> str:
@@ -112,6 +116,7 @@ class ExperimentStore:
         summary = dict(summary)
         timing = {"build_seconds": round(summary.pop("_build_seconds", 0.0), 3),
                   "seconds": round(summary.pop("_seconds", 0.0), 3)}
+        extra = {name: summary.pop(f"_{name}", None) for name in EVENT_TABLES}
         row = {"run_id": spec.run_id, "replication": spec.replication, "seed": spec.seed, "point": spec.point}
         for key in self.manifest["experiment"].get("parameters", []):
             value = spec.params.get(key)
@@ -120,6 +125,7 @@ class ExperimentStore:
             row[key] = value
         row.update(summary)
         tables = {"market": market, "brands": brands, "runs": pd.DataFrame([row])}
+        tables.update({name: df for name, df in extra.items() if df is not None and len(df)})
         for name, df in tables.items():
             path = self._path(name, spec.policy, spec.run_id)
             path.parent.mkdir(parents=True, exist_ok=True)

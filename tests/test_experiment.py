@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -92,8 +93,17 @@ uncertainties:
     s = specs[-1]
     assert s.run_id == "referral_10-p011-r02" and s.overrides["steps"] == 20 and set(s.params) == {
         "platform.take_rate", "population.daily_active_share", "population.share_propensity"}
-    with pytest.raises(ScenarioError, match="not implemented yet"):
-        load_experiment(write(tmp_path, SMALL + "sweep: {method: sobol, parameters: {steps: {min: 1, max: 5}}}\n"))
+    # Sobol (Saltelli, first order: N(D+2) points) and Morris (N trajectories of D+1 points) via SALib
+    two = "parameters: {steps: {min: 5, max: 20}, platform.take_rate: {min: 0.0, max: 0.2}}}\n"
+    sob = load_experiment(write(tmp_path, SMALL + "sweep: {method: sobol, samples: 8, " + two))
+    assert len(sob.points) == 8 * (2 + 2)
+    assert all(5 <= p["steps"] <= 20 and 0 <= p["platform.take_rate"] < 0.2 for p in sob.points)
+    mor = load_experiment(write(tmp_path, SMALL + "sweep: {method: morris, samples: 5, " + two))
+    assert len(mor.points) == 5 * (2 + 1)
+    rates = np.array([p["platform.take_rate"] for p in mor.points]).reshape(5, 3)
+    steps = np.array([p["steps"] for p in mor.points]).reshape(5, 3)
+    # along a Morris trajectory one factor moves at a time
+    assert all(((np.diff(r) != 0) ^ (np.diff(s) != 0)).all() for r, s in zip(rates, steps))
 
 
 def test_sweep_point_out_of_range_names_the_sweep_key(tmp_path):
@@ -133,8 +143,8 @@ BAD = {
     "broken yaml": (SMALL.replace("replications: 3", "replications: [3"), ["valid YAML"]),
     "unknown metric": (SMALL.replace("cum_gmv,", "cum_gvm,"), ["metrics[1]", "cum_gmv"]),
     "unknown top key": (SMALL + "replication: 3\n", ["'replication'", "did you mean 'replications'"]),
-    "sobol": (SMALL + "sweep: {method: morris, parameters: {steps: {min: 1, max: 5}}}\n",
-              ["sweep.method", "not implemented yet"]),
+    "unknown design": (SMALL + "sweep: {method: halton, parameters: {steps: {min: 1, max: 5}}}\n",
+                       ["sweep.method", "sobol, morris"]),
 }
 
 
@@ -255,6 +265,18 @@ def test_store_layout_and_duckdb(tmp_path):
     expect = runs.assign(policy=runs["policy"].astype(str)).groupby("policy")["cum_gmv"].mean()
     assert list(got["policy"]) == ["none", "referral_10"]
     assert got["gmv"].tolist() == pytest.approx(expect.tolist())
+    # event tables for the referral policy: its referral orders, and its promoters' earnings
+    events = pd.read_parquet(out / "events")
+    assert set(events["policy"].astype(str)) == {"referral_10"}
+    per_run = events.groupby("run_id").size()
+    ref = runs.set_index("run_id")["cum_referral_orders"]
+    assert (per_run == ref[per_run.index]).all()
+    promoters = pd.read_parquet(out / "promoters")
+    assert promoters["promoter_earned"].sum() > 0
+    # and `compare` draws the cascade-size CCDF and the promoters' Lorenz curve from them
+    assert main(["compare", str(out), "--out", str(out / "report.html")]) == 0
+    report = (out / "report.html").read_text()
+    assert "cascade sizes" in report and "Lorenz curve" in report
 
 
 def test_resume_after_kill(tmp_path):
