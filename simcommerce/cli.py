@@ -1,4 +1,4 @@
-"""``simcommerce`` command line: run, check, schema.
+"""``simcommerce`` command line: run, check, schema, experiment, compare, dashboard, ...
 
 Bad input exits with code 2 and one sentence on stderr naming the file, the key path
 (and line), what was expected and what was found.
@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="run on a Dask cluster, e.g. tcp://host:8786 (needs simcommerce[distributed])")
     exp.add_argument("--resume", action="store_true", help="finish an interrupted experiment in --out")
+    dash = sub.add_parser("dashboard", help="the strategist's dashboard in the browser (needs simcommerce[dashboard])")
+    dash.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    dash.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    dash.add_argument("--results", type=Path, default=Path("results"),
+                      help="results store: experiments to browse; dashboard runs go to DIR/dashboard/<browser>/")
+    dash.add_argument("--workers", type=int, default=None, help="worker processes per run (default: CPU count)")
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     schema.add_argument("--markdown", action="store_true", help="print the scenario reference (markdown) instead")
     return parser
@@ -75,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_compare(args)
         if args.command == "experiment":
             return cmd_experiment(args)
+        if args.command == "dashboard":
+            return cmd_dashboard(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -167,11 +175,12 @@ def cmd_experiment(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     todo = store.pending(specs)
-    by_id = {s.run_id: s for s in todo}
+    params = experiment.parameters
     if args.scheduler:
-        results, executor = executors.run_dask(todo, experiment.base_data, args.scheduler), f"dask {args.scheduler}"
+        results = executors.run_dask(todo, experiment.base_data, params, args.scheduler)
+        executor = f"dask {args.scheduler}"
     else:
-        results = executors.run_local(todo, experiment.base_data, args.workers)
+        results = executors.run_local(todo, experiment.base_data, params, args.workers)
         executor = f"local, {args.workers or 'CPU count'} worker(s)"
     t0 = time.perf_counter()
     from tqdm import tqdm
@@ -179,8 +188,8 @@ def cmd_experiment(args) -> int:
     with tqdm(total=len(specs), initial=len(specs) - len(todo), desc=experiment.name, unit="run",
               disable=not sys.stderr.isatty(), leave=False) as bar:
         try:
-            for run_id, market, brands, summary in results:
-                store.write_run(by_id[run_id], market, brands, summary)
+            for spec, blobs, timing in results:
+                store.write_encoded(spec.policy, spec.run_id, blobs, timing)
                 bar.update(1)
         except KeyboardInterrupt:
             store.finish(time.perf_counter() - t0, executor)
@@ -210,6 +219,28 @@ def cmd_compare(args) -> int:
         return EXIT_BAD_INPUT
     print(f"compared {summary['policy'].nunique()} policies on {summary['metric'].nunique()} metrics: "
           f"report {out}, summary {out.parent / 'summary.csv'}")
+    return 0
+
+
+def cmd_dashboard(args) -> int:
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("command line", "--workers", "a whole number >= 1", str(args.workers))
+    if not 0 < args.port < 65536:
+        raise ScenarioError("command line", "--port", "a port number between 1 and 65535", str(args.port))
+    try:
+        import dash  # noqa: F401
+        import diskcache  # noqa: F401
+    except ImportError:
+        raise ScenarioError("command line", "dashboard", "Dash installed (pip install 'simcommerce[dashboard]')",
+                            "it missing") from None
+    from .dashboard import serve
+
+    try:
+        serve(args.host, args.port, args.results, args.workers)
+    except OSError as exc:
+        print(f"error: cannot serve the dashboard on {args.host}:{args.port} ({exc.strerror or exc}).",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,9 +1,11 @@
 """Execution of an experiment's runs: in-process, a local process pool, or a Dask cluster.
 
-The unit of work is :func:`execute` — a top-level (picklable) function of one
-:class:`~simcommerce.experiment.RunSpec` and the base scenario. Every executor yields its
-results as runs finish, in any order; each run's tables depend only on its spec and the
-base, so the tables are identical whichever executor or worker count is used.
+The unit of work is :func:`execute_encoded` — a top-level (picklable) function of one
+:class:`~simcommerce.experiment.RunSpec` and the base scenario that runs it and encodes its
+tables to Parquet where it ran, so the main process (which only writes the bytes) stays idle
+while the workers compute. Every executor yields results as runs finish, in any order; each
+run's tables depend only on its spec and the base, so the tables are identical whichever
+executor or worker count is used.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pandas as pd
 from .experiment import RunSpec
 
 Result = tuple[str, pd.DataFrame, pd.DataFrame, dict]
+Encoded = tuple[RunSpec, dict[str, bytes], dict]  # spec, Parquet bytes per table, timings
 ID_COLUMNS = ("run_id", "policy", "replication", "seed", "point")
 
 
@@ -63,22 +66,38 @@ def execute(spec: RunSpec, scenario_or_path: dict | str | Path) -> Result:
     return spec.run_id, tables[0], tables[1], summary
 
 
-def run_serial(specs: list[RunSpec], base: Any) -> Iterator[Result]:
+def execute_encoded(spec: RunSpec, base: Any, parameters: list[str]) -> Encoded:
+    """Run one spec (:func:`execute`) and encode its tables for the store.
+
+    Args:
+        parameters: the experiment's swept/uncertain dotted keys (columns of the runs table).
+    """
+    from .store import encode_tables, run_tables
+
+    _, market, brands, summary = execute(spec, base)
+    tables, timing = run_tables(spec, market, brands, summary, parameters)
+    return spec, encode_tables(tables), timing
+
+
+def run_serial(specs: list[RunSpec], base: Any, parameters: list[str]) -> Iterator[Encoded]:
     """Run the specs one after the other in this process."""
     for spec in specs:
-        yield execute(spec, base)
+        yield execute_encoded(spec, base, parameters)
 
 
-def run_local(specs: list[RunSpec], base: Any, workers: int | None = None) -> Iterator[Result]:
+def run_local(specs: list[RunSpec], base: Any, parameters: list[str], workers: int | None = None) -> Iterator[Encoded]:
     """Run the specs in a local process pool (``workers`` default: CPU count; 1 runs in-process)."""
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(specs) <= 1:
-        yield from run_serial(specs, base)
+        yield from run_serial(specs, base, parameters)
         return
-    # forkserver: a fresh, single-threaded parent for the workers (fork from a threaded process may deadlock)
+    # forkserver: a fresh, single-threaded parent for the workers (fork from a threaded process may
+    # deadlock); it imports the model once, so each worker starts without importing it again
     ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["simcommerce.executors", "simcommerce.runner", "simcommerce.scenario",
+                                "simcommerce.store"])
     with ProcessPoolExecutor(max_workers=min(workers, len(specs)), mp_context=ctx) as pool:
-        futures = [pool.submit(execute, spec, base) for spec in specs]
+        futures = [pool.submit(execute_encoded, spec, base, parameters) for spec in specs]
         try:
             for fut in as_completed(futures):
                 yield fut.result()
@@ -87,7 +106,7 @@ def run_local(specs: list[RunSpec], base: Any, workers: int | None = None) -> It
                 fut.cancel()
 
 
-def run_dask(specs: list[RunSpec], base: Any, address: str) -> Iterator[Result]:
+def run_dask(specs: list[RunSpec], base: Any, parameters: list[str], address: str) -> Iterator[Encoded]:
     """Run the specs on a Dask distributed cluster (``address``: e.g. ``tcp://host:8786``)."""
     from distributed import Client
     from distributed import as_completed as dask_as_completed
@@ -95,13 +114,14 @@ def run_dask(specs: list[RunSpec], base: Any, address: str) -> Iterator[Result]:
     client = Client(address, set_as_default=False)
     try:
         [base_future] = client.scatter([base], broadcast=True)
-        futures = [client.submit(execute, spec, base_future, key=f"simcommerce-{spec.run_id}-{os.getpid()}",
-                                 pure=False) for spec in specs]
+        futures = [client.submit(execute_encoded, spec, base_future, parameters,
+                                 key=f"simcommerce-{spec.run_id}-{os.getpid()}", pure=False) for spec in specs]
         try:
             with client.as_current():
                 done = dask_as_completed(futures)
             for fut in done:
                 yield fut.result()
+                fut.release()  # the worker may drop the result now
         finally:
             client.cancel(futures)
     finally:

@@ -91,13 +91,18 @@ class Experiment:
     uncertainties: dict | None = None
     points: list[dict] = field(default_factory=list)
 
+    @property
+    def parameters(self) -> list[str]:
+        """The swept/uncertain dotted keys, sorted (one column each in the runs table)."""
+        return sorted({k for p in self.points for k in p})
+
     def as_dict(self) -> dict:
         """The experiment as resolved (for the manifest)."""
         return {"name": self.name, "description": self.description, "file": self.file, "base": self.base,
                 "replications": self.replications, "seed": self.seed, "policies": self.policies,
                 "reference": self.reference, "metrics": self.metrics, "sweep": self.sweep,
                 "uncertainties": self.uncertainties, "points": self.points,
-                "parameters": sorted({k for p in self.points for k in p})}
+                "parameters": self.parameters}
 
 
 def load_experiment(path: str | Path, check_metrics: bool = True) -> Experiment:

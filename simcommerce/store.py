@@ -19,23 +19,63 @@ refuses a column that is both in the files and in the partitioning). Read a tabl
 
     SELECT policy, avg(cum_gmv) FROM read_parquet('DIR/runs/*/*.parquet', hive_partitioning=true) GROUP BY policy
 
-Each file is written under a temporary name and renamed (a file that exists is complete); the
-manifest is rewritten (atomically) after each run, so an interrupted experiment resumes with
-the runs not marked done.
+Each file is written under a temporary name and renamed (a file that exists is complete), the
+``runs`` file last, so a run whose ``runs`` file exists is finished. The tables are encoded to
+Parquet where the run ran (in the worker), so the main process only writes bytes. The manifest is
+rewritten (atomically) at most every ``MANIFEST_EVERY`` seconds and at the end; on ``--resume`` a
+run counts as done when all its files exist, so an interrupted experiment redoes only the others.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from .results import OutputDirError, versions, write_manifest, write_table
+from .results import OutputDirError, atomic_write_bytes, versions, write_manifest
 
 TABLES = ("market", "brands", "runs")
 EVENT_TABLES = ("events", "promoters")  # optional per run: referral edges, promoters' earnings
+MANIFEST_EVERY = 1.0  # seconds between manifest rewrites while runs finish
+
+
+def run_tables(spec, market: pd.DataFrame, brands: pd.DataFrame, summary: dict,
+               parameters: list[str]) -> tuple[dict[str, pd.DataFrame], dict]:
+    """One run's tables (market, brands, runs and, where present, events/promoters) and its timings.
+
+    Args:
+        spec: the run's :class:`~simcommerce.experiment.RunSpec`.
+        market, brands, summary: what :func:`simcommerce.executors.execute` returned for it.
+        parameters: the experiment's swept/uncertain dotted keys (one ``runs`` column each).
+    """
+    summary = dict(summary)
+    timing = {"build_seconds": round(summary.pop("_build_seconds", 0.0), 3),
+              "seconds": round(summary.pop("_seconds", 0.0), 3)}
+    extra = {name: summary.pop(f"_{name}", None) for name in EVENT_TABLES}
+    row = {"run_id": spec.run_id, "replication": spec.replication, "seed": spec.seed, "point": spec.point}
+    for key in parameters:
+        value = spec.params.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)  # one column type across points (a grid may mix 1 and 0.5)
+        row[key] = value
+    row.update(summary)
+    tables = {"market": market, "brands": brands}
+    tables.update({name: df for name, df in extra.items() if df is not None and len(df)})
+    tables["runs"] = pd.DataFrame([row])  # last: its file marks the run as finished
+    return tables, timing
+
+
+def encode_tables(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+    """Each table as Parquet bytes, without the ``policy`` column (it is the partition folder)."""
+    out = {}
+    for name, df in tables.items():
+        buf = io.BytesIO()
+        df.drop(columns=["policy"], errors="ignore").to_parquet(buf, index=False)
+        out[name] = buf.getvalue()
+    return out
 
 
 def _now() -> str:
@@ -54,6 +94,7 @@ class ExperimentStore:
     def __init__(self, out: Path, manifest: dict):
         self.out = Path(out)
         self.manifest = manifest
+        self._flushed = time.monotonic()
 
     @classmethod
     def open(cls, out: str | Path, experiment, specs, resume: bool = False, command: str = "") -> "ExperimentStore":
@@ -83,9 +124,8 @@ class ExperimentStore:
                 raise OutputDirError(f"{out}: expected the results of this experiment to resume, found a "
                                      "different experiment (other policies, points, seeds or overrides).")
             store = cls(out, manifest)
-            for rid, r in manifest["runs"].items():  # a run is done only if all its files exist
-                if r["status"] == "done" and not all(store._path(t, r["policy"], rid).exists() for t in TABLES):
-                    r["status"] = "pending"
+            for rid, r in manifest["runs"].items():  # a run is done if and only if all its files exist
+                r["status"] = "done" if all(store._path(t, r["policy"], rid).exists() for t in TABLES) else "pending"
             manifest["status"] = "running"
             manifest.setdefault("resumed", []).append(_now())
             write_manifest(out, manifest)
@@ -112,26 +152,24 @@ class ExperimentStore:
         return sum(r["status"] == "done" for r in self.manifest["runs"].values())
 
     def write_run(self, spec, market: pd.DataFrame, brands: pd.DataFrame, summary: dict) -> None:
-        """Write one run's three files, then mark it done in the manifest."""
-        summary = dict(summary)
-        timing = {"build_seconds": round(summary.pop("_build_seconds", 0.0), 3),
-                  "seconds": round(summary.pop("_seconds", 0.0), 3)}
-        extra = {name: summary.pop(f"_{name}", None) for name in EVENT_TABLES}
-        row = {"run_id": spec.run_id, "replication": spec.replication, "seed": spec.seed, "point": spec.point}
-        for key in self.manifest["experiment"].get("parameters", []):
-            value = spec.params.get(key)
-            if isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)  # one column type across points (a grid may mix 1 and 0.5)
-            row[key] = value
-        row.update(summary)
-        tables = {"market": market, "brands": brands, "runs": pd.DataFrame([row])}
-        tables.update({name: df for name, df in extra.items() if df is not None and len(df)})
-        for name, df in tables.items():
-            path = self._path(name, spec.policy, spec.run_id)
+        """Write one run's files from its tables (see :meth:`write_encoded`)."""
+        tables, timing = run_tables(spec, market, brands, summary, self.manifest["experiment"].get("parameters", []))
+        self.write_encoded(spec.policy, spec.run_id, encode_tables(tables), timing)
+
+    def write_encoded(self, policy: str, run_id: str, blobs: dict[str, bytes], timing: dict) -> None:
+        """Write one run's Parquet files (``runs`` last), then mark it done in the manifest."""
+        for name in sorted(blobs, key=lambda n: n == "runs"):
+            path = self._path(name, policy, run_id)
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_table(df.drop(columns=["policy"], errors="ignore"), path)
-        self.manifest["runs"][spec.run_id].update(status="done", finished=_now(), **timing)
+            atomic_write_bytes(path, blobs[name])
+        self.manifest["runs"][run_id].update(status="done", finished=_now(), **timing)
+        if time.monotonic() - self._flushed >= MANIFEST_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Rewrite the manifest now."""
         write_manifest(self.out, self.manifest)
+        self._flushed = time.monotonic()
 
     def finish(self, wall_seconds: float, executor: str) -> None:
         runs = self.manifest["runs"].values()
@@ -139,7 +177,7 @@ class ExperimentStore:
         self.manifest["timings"] = {"wall_seconds": round(wall_seconds, 3), "executor": executor,
                                     "run_seconds": round(sum(r.get("seconds", 0.0) for r in runs), 3)}
         self.manifest["finished"] = _now()
-        write_manifest(self.out, self.manifest)
+        self.flush()
 
 
 def read_table(out: str | Path, table: str) -> pd.DataFrame:

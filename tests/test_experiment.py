@@ -306,9 +306,12 @@ def test_resume_after_kill(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     finished = {k: r for k, r in manifest["runs"].items() if r["status"] == "done"}
     assert 1 <= len(finished) < 24, "the kill came too late to test resuming"
-    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet")}
+    complete = {p.stem for p in out.glob("runs/*/*.parquet")}  # a run's runs file is written last
+    assert set(finished) <= complete
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet") if p.stem in complete}
     proc = _cli(["experiment", str(exp), "--out", str(out), "--resume"])
     assert proc.returncode == 0, proc.stderr
+    assert f"{24 - len(complete)} run(s) done ({len(complete)} already done)" in proc.stdout
     after = json.loads((out / "manifest.json").read_text())
     assert after["status"] == "complete"
     for k, r in finished.items():  # not redone
