@@ -382,6 +382,33 @@ def funnel_figure(market: pd.DataFrame, policies: list[str]) -> go.Figure:
     return fig
 
 
+def market_share_figure(brands: pd.DataFrame, policies: list[str]) -> go.Figure:
+    """Each brand's share of all orders at the end of the runs, per policy (mean over replications), stacked."""
+    last = brands[brands["day"] == brands.groupby("run_id")["day"].transform("max")]
+    fig = go.Figure()
+    for k, (brand, g) in enumerate(last.groupby("brand", sort=False)):
+        rows = [t_ci(g.loc[g["policy"] == p, "market_share"]) for p in policies]
+        fig.add_trace(go.Bar(name=str(brand), x=policies, y=[r[0] for r in rows], marker={"color": _color(k)},
+                             customdata=[[r[1], r[2]] for r in rows],
+                             hovertemplate="%{y:.1%} (95% CI %{customdata[0]:.1%}–%{customdata[1]:.1%})"
+                                           f"<extra>{html.escape(str(brand))}</extra>"))
+    fig.update_layout(title="Market shares at the end (share of all orders, mean over replications)",
+                      barmode="stack", yaxis_tickformat=".0%", yaxis_title="share of orders", xaxis_title="policy")
+    return fig
+
+
+def trust_figure(market: pd.DataFrame, policies: list[str], events: list[dict]) -> go.Figure:
+    """Mean trust in brands over time per policy (band: 95% CI of the mean), scheduled events marked."""
+    fig = timeseries_figure(market, "mean_trust", policies)
+    for ev in events:
+        who = ev.get("brand") or ev.get("influencer") or "platform"
+        fig.add_vline(x=ev["day"], line_dash="dash", line_color="grey",
+                      annotation_text=f"{ev['type']} ({who})", annotation_position="top left")
+    fig.update_layout(title="Trust in brands over time (band: 95% CI; dashed: scheduled events)",
+                      yaxis_title="mean trust (0–1)")
+    return fig
+
+
 def swept_parameters(runs: pd.DataFrame) -> list[str]:
     """Sweep/uncertainty parameters: columns named by a dotted key that vary within a policy."""
     return [c for c in runs.columns if "." in c and c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(runs[c])

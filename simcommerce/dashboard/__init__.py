@@ -1,0 +1,21 @@
+"""The strategist's dashboard: a Dash app to compare marketing policies side by side in the browser.
+
+``simcommerce dashboard [--host 127.0.0.1] [--port 8050] [--results DIR]`` (needs the ``dashboard``
+extra). Modules, one concern each: :mod:`.app` (layout, server), :mod:`.scenarios` (market set-up),
+:mod:`.controls` (lever controls generated from the parameter metadata), :mod:`.policies` (the
+policy editor), :mod:`.runs` (runs in the background), :mod:`.view` (the comparison),
+:mod:`.figures` (network view, cascade tree), :mod:`.browse` (the results store), :mod:`.sessions`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def serve(host: str = "127.0.0.1", port: int = 8050, results: str | Path = "results", workers: int | None = None):
+    """Start the dashboard's web server (blocks until interrupted)."""
+    from .app import create_app
+
+    app = create_app(results, workers)
+    print(f"simcommerce dashboard on http://{host}:{port}/ (results in {Path(results).resolve()})", flush=True)
+    app.run(host=host, port=port, debug=False)
