@@ -229,7 +229,6 @@ def cmd_dashboard(args) -> int:
         raise ScenarioError("command line", "--port", "a port number between 1 and 65535", str(args.port))
     try:
         import dash  # noqa: F401
-        import diskcache  # noqa: F401
     except ImportError:
         raise ScenarioError("command line", "dashboard", "Dash installed (pip install 'simcommerce[dashboard]')",
                             "it missing") from None

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import diskcache
-from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html, no_update
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from . import browse, policies, runs, scenarios, sessions, view
 
@@ -72,9 +70,8 @@ def create_app(results: str | Path = "results", workers: int | None = None) -> D
     """The dashboard app writing and reading experiments under ``results``."""
     cfg = Config(Path(results), workers)
     cfg.results.mkdir(parents=True, exist_ok=True)
-    manager = DiskcacheManager(diskcache.Cache(tempfile.mkdtemp(prefix="simcommerce-dashboard-")))
     app = Dash(__name__, title="simcommerce dashboard", serve_locally=True, update_title=None,
-               background_callback_manager=manager, suppress_callback_exceptions=True)
+               suppress_callback_exceptions=True)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
     app.layout = lambda: layout(cfg)
 

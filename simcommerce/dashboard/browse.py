@@ -94,12 +94,11 @@ def layout() -> html.Div:
 
 
 def register(app, cfg) -> None:
+    # listing must not depend on what open_experiment sets (exp-dir, tabs): its buttons trigger
+    # open_experiment, and Dash holds a cycle back while any other callback is pending
     @app.callback(Output("browse-list", "children"), Output("browse-note", "children"),
-                  Input("browse-refresh", "n_clicks"), Input("tabs", "value"), Input("session", "data"),
-                  Input("exp-dir", "data"))
-    def listing(_n, tab, session, _exp):
-        if tab != "browse" and ctx.triggered_id == "tabs":
-            raise PreventUpdate
+                  Input("browse-refresh", "n_clicks"), Input("session", "data"), Input("runs-changed", "data"))
+    def listing(_n, session, _changed):
         rows = find_experiments(cfg.results, session)
         note = (f"{len(rows)} experiment(s) in {cfg.results.resolve()} (yours from this browser, and any made with "
                 "simcommerce experiment; other browsers' dashboard runs are not shown).")

@@ -98,13 +98,14 @@ def layout(sc: dict | None) -> html.Div:
 
 
 def register(app, cfg) -> None:
+    # No callback here may feed back into its own inputs (e.g. by redrawing the controls it reads):
+    # Dash holds such a cycle back while any other callback is pending.
     @app.callback(Output("policies", "data"), Output("policy-select", "value"), Output("policy-message", "children"),
                   Input("policy-add", "n_clicks"), Input("policy-dup", "n_clicks"), Input("policy-del", "n_clicks"),
-                  Input("policy-name", "value"), Input({"type": "lever", "key": ALL}, "value"),
-                  State({"type": "lever", "key": ALL}, "id"), State("policies", "data"),
-                  State("policy-select", "value"), State("scenario", "value"), State("brand", "value"),
-                  State("session", "data"), prevent_initial_call=True)
-    def edit(_add, _dup, _del, name, values, ids, policies, i, choice, brand, session):
+                  Input("policy-name", "n_submit"), Input("policy-name", "n_blur"), State("policy-name", "value"),
+                  State("policies", "data"), State("policy-select", "value"), prevent_initial_call=True)
+    def manage(_add, _dup, _del, _submit, _blur, name, policies, i):
+        """Add, duplicate, delete, rename."""
         trig = ctx.triggered_id
         policies = policies or default_policies()
         i = min(i or 0, len(policies) - 1)
@@ -117,26 +118,35 @@ def register(app, cfg) -> None:
         if trig == "policy-del":
             new = delete(policies, i)
             return new, min(i, len(new) - 1), "" if new is not policies else "one policy always stays."
-        if trig == "policy-name":
-            if name == policies[i]["name"]:
-                raise PreventUpdate
-            err = rename_error(policies, i, name)
-            if err:
-                return no_update, no_update, err
-            policies = copy.deepcopy(policies)
-            policies[i]["name"] = name
-            return policies, i, ""
-        # a lever changed (or the controls were drawn anew)
+        if name == policies[i]["name"]:
+            raise PreventUpdate
+        err = rename_error(policies, i, name)
+        if err:
+            return no_update, no_update, html.Span(f"error: {err}", className="error")
+        policies = copy.deepcopy(policies)
+        policies[i]["name"] = name
+        return policies, i, ""
+
+    @app.callback(Output("policies", "data", allow_duplicate=True),
+                  Output("policy-message", "children", allow_duplicate=True),
+                  Input({"type": "lever", "key": ALL}, "value"), State({"type": "lever", "key": ALL}, "id"),
+                  State("policies", "data"), State("policy-select", "value"), State("scenario", "value"),
+                  State("brand", "value"), State("session", "data"), prevent_initial_call=True)
+    def edit(values, ids, policies, i, choice, brand, session):
+        """A lever changed (or the controls were drawn anew): the selected policy's overrides follow."""
+        policies = policies or default_policies()
+        i = min(i or 0, len(policies) - 1)
         scenario = scenario_at(path_of(choice, cfg.results, session))
-        if scenario is None or not brand:
+        if scenario is None or not brand or not ids:
             raise PreventUpdate
         raw = {w["key"]: v for w, v in zip(ids, values)}
         new, errors = controls.apply(policies[i]["overrides"], scenario, brand, raw)
-        if new == policies[i]["overrides"] and not errors:
-            return no_update, no_update, ""
+        msg = html.Span(" ".join(f"error: {e}" for e in errors), className="error") if errors else ""
+        if new == policies[i]["overrides"]:
+            return no_update, msg
         policies = copy.deepcopy(policies)
         policies[i]["overrides"] = new
-        return policies, no_update, " ".join(f"error: {e}" for e in errors)
+        return policies, msg
 
     @app.callback(Output("policy-select", "options"), Output("policy-yaml", "children"),
                   Input("policies", "data"), Input("policy-select", "value"))

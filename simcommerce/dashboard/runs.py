@@ -1,22 +1,27 @@
-"""Running the policies: an experiment file written for the session, run in the background.
+"""Running the policies: an experiment file written for the session, run by a separate process.
 
-A run writes ``<results>/dashboard/<session>/<id>.yaml`` (an ordinary experiment file: the
-scenario as base, the policies with the market size and days added to each), checks it with
+Run writes ``<results>/dashboard/<session>/<id>.yaml`` (an ordinary experiment file: the scenario
+as base, the policies with the market size and days added to each), checks it with
 :func:`~simcommerce.experiment.load_experiment` (a mistake is shown in the page as the CLI would
-print it), then runs exactly ``simcommerce experiment <id>.yaml --out <id>/`` in a subprocess of
-a Dash background callback (itself a separate process): the same designs with common random
-numbers (replication r of every policy uses root seed ``seed + r``), worker processes and
-results store as on the command line. Progress is the count of finished runs in the store;
-cancelling kills the job's process and everything under it, and the finished runs are kept.
+print it), then starts exactly ``simcommerce experiment <id>.yaml --out <id>/`` as a subprocess
+in its own process group: the same design with common random numbers (replication r of every
+policy uses root seed ``seed + r``), worker processes and results store as on the command line.
+A ``dcc.Interval`` polls it (progress = finished runs in the store) with quick callbacks only, so
+the page stays responsive; Cancel ends the process group (the finished runs are kept). Jobs are
+kept per browser session: a browser sees only its own.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -102,18 +107,74 @@ def command(file: Path, folder: Path, workers: int | None) -> list[str]:
     return cmd + (["--workers", str(workers)] if workers else [])
 
 
-def mark_cancelled(folder: Path) -> bool:
-    """Mark an interrupted experiment's manifest ``cancelled`` (unless it completed). True if marked."""
+def mark_cancelled(folder: Path) -> str:
+    """Mark an interrupted experiment's manifest ``cancelled``; returns the status it has now."""
     mpath = folder / "manifest.json"
     try:
         manifest = json.loads(mpath.read_text())
     except (OSError, ValueError):
-        return False
-    if manifest.get("status") == "complete":
-        return False
-    manifest["status"] = "cancelled"
-    write_manifest(folder, manifest)
-    return True
+        return "not started"
+    if manifest.get("status") != "complete":
+        manifest["status"] = "cancelled"
+        write_manifest(folder, manifest)
+    return manifest["status"]
+
+
+@dataclass
+class Job:
+    """A running experiment of one browser session."""
+
+    proc: subprocess.Popen
+    file: Path
+    folder: Path
+    total: int
+    started: float = field(default_factory=time.perf_counter)
+
+
+JOBS: dict[str, Job] = {}  # session id -> its running job (one at a time)
+LOCK = threading.Lock()
+
+
+def start(results: Path, session: str, workers: int | None, *args) -> Job:
+    """Prepare (:func:`prepare`) and start a session's experiment; one job per session at a time."""
+    with LOCK:
+        job = JOBS.get(session)
+        if job is not None and job.proc.poll() is None:
+            raise ScenarioError("dashboard", "run", "one run at a time per browser (cancel the running one first)",
+                                "a run in progress")
+        file, folder, total = prepare(results, session, *args)
+        log = open(folder.with_suffix(".log"), "w")
+        proc = subprocess.Popen(command(file, folder, workers), stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()  # the child has its own copy
+        JOBS[session] = job = Job(proc, file, folder, total)
+        return job
+
+
+def stop(job: Job, grace: float = 3.0) -> None:
+    """End a job's process group (the experiment command and its workers) and reap it."""
+    if job.proc.poll() is None:
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, grace)):
+            try:
+                os.killpg(job.proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                job.proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    try:  # workers left in the group after the command itself exited
+        os.killpg(job.proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def log_tail(job: Job) -> list[str]:
+    try:
+        return [x.strip() for x in job.folder.with_suffix(".log").read_text().splitlines() if x.strip()]
+    except OSError:
+        return []
 
 
 def layout() -> html.Div:
@@ -128,68 +189,94 @@ def layout() -> html.Div:
         html.Div([html.Progress(id="progress", value="0", max="1"), html.Span(id="progress-label")],
                  id="progress-box", style={"display": "none"}),
         html.Div(id="run-message", className="message"),
-        dcc.Store(id="running-dir"),
+        dcc.Interval(id="poll", interval=500, disabled=True),
+        dcc.Store(id="runs-changed"),  # when a run ends or is cancelled (the browse list refreshes)
     ], className="card")
 
 
+SHOWN, HIDDEN = {"display": "block"}, {"display": "none"}
+
+
 def register(app, cfg) -> None:
-    @app.callback(
-        Output("exp-dir", "data"), Output("run-message", "children"), Output("tabs", "value"),
-        Input("run", "n_clicks"),
-        State("session", "data"), State("exp-name", "value"), State("scenario", "value"), State("consumers", "value"),
-        State("days", "value"), State("replications", "value"), State("seed", "value"), State("policies", "data"),
-        background=True, prevent_initial_call=True, interval=500,
-        running=[(Output("run", "disabled"), True, False), (Output("cancel", "disabled"), False, True),
-                 (Output("progress-box", "style"), {"display": "block"}, {"display": "none"})],
-        progress=[Output("progress", "value"), Output("progress", "max"), Output("progress-label", "children"),
-                  Output("running-dir", "data")],
-        cancel=[Input("cancel", "n_clicks")],
-    )
-    def run(set_progress, n_clicks, session, name, choice, consumers, days, replications, seed, policies):
+    @app.callback(Output("run-message", "children"), Output("run", "disabled"), Output("cancel", "disabled"),
+                  Output("progress-box", "style"), Output("progress", "value"), Output("progress", "max"),
+                  Output("progress-label", "children"), Output("poll", "disabled"),
+                  Input("run", "n_clicks"),
+                  State("session", "data"), State("exp-name", "value"), State("scenario", "value"),
+                  State("consumers", "value"), State("days", "value"), State("replications", "value"),
+                  State("seed", "value"), State("policies", "data"), prevent_initial_call=True)
+    def run(n_clicks, session, name, choice, consumers, days, replications, seed, policies):
         if not n_clicks or not sessions.valid(session):
             raise PreventUpdate
         try:
-            file, folder, total = prepare(cfg.results, session, name, choice, consumers, days, replications, seed,
-                                          policies)
+            job = start(cfg.results, session, cfg.workers, name, choice, consumers, days, replications, seed,
+                        policies)
         except ScenarioError as exc:
-            return no_update, html.Span(f"error: {exc}", className="error"), no_update
-        except Exception as exc:  # noqa: BLE001 - say it in the page, not as a hung progress bar
-            return no_update, html.Span(f"error: the run could not start ({type(exc).__name__}: {exc}).",
-                                        className="error"), no_update
-        rel, t0, done = str(folder.relative_to(cfg.results)), time.perf_counter(), -1
-        with open(folder.with_suffix(".log"), "w+") as log:
-            proc = subprocess.Popen(command(file, folder, cfg.workers), stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
-            while proc.poll() is None:
-                now = runs_done(folder)
-                if now != done:
-                    done = now
-                    set_progress((done, total, f" {done} of {total} runs ({time.perf_counter() - t0:.0f} s)", rel))
-                time.sleep(0.25)
-            log.seek(0)
-            lines = [x.strip() for x in log.read().splitlines() if x.strip()]
-        if proc.returncode != 0:
-            why = next((x for x in reversed(lines) if x.startswith("error:")), lines[-1] if lines else "")
-            return no_update, html.Span(f"The run failed (exit code {proc.returncode}): {why}", className="error"), \
-                no_update
-        msg = (f"Done: {total} runs in {time.perf_counter() - t0:.1f} s, saved in {rel}/ "
-               f"({lines[-1] if lines else ''})")
-        return rel, html.Span(msg, className="ok"), "compare"
+            return (html.Span(f"error: {exc}", className="error"), False, True, HIDDEN, 0, 1, "", True)
+        except OSError as exc:
+            return (html.Span(f"error: cannot start the run ({exc}).", className="error"), False, True, HIDDEN,
+                    0, 1, "", True)
+        rel = job.folder.relative_to(cfg.results).as_posix()
+        return (html.Span(f"Running {job.total} runs into {rel}/ …", className="note"), True, False, SHOWN, 0,
+                job.total, f" 0 of {job.total} runs", False)
 
-    @app.callback(Output("run-message", "children", allow_duplicate=True), Input("cancel", "n_clicks"),
-                  State("running-dir", "data"), State("session", "data"), prevent_initial_call=True)
-    def cancelled(n_clicks, rel, session):
-        """Say what a cancel kept; mark the store cancelled once the job's process is gone."""
-        folder = sessions.resolve_inside(cfg.results, rel, session) if rel else None
-        if not n_clicks:
+    dup = {"allow_duplicate": True}
+
+    @app.callback(Output("progress", "value", **dup), Output("progress-label", "children", **dup),
+                  Output("run-message", "children", **dup), Output("run", "disabled", **dup),
+                  Output("cancel", "disabled", **dup), Output("progress-box", "style", **dup),
+                  Output("poll", "disabled", **dup), Output("exp-dir", "data", **dup), Output("tabs", "value", **dup),
+                  Output("runs-changed", "data", **dup), Input("poll", "n_intervals"), State("session", "data"),
+                  prevent_initial_call=True)
+    def poll(_n, session):
+        job = JOBS.get(session) if sessions.valid(session) else None
+        if job is None:
+            return (no_update,) * 6 + (True, no_update, no_update, no_update)
+        done, code = runs_done(job.folder), job.proc.poll()
+        if code is None:
+            label = f" {done} of {job.total} runs ({time.perf_counter() - job.started:.0f} s)"
+            return (done, label) + (no_update,) * 8
+        with LOCK:
+            JOBS.pop(session, None)
+        rel, lines = job.folder.relative_to(cfg.results).as_posix(), log_tail(job)
+        if code != 0:
+            why = next((x for x in reversed(lines) if x.startswith("error:")), lines[-1] if lines else "")
+            msg = html.Span(f"The run failed (exit code {code}): {why}", className="error")
+            return (done, "", msg, False, True, HIDDEN, True, no_update, no_update, time.time())
+        msg = html.Span(f"Done: {job.total} runs in {time.perf_counter() - job.started:.1f} s, saved in {rel}/.",
+                        className="ok")
+        return (done, "", msg, False, True, HIDDEN, True, rel, "compare", time.time())
+
+    @app.callback(Output("run-message", "children", allow_duplicate=True),
+                  Output("run", "disabled", allow_duplicate=True), Output("cancel", "disabled", allow_duplicate=True),
+                  Output("progress-box", "style", allow_duplicate=True),
+                  Output("poll", "disabled", allow_duplicate=True), Output("runs-changed", "data"),
+                  Input("cancel", "n_clicks"), State("session", "data"), prevent_initial_call=True)
+    def cancel(n_clicks, session):
+        """End the session's run; the finished runs stay in the store, marked cancelled."""
+        if not n_clicks or not sessions.valid(session):
             raise PreventUpdate
-        if folder is None:
-            return html.Span("Cancelled before any run started.", className="note")
-        time.sleep(2.0)  # Dash kills the job and its workers (and waits up to 1 s for them)
-        marked = mark_cancelled(folder)
-        manifest = json.loads((folder / "manifest.json").read_text())
-        done = sum(r["status"] == "done" for r in manifest["runs"].values())
-        state = "Cancelled" if marked else "Finished before the cancel"
-        return html.Span(f"{state}: {done} of {len(manifest['runs'])} runs kept in {rel}/ (see Browse; finish "
-                         f"it with simcommerce experiment {folder.name}.yaml --out {folder.name} --resume).",
-                         className="note")
+        with LOCK:
+            job = JOBS.pop(session, None)
+        if job is None:
+            return html.Span("No run to cancel.", className="note"), False, True, HIDDEN, True, no_update
+        stop(job)
+        status = mark_cancelled(job.folder)
+        done, rel = runs_done(job.folder), job.folder.relative_to(cfg.results).as_posix()
+        if status == "complete":
+            msg = f"The run had finished before the cancel: {done} runs in {rel}/ (see Browse)."
+        else:
+            msg = (f"Cancelled: {done} of {job.total} runs kept in {rel}/ (see Browse; finish it with "
+                   f"simcommerce experiment {job.file.name} --out {job.folder.name} --resume).")
+        return html.Span(msg, className="note"), False, True, HIDDEN, True, time.time()
+
+    @app.callback(Output("run", "disabled", allow_duplicate=True), Output("cancel", "disabled", allow_duplicate=True),
+                  Output("progress-box", "style", allow_duplicate=True),
+                  Output("poll", "disabled", allow_duplicate=True), Output("progress", "max", allow_duplicate=True),
+                  Input("session", "data"), prevent_initial_call=True)
+    def reattach(session):
+        """A page (re)opened while this browser's run goes on shows it again."""
+        job = JOBS.get(session) if sessions.valid(session) else None
+        if job is None:
+            raise PreventUpdate
+        return True, False, SHOWN, False, job.total
