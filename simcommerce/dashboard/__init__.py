@@ -13,9 +13,16 @@ from pathlib import Path
 
 
 def serve(host: str = "127.0.0.1", port: int = 8050, results: str | Path = "results", workers: int | None = None):
-    """Start the dashboard's web server (blocks until interrupted)."""
+    """Start the dashboard's web server (blocks until interrupted; its runs end with it)."""
+    import atexit
+    import signal
+    import sys
+
     from .app import create_app
+    from .runs import stop_all
 
     app = create_app(results, workers)
+    atexit.register(stop_all)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that atexit runs on a plain kill too
     print(f"simcommerce dashboard on http://{host}:{port}/ (results in {Path(results).resolve()})", flush=True)
     app.run(host=host, port=port, debug=False)

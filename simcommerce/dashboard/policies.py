@@ -105,8 +105,9 @@ def register(app, cfg) -> None:
                   Input("policy-name", "n_submit"), Input("policy-name", "n_blur"), State("policy-name", "value"),
                   State("policies", "data"), State("policy-select", "value"), prevent_initial_call=True)
     def manage(_add, _dup, _del, _submit, _blur, name, policies, i):
-        """Add, duplicate, delete, rename."""
-        trig = ctx.triggered_id
+        """Add, duplicate, delete, rename (a click wins over a rename triggered with it by the blur)."""
+        fired = {k.split(".")[0] for k in ctx.triggered_prop_ids}
+        trig = next((b for b in ("policy-add", "policy-dup", "policy-del") if b in fired), "policy-name")
         policies = policies or default_policies()
         i = min(i or 0, len(policies) - 1)
         if trig == "policy-add":

@@ -170,6 +170,16 @@ def stop(job: Job, grace: float = 3.0) -> None:
         pass
 
 
+def stop_all() -> None:
+    """End every running job (when the server stops; their stores can be resumed)."""
+    with LOCK:
+        jobs = list(JOBS.values())
+        JOBS.clear()
+    for job in jobs:
+        stop(job)
+        mark_cancelled(job.folder)
+
+
 def log_tail(job: Job) -> list[str]:
     try:
         return [x.strip() for x in job.folder.with_suffix(".log").read_text().splitlines() if x.strip()]
@@ -265,6 +275,8 @@ def register(app, cfg) -> None:
         done, rel = runs_done(job.folder), job.folder.relative_to(cfg.results).as_posix()
         if status == "complete":
             msg = f"The run had finished before the cancel: {done} runs in {rel}/ (see Browse)."
+        elif status == "not started":
+            msg = f"Cancelled before the first run started; nothing was stored (the experiment file is {job.file})."
         else:
             msg = (f"Cancelled: {done} of {job.total} runs kept in {rel}/ (see Browse; finish it with "
                    f"simcommerce experiment {job.file.name} --out {job.folder.name} --resume).")

@@ -1,0 +1,307 @@
+"""The dashboard used in a real browser, as a strategist would (see conftest.py for the set-up)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from simcommerce.compare import DEFAULT_METRICS
+from simcommerce.dashboard import controls
+from simcommerce.experiment import load_experiment
+from simcommerce.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+RATES = "brands.Glow.policy.referral.rates"
+
+
+def _store(server, p) -> Path:
+    """The browser's own results folder on the server."""
+    return server["results"] / "dashboard" / p.session()
+
+
+def _processes(text: str | None = None, group: int | None = None) -> list[int]:
+    """Live PIDs whose command line contains ``text``, or which are in process group ``group``."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX":
+                    continue  # a zombie: ended, not yet reaped
+                if text is not None and text in (d / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8",
+                                                                                                       "replace"):
+                    out.append(int(d.name))
+                elif group is not None and int((d / "stat").read_text().rsplit(")", 1)[1].split()[2]) == group:
+                    out.append(int(d.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return out
+
+
+def test_page_loads_everything_locally_with_controls_from_metadata(dash_page):
+    p = dash_page.open()
+    page = p.page
+    assert page.title() == "simcommerce dashboard"
+    assert "20000 consumers" in p.text("#scenario-summary")          # the baseline scenario, read from its file
+    assert page.locator("#consumers").input_value() == "20000"
+    groups = [g.strip() for g in page.locator(".lever-group").all_text_contents()]
+    assert groups == list(dict.fromkeys(g for g, _ in controls.LEVERS))
+    # every lever of the list has a control, whose tooltip, unit and range come from the parameter's metadata
+    for _, path in controls.LEVERS:
+        param = controls.params()[path]
+        key = path.replace("brands[].products[]", "brands.Glow.products.serum").replace("brands[]", "brands.Glow")
+        box = page.locator(".lever", has=page.locator(p.lever(key)))
+        assert box.count() == 1, key
+        assert box.get_attribute("title") == controls.tooltip(param)
+        if param.unit:
+            assert f"({param.unit})" in box.locator("label").text_content()
+    rates = page.locator(p.lever(RATES))
+    assert rates.input_value() == "0"                                 # the scenario's value, [0.0]
+    precision = page.locator(p.lever("brands.Glow.policy.ads.precision"))
+    assert (precision.get_attribute("min"), precision.get_attribute("max")) == ("0", "1")
+    # nothing from a CDN: every request goes to the local server
+    assert p.requests and all(u.startswith(p.url) for u in p.requests), [u for u in p.requests
+                                                                            if not u.startswith(p.url)]
+    assert not p.errors
+
+
+def test_levers_edit_the_selected_policy(dash_page):
+    p = dash_page.open()
+    page = p.page
+    assert p.text("#policy-yaml") == "base:  {}"
+    p.select_policy("variant")
+    p.fill(p.lever(RATES), "0.1, 0.05")
+    page.wait_for_function("document.querySelector('#policy-yaml').textContent.includes('rates')")
+    page.locator(".lever", has=page.locator(p.lever("brands.Glow.policy.influencer_posts.disclose"))) \
+        .locator("input[type=checkbox]").check()
+    page.wait_for_function("document.querySelector('#policy-yaml').textContent.includes('disclose')")
+    assert yaml.safe_load(p.text("#policy-yaml")) == {"variant": {RATES: [0.1, 0.05],
+                                                                  "brands.Glow.policy.influencer_posts.disclose": True}}
+    # a value out of the parameter's range is refused with the key path and the range, and not kept
+    p.fill(p.lever(RATES), "0.1, 1.5")
+    page.wait_for_selector("#policy-message .error")
+    assert f"'{RATES}[1]': expected a number between 0 and 1" in p.text("#policy-message")
+    assert yaml.safe_load(p.text("#policy-yaml"))["variant"][RATES] == [0.1, 0.05]
+    # back to the scenario's own value: the override goes away
+    page.locator(".lever", has=page.locator(p.lever("brands.Glow.policy.influencer_posts.disclose"))) \
+        .locator("input[type=checkbox]").uncheck()
+    page.wait_for_function("!document.querySelector('#policy-yaml').textContent.includes('disclose')")
+    # each policy keeps its own levers
+    p.select_policy("base")
+    assert p.text("#policy-yaml") == "base:  {}"
+    assert page.locator(p.lever(RATES)).input_value() == "0"
+    p.select_policy("variant")
+    assert page.locator(p.lever(RATES)).input_value() == "0.1, 0.05"
+    # duplicate, rename, delete
+    page.locator("#policy-dup").click()
+    page.wait_for_function("document.querySelector('#policy-name').value === 'variant_copy'")
+    assert yaml.safe_load(p.text("#policy-yaml")) == {"variant_copy": {RATES: [0.1, 0.05]}}
+    p.fill("#policy-name", "two_levels")
+    page.wait_for_function("[...document.querySelectorAll('#policy-select label')].some(l => "
+                           "l.textContent.trim() === 'two_levels')")
+    p.fill("#policy-name", "bad name!")
+    page.wait_for_selector("#policy-message .error")
+    assert "policy name: expected letters, digits" in p.text("#policy-message")
+    page.locator("#policy-del").click()
+    page.wait_for_function("document.querySelectorAll('#policy-select input').length === 2")
+    assert [x.strip() for x in page.locator("#policy-select label").all_text_contents()] == ["base", "variant"]
+    assert not p.errors
+
+
+def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tmp_path):
+    p = dash_page.open()
+    page = p.page
+    p.select_policy("variant")
+    p.fill(p.lever(RATES), "0.1")
+    page.wait_for_function("document.querySelector('#policy-yaml').textContent.includes('rates')")
+    p.run(consumers=1500, days=30, replications=2, name="two_policies")
+    page.wait_for_selector("#summary-table tr.summary-row", timeout=90000)   # the comparison opens by itself
+    assert page.locator("#section-compare").is_visible()
+    assert "Done: 4 runs" in p.text("#run-message")
+
+    # the store: an ordinary experiment folder, common random numbers
+    [folder] = [d for d in _store(server, p).iterdir() if d.is_dir() and d.name.endswith("two_policies")]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and len(manifest["runs"]) == 4
+    runs = pd.read_parquet(folder / "runs")
+    assert runs.groupby("replication")["seed"].nunique().eq(1).all()
+    assert sorted(runs["seed"].unique()) == [manifest["experiment"]["seed"], manifest["experiment"]["seed"] + 1]
+
+    # table and cards: policies × metrics, paired differences vs the reference
+    metrics = list(DEFAULT_METRICS)
+    assert page.locator("#summary-table tr.summary-row").count() == 2 * len(metrics)
+    assert page.locator(".kpi-card").count() == 4
+    cells = page.locator("#summary-table tr.summary-row").nth(len(metrics)).locator("td").all_text_contents()
+    assert cells[0] == "variant" and cells[5] != "reference"
+    # figures: a band and a mean line per policy, one funnel per policy, one bar series per brand, ...
+    ts = p.wait_traces("ts-graph", 4)
+    assert len(ts) == 4 and {t["name"] for t in ts} - {None} == {"base", "variant"} and ts[1]["n"] == 30
+    assert len(p.wait_traces("funnel-graph", 2)) == 2
+    shares = p.wait_traces("share-graph", 1)
+    assert [(t["name"], t["n"]) for t in shares] == [("Glow", 2)]
+    assert len(p.wait_traces("trust-graph", 4)) == 4
+    lorenz = p.wait_traces("lorenz-graph", 2)
+    assert lorenz[0]["name"] == "equality" and lorenz[1]["name"].startswith("variant (Gini")
+    assert len(p.wait_traces("cascade-graph", 2)) == 2
+
+    # another reference: the table follows
+    page.locator("#reference label", has_text="variant").click()
+    page.wait_for_function("document.querySelector('#summary-table tr.summary-row td:nth-child(6)')"
+                           ".textContent !== 'reference'")
+    cells = page.locator("#summary-table tr.summary-row").nth(len(metrics)).locator("td").all_text_contents()
+    assert cells[:2] == ["variant", "cum_orders"] and cells[5] == "reference"
+
+    # downloads: the summary table, the policy as a scenario file, the experiment file
+    with page.expect_download() as dl:
+        page.locator("#dl-summary").click()
+    summary = pd.read_csv(dl.value.path())
+    assert len(summary) == 2 * len(metrics) and set(summary["reference"]) == {"variant"}
+    assert {"diff_ci_low", "diff_ci_high", "ci_low", "ci_high"} <= set(summary.columns)
+    with page.expect_download() as dl:
+        page.locator("#dl-policy").click()                               # the last policy is preselected
+    assert dl.value.suggested_filename == "variant.yaml"
+    dl.value.save_as(tmp_path / "variant.yaml")
+    sc = load_scenario(tmp_path / "variant.yaml")
+    assert sc["brands"][0]["policy"]["referral"]["rates"] == [0.1]
+    assert (sc["population"]["consumers"], sc["steps"]) == (1500, 30)
+    with page.expect_download() as dl:
+        page.locator("#dl-experiment").click()
+    dl.value.save_as(tmp_path / "two_policies.yaml")
+    exp = load_experiment(tmp_path / "two_policies.yaml", check_metrics=False)
+    assert list(exp.policies) == ["base", "variant"] and exp.replications == 2
+
+    # the network: one small extra market, consumers coloured by their state at the end
+    page.locator("#network-draw").click()
+    net = p.wait_traces("network-graph", 3, timeout=60000)
+    assert net[0]["name"] == "friendship"
+    states = [t["name"].split(" (")[0] for t in net[1:]]
+    assert set(states) <= {"unaware", "aware", "considered", "bought", "bought again", "promoter"}
+    assert len(states) >= 2 and sum(t["n"] for t in net[1:]) == 150
+
+    # browse: this run and the command-line experiment; open the latter in the comparison
+    p.tab("3. Browse experiments")
+    page.wait_for_function("document.querySelectorAll('#browse-table .browse-row').length >= 2")
+    rows = page.locator("#browse-table .browse-row").all_text_contents()
+    assert any("two_policies" in r for r in rows) and any("cli_study" in r for r in rows)
+    page.locator("#browse-table .browse-row", has_text="cli_study").locator("button").click()
+    page.wait_for_function("document.querySelector('#compare-title').textContent.includes('cli_study')")
+    page.wait_for_function("document.querySelectorAll('#summary-table tr.summary-row').length === 6")
+    assert page.locator("#section-compare").is_visible()
+    assert not p.errors
+
+
+def test_cancel_keeps_the_page_responsive_and_stops_the_processes(dash_page, server):
+    p = dash_page.open()
+    page = p.page
+    p.run(consumers=200000, days=365, replications=3, name="long_run")
+    page.wait_for_function("document.querySelector('#progress-label').textContent.includes('of 6 runs')",
+                           timeout=30000)
+    assert page.locator("#run").is_disabled() and page.locator("#cancel").is_enabled()
+    [file] = _store(server, p).glob("*long_run.yaml")                  # the experiment file, and its store:
+    folder = file.with_suffix("")
+    [command] = _processes(text=f"--out {folder}")                      # the experiment command, in its own
+    group = os.getpgid(command)                                          # process group with its workers
+    assert group == command and group != os.getpgid(server["proc"].pid)
+    for _ in range(120):                                                 # until the command has opened the store
+        if (folder / "manifest.json").exists():
+            break
+        page.wait_for_timeout(250)
+    # the page answers while the run goes on
+    page.locator("#policy-add").click()
+    page.wait_for_function("document.querySelectorAll('#policy-select input').length === 3", timeout=5000)
+    assert page.locator("#cancel").is_enabled()
+    page.locator("#cancel").click()
+    page.wait_for_function("document.querySelector('#run-message').textContent.startsWith('Cancelled')",
+                           timeout=30000)
+    assert page.locator("#run").is_enabled() and page.locator("#cancel").is_disabled()
+    assert not page.locator("#progress-box").is_visible()
+    for _ in range(40):                                                  # the command and its workers end
+        if not _processes(group=group):
+            break
+        page.wait_for_timeout(250)
+    assert _processes(group=group) == []
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "cancelled"
+    assert sum(r["status"] == "done" for r in manifest["runs"].values()) < 6
+    assert not p.errors
+
+
+def test_a_bad_upload_shows_the_clis_message_and_breaks_nothing(dash_page, tmp_path):
+    p = dash_page.open()
+    page = p.page
+    bad = tmp_path / "bad_market.yaml"
+    bad.write_text((ROOT / "scenarios" / "baseline.yaml").read_text().replace("quality: 0.7", "quality: 1.4"))
+    cli = subprocess.run([sys.executable, "-m", "simcommerce.cli", "check", bad.name], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert cli.returncode == 2
+    page.locator("#upload input[type=file]").set_input_files(str(bad))
+    page.wait_for_selector("#setup-message .error")
+    assert p.text("#setup-message") == cli.stderr.strip()
+    assert "bad_market.yaml:" in p.text("#setup-message") and "found 1.4" in p.text("#setup-message")
+    # nothing else changed: same scenario, same market, same controls, and the page still works
+    assert "20000 consumers" in p.text("#scenario-summary")
+    assert page.locator("#scenario").text_content() == "baseline"
+    p.fill(p.lever("brands.Glow.policy.ads.impressions_per_day"), 3000)
+    page.wait_for_function("document.querySelector('#policy-yaml').textContent.includes('3000')")
+    # a file that is not even YAML
+    junk = tmp_path / "junk.yaml"
+    junk.write_text("brands: [\n  - {name: x\n")
+    page.locator("#upload input[type=file]").set_input_files(str(junk))
+    page.wait_for_function("document.querySelector('#setup-message').textContent.includes('junk.yaml')")
+    assert "expected valid YAML" in p.text("#setup-message")
+    # a good upload, and a bundled scenario, become the market
+    good = tmp_path / "my_market.yaml"
+    good.write_text((ROOT / "scenarios" / "competition.yaml").read_text())
+    page.locator("#upload input[type=file]").set_input_files(str(good))
+    page.wait_for_selector("#setup-message .ok")
+    page.wait_for_function("document.querySelector('#brand').textContent === 'LuxValueHype'")
+    assert page.locator(p.lever("brands.Lux.products.cream.price")).input_value() == "260"
+    page.locator("#scenario").click()
+    page.locator(".dash-options-list-option-text", has_text="word_of_mouth").click()
+    page.wait_for_function("document.querySelector('#scenario-summary').textContent.includes("
+                           f"{load_scenario(ROOT / 'scenarios' / 'word_of_mouth.yaml')['description'][:30]!r})")
+    assert not p.errors
+
+
+def test_two_browsers_do_not_see_each_others_work(browser, server, make_page):
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+    try:
+        a, b = (make_page(c).open() for c in contexts)
+        assert a.session() != b.session()
+        a.select_policy("variant")
+        a.fill(a.lever(RATES), "0.2")
+        a.page.wait_for_function("document.querySelector('#policy-yaml').textContent.includes('rates')")
+        b.select_policy("variant")
+        assert b.text("#policy-yaml") == "variant:  {}"
+        a.run(consumers=1000, days=20, replications=1, name="only_mine")
+        a.page.wait_for_selector("#summary-table tr.summary-row", timeout=90000)
+        assert not b.page.locator("#progress-box").is_visible()            # b saw nothing of a's run
+        for page in (a, b):
+            page.tab("3. Browse experiments")
+            page.page.locator("#browse-refresh").click()
+            page.page.wait_for_function("document.querySelectorAll('#browse-table .browse-row').length >= 1")
+        rows_a = a.page.locator("#browse-table .browse-row").all_text_contents()
+        rows_b = b.page.locator("#browse-table .browse-row").all_text_contents()
+        assert any("only_mine" in r for r in rows_a) and not any("only_mine" in r for r in rows_b)
+        assert any("cli_study" in r for r in rows_b)                       # experiments outside dashboard/ are shared
+        assert list((server["results"] / "dashboard" / a.session()).glob("*only_mine"))
+        assert not list((server["results"] / "dashboard" / b.session()).glob("*only_mine"))
+    finally:
+        for c in contexts:
+            c.close()
+
+
+@pytest.mark.parametrize("bad", ["../x", "0" * 31, None, "ABCDEF" * 6])
+def test_session_ids_from_the_browser_are_checked(bad, tmp_path):
+    from simcommerce.dashboard import sessions
+
+    assert not sessions.valid(bad)
+    with pytest.raises(ValueError):
+        sessions.session_dir(tmp_path, bad)
+    assert sessions.resolve_inside(tmp_path, "../", sessions.new_session_id()) is None
