@@ -16,7 +16,7 @@ from .buffers import Exposure, Orders
 from .ledger import Ledger
 from .mechanisms.base import REGISTRY, in_stage_order
 from .metrics import Recorder
-from .network import build_follows, build_friendship
+from .network import FriendCounts, build_follows, build_friendship
 from .population import Population, beta_with_mean
 from .spec import TIERS
 
@@ -32,6 +32,8 @@ class Market(mesa.Model):
         day: the current day (1 on the first step).
         population: the consumers (:class:`Population`).
         friends: friendship graph (:class:`~simcommerce.network.CSRGraph` or ``CompleteGraph``).
+        friends_bought: :class:`~simcommerce.network.FriendCounts` of ``population.bought`` (friends who
+            bought each product; call ``refresh()`` before reading).
         follows: follow graph, CSR rows = influencers.
         brands, influencers: lists of Mesa agents (also in ``self.agents_by_type``).
         products: all products; ``product_*`` arrays hold their attributes by index.
@@ -53,6 +55,7 @@ class Market(mesa.Model):
         self.population = Population.generate(pop_cfg, [b["initial_trust"] for b in scenario["brands"]],
                                               len(self.categories), len(self.products), self.stream("population"))
         self.population.community = self.friends.community
+        self.friends_bought = FriendCounts(self.friends, self.population.bought)  # friends who bought each product
         self.brands = [Brand(self, i, cfg, [p for p in self.products if p.brand == i])
                        for i, cfg in enumerate(scenario["brands"])]
         self._build_influencers(scenario)
@@ -78,6 +81,12 @@ class Market(mesa.Model):
         The stream depends only on (root seed, name), never on which other streams exist.
         """
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()),)))
+
+    def stream_key(self, name: str) -> int:
+        """A 64-bit key for ``name``'s per-consumer draws (:func:`~simcommerce.mechanisms.base.consumer_uniforms`),
+        from the root seed and the name only, independent of :meth:`stream`."""
+        seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), 1))
+        return int(seq.generate_state(1, np.uint64)[0])
 
     def _build_products(self, sc: dict) -> None:
         self.categories: list[str] = []
@@ -113,11 +122,11 @@ class Market(mesa.Model):
         pareto = (rng.pareto(alpha, len(share)) + 1.0) * (alpha - 1.0) / alpha  # mean 1, heavy tail
         counts = np.minimum(np.round(share * n * pareto), n).astype(np.int64)
         bias = follows_cfg["interest_bias"]
-        weights = None
+        weights = None  # followers' weights: interest in the influencer's category ** bias (one column per category)
         if bias > 0 and self.influencers:
-            cats = [inf.category for inf in self.influencers]
-            weights = self.population.interest[:, cats].astype(np.float64) ** bias
-        self.follows = _CSRRows(*build_follows(counts, weights, n, rng))
+            weights = self.population.interest ** np.float32(bias)
+        cats = [inf.category for inf in self.influencers]
+        self.follows = _CSRRows(*build_follows(counts, weights, n, rng, columns=cats))
         for inf in self.influencers:
             inf.fee_per_post = cfg["fee_per_1k_followers"] * len(inf.followers) / 1000.0
 

@@ -35,17 +35,18 @@ class CSRGraph:
 
     @classmethod
     def from_edges(cls, n: int, u: np.ndarray, v: np.ndarray, community: np.ndarray | None = None) -> "CSRGraph":
-        """Build from undirected edge ends; drops self-loops and duplicate edges."""
+        """Build from undirected edge ends; drops self-loops and duplicate edges (rows sorted by neighbour id)."""
         u = np.asarray(u, dtype=np.int64)
         v = np.asarray(v, dtype=np.int64)
         keep = u != v
-        src = np.concatenate([u[keep], v[keep]])
-        dst = np.concatenate([v[keep], u[keep]])
-        key = np.unique(src * n + dst)
-        src, dst = key // n, key % n
+        u, v = u[keep], v[keep]
+        key = np.unique(np.concatenate([u * n + v, v * n + u]))  # (source, neighbour) of both directions, sorted
+        del u, v, keep
+        src = key // n
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-        return cls(n, indptr, dst.astype(np.int32), community)
+        key -= src * n  # the neighbour
+        return cls(n, indptr, key.astype(np.int32), community)
 
     @property
     def n_edges(self) -> int:
@@ -148,62 +149,194 @@ class CompleteGraph:
         return nx.complete_graph(self.n)
 
 
+class FriendCounts:
+    """For every consumer and column j of a boolean (N, J) array ``marked`` (e.g. ``bought``, one
+    column per product): how many of the consumer's friends are marked in column j.
+
+    Kept up to date incrementally: :meth:`refresh` finds the marks set since the last call
+    (marks are only ever set, never cleared) and adds each new mark to its holder's friends'
+    counts, so a day costs one comparison of the (N, J) array plus the new marks' degrees,
+    instead of recounting every neighbourhood. On the complete graph the count is analytic
+    (marked consumers other than oneself) and nothing is stored.
+    """
+
+    def __init__(self, graph, marked: np.ndarray):
+        self.graph = graph
+        self.marked = marked
+        self.seen = np.zeros_like(marked)  # the marks already counted
+        self.complete = isinstance(graph, CompleteGraph)
+        n, cols = marked.shape
+        self.totals = np.zeros(cols, dtype=np.int64)
+        self.counts = None if self.complete else np.zeros((n, cols), dtype=np.int32)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Count the marks set since the last call."""
+        cols = self.marked.shape[1]
+        new = np.flatnonzero(self.marked.ravel() & ~self.seen.ravel())
+        if len(new) == 0:
+            return
+        self.seen.ravel()[new] = True
+        ids, col = new // cols, new % cols
+        self.totals += np.bincount(col, minlength=cols)
+        if not self.complete:
+            owner, friend = self.graph.expand(ids)
+            cell, times = np.unique(friend.astype(np.int64) * cols + col[owner], return_counts=True)
+            self.counts.ravel()[cell] += times.astype(np.int32)  # (np.add.at is slower)
+
+    def with_marked_friends(self, col: int) -> np.ndarray:
+        """Ids of the consumers with at least one friend marked in column ``col``."""
+        if self.complete:
+            return np.flatnonzero(self.count(np.arange(self.marked.shape[0]), col))
+        return np.flatnonzero(self.counts[:, col])
+
+    def count(self, ids: np.ndarray, col: int) -> np.ndarray:
+        """Marked friends (in column ``col``) of each consumer in ``ids``, as of the last :meth:`refresh`."""
+        if self.complete:
+            return (self.totals[col] - self.seen[ids, col]).astype(np.int32)
+        return self.counts[ids, col]
+
+
 # ------------------------------------------------------------------ generators
+
+HK_BATCH_SHARE = 1 / 128  # holme_kim: a batch of newcomers is at most this share of the nodes already there
+RECENT_SHARE = 0.2  # _GrowingAdjacency: recent entries kept apart until they reach this share of the CSR part
+
+
+class _GrowingAdjacency:
+    """Adjacency of a graph that grows by batches of edges, answering uniform-neighbour draws.
+
+    Entries (both directions of every edge) live in a CSR part plus a *recent* part: the
+    entries added since the CSR part was last rebuilt, kept sorted by node. Each batch is
+    merged into the recent part (cost: its size); when the recent part reaches
+    ``RECENT_SHARE`` of the CSR part, it is folded into the CSR part (cost: the whole
+    graph, but only O(log E) times as the graph grows geometrically). No Python loop over
+    nodes or edges.
+    """
+
+    def __init__(self, n: int):
+        self.n = n
+        self.size = 0  # nodes 0..size-1 may have entries
+        self.indptr = np.zeros(n + 1, dtype=np.int64)
+        self.indices = np.empty(0, dtype=np.int32)
+        self.recent_node = np.empty(0, dtype=np.int32)  # sorted
+        self.recent_other = np.empty(0, dtype=np.int32)  # the neighbour, same order
+        self.recent_degree = np.zeros(n, dtype=np.int32)
+
+    def add(self, new: np.ndarray, old: np.ndarray) -> None:
+        """Add undirected edges (new[i], old[i]): ``new`` sorted, every id in it above every id so far."""
+        # entries of the old ends: sorted by node, then merged into the recent part after the node's earlier ones
+        order = np.argsort(old, kind="stable")
+        node, other = old[order].astype(np.int32), new[order].astype(np.int32)
+        at = np.searchsorted(self.recent_node, node, side="right")
+        self.recent_node = np.insert(self.recent_node, at, node)
+        self.recent_other = np.insert(self.recent_other, at, other)
+        self._count(node)
+        # entries of the new ends: already in order, and after everything else
+        self.recent_node = np.concatenate([self.recent_node, new.astype(np.int32)])
+        self.recent_other = np.concatenate([self.recent_other, old.astype(np.int32)])
+        self._count(new)
+        self.size = max(self.size, int(new.max(initial=-1)) + 1, int(old.max(initial=-1)) + 1)
+        if len(self.recent_node) > RECENT_SHARE * len(self.indices):
+            self._fold()
+
+    def _count(self, node: np.ndarray) -> None:
+        """Add sorted entries' nodes to the recent degrees (run-length counts: np.add.at is slow)."""
+        if len(node) == 0:
+            return
+        starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
+        self.recent_degree[node[starts]] += np.diff(np.r_[starts, len(node)]).astype(np.int32)
+
+    def _fold(self) -> None:
+        """Move the recent entries into the CSR part (each row: old entries, then recent ones in order)."""
+        # each recent entry goes at the end of its row (np.insert keeps the given order among equal positions)
+        self.indices = np.insert(self.indices, self.indptr[self.recent_node + 1], self.recent_other)
+        k = self.size
+        self.indptr[1:k + 1] += np.cumsum(self.recent_degree[:k], dtype=np.int64)
+        self.indptr[k + 1:] = self.indptr[k]
+        self.recent_node = np.empty(0, dtype=np.int32)
+        self.recent_other = np.empty(0, dtype=np.int32)
+        self.recent_degree[:k] = 0
+
+    def random_neighbour(self, w: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """A uniformly random neighbour of each node in ``w`` (``u``: uniforms in [0, 1)); -1 if it has none."""
+        old = (self.indptr[w + 1] - self.indptr[w]).astype(np.int64)
+        total = old + self.recent_degree[w]
+        j = (u * total).astype(np.int64)  # the j-th neighbour: among the old ones if j < old
+        out = np.full(len(w), -1, dtype=np.int64)
+        in_old = j < old
+        out[in_old] = self.indices[self.indptr[w[in_old]] + j[in_old]]
+        in_recent = ~in_old & (total > 0)
+        first = np.searchsorted(self.recent_node, w[in_recent], side="left")
+        out[in_recent] = self.recent_other[first + j[in_recent] - old[in_recent]]
+        return out
+
+    def to_csr(self) -> "CSRGraph":
+        self._fold()
+        return CSRGraph(self.n, self.indptr, self.indices)
 
 
 def holme_kim(n: int, m: int, triangle_prob: float, rng: np.random.Generator) -> CSRGraph:
     """Holme & Kim (2002) power-law graph with tunable clustering; ``triangle_prob=0`` is Barabási–Albert.
 
-    Each new node makes ``m`` links: the first by preferential attachment, each
-    next one with probability ``triangle_prob`` to a random neighbour of the last
-    preferential target (closing a triangle), otherwise preferentially again.
+    Starts from a complete graph on ``m + 1`` nodes. Each new node makes ``m`` links to
+    distinct nodes: the first by preferential attachment (a uniformly random end of an
+    existing link), each next one with probability ``triangle_prob`` to a random neighbour
+    of the last preferential target (closing a triangle; if already linked, preferential
+    attachment instead), otherwise preferentially again.
+
+    Vectorised by batches of newcomers: a batch holds at most ``HK_BATCH_SHARE`` (1/64) of
+    the nodes already there (one node at a time below 64 nodes, so small graphs are the
+    sequential process exactly), and its newcomers attach to the graph as it was before
+    the batch — they do not link to each other, which the sequential process would do for
+    under 1% of links. tests/test_network_scale.py checks degree distribution, clustering
+    and assortativity against networkx's ``powerlaw_cluster_graph`` and the sequential
+    algorithm over several seeds.
     """
     m = max(1, min(m, n - 1))
     m0 = m + 1
-    n_links = m0 * (m0 - 1) // 2 + (n - m0) * m
-    us = np.empty(n_links, dtype=np.int64)
-    vs = np.empty(n_links, dtype=np.int64)
-    pool = np.empty(2 * n_links, dtype=np.int64)  # each node repeated once per link end
-    adj: list[list[int]] = [[] for _ in range(n)]
-    e = 0
-    for a in range(m0):
-        for b in range(a + 1, m0):
-            us[e], vs[e] = a, b
-            pool[2 * e], pool[2 * e + 1] = a, b
-            adj[a].append(b)
-            adj[b].append(a)
-            e += 1
-    draws = rng.random((max(n - m0, 0), m, 3))
-    for v in range(m0, n):
-        d = draws[v - m0]
-        chosen: list[int] = []
-        last = -1
-        pool_len = 2 * e
+    seed_u, seed_v = np.triu_indices(m0, 1)  # (0,1), (0,2), ..., (m0-2, m0-1)
+    n_links = len(seed_u) + (n - m0) * m
+    ends = np.empty(2 * n_links, dtype=np.int32)  # both ends of every link: a node appears once per link end
+    e = len(seed_u)
+    ends[0:2 * e:2], ends[1:2 * e:2] = seed_u, seed_v
+    adjacency = _GrowingAdjacency(n)
+    for node in range(1, m0):  # the seed's links, each from its higher end (newer) to its lower end
+        adjacency.add(np.full(node, node), np.arange(node))
+    v = m0
+    while v < n:
+        size = min(n - v, max(1, int(v * HK_BATCH_SHARE)))
+        draws = rng.random((size, m, 3))  # per newcomer and link: triangle?, which neighbour, which link end
+        chosen = np.full((size, m), -1, dtype=np.int64)
+        last = np.full(size, -1, dtype=np.int64)  # last preferential target of each newcomer
+        n_ends = 2 * e
         for k in range(m):
-            w = -1
-            if k > 0 and last >= 0 and d[k, 0] < triangle_prob:
-                nb = adj[last]
-                w = nb[int(d[k, 1] * len(nb))]
-                if w in chosen:
-                    w = -1
-            if w < 0:
-                r = d[k, 2]
-                for _ in range(20):  # re-draw on a repeat; pools are large, repeats rare
-                    w = int(pool[int(r * pool_len)])
-                    if w not in chosen:
-                        break
-                    r = rng.random()
-                else:
-                    continue
-                last = w
-            chosen.append(w)
-        for w in chosen:
-            us[e], vs[e] = v, w
-            pool[2 * e], pool[2 * e + 1] = v, w
-            adj[w].append(v)
-            adj[v].append(w)
-            e += 1
-    return CSRGraph.from_edges(n, us[:e], vs[:e])
+            target = np.full(size, -1, dtype=np.int64)
+            if k > 0 and triangle_prob > 0:
+                tri = np.flatnonzero((draws[:, k, 0] < triangle_prob) & (last >= 0))
+                cand = adjacency.random_neighbour(last[tri], draws[tri, k, 1])
+                fresh = (cand >= 0) & ~(chosen[tri, :k] == cand[:, None]).any(axis=1)
+                target[tri[fresh]] = cand[fresh]
+            pref = np.flatnonzero(target < 0)
+            cand = ends[(draws[pref, k, 2] * n_ends).astype(np.int64)].astype(np.int64)
+            repeat = (chosen[pref, :k] == cand[:, None]).any(axis=1)
+            for _ in range(20):  # re-draw a repeated target; ends are many, repeats rare
+                if not repeat.any():
+                    break
+                cand[repeat] = ends[(rng.random(int(repeat.sum())) * n_ends).astype(np.int64)]
+                repeat = (chosen[pref, :k] == cand[:, None]).any(axis=1)
+            cand[repeat] = -1  # still repeated after 20 draws: this link is not made
+            target[pref] = cand
+            last[pref[cand >= 0]] = cand[cand >= 0]
+            chosen[:, k] = target
+        made = chosen >= 0  # links in order: newcomer by newcomer, then k
+        src = np.broadcast_to(np.arange(v, v + size)[:, None], chosen.shape)[made]
+        dst = chosen[made]
+        ends[2 * e:2 * (e + len(src)):2], ends[2 * e + 1:2 * (e + len(src)):2] = src, dst
+        e += len(src)
+        adjacency.add(src, dst)
+        v += size
+    return adjacency.to_csr()
 
 
 def watts_strogatz(n: int, k: int, rewire_prob: float, rng: np.random.Generator) -> CSRGraph:
@@ -315,14 +448,19 @@ def _is_int(s: str) -> bool:
 # ------------------------------------------------------------------ follow graph
 
 
-def build_follows(follower_counts: np.ndarray, weights: np.ndarray | None, n: int,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Directed follow graph in CSR form: row i lists the followers of influencer i.
+def build_follows(follower_counts: np.ndarray, weights: np.ndarray | None, n: int, rng: np.random.Generator,
+                  columns=None) -> tuple[np.ndarray, np.ndarray]:
+    """Directed follow graph in CSR form: row i lists the followers of influencer i (sorted, int32).
 
-    Followers of each influencer are drawn without replacement with probability
-    proportional to ``weights[:, i]`` (Efraimidis & Spirakis 2006 keys), or uniformly
-    when ``weights`` is None.
+    Followers of influencer i are drawn without replacement with probability proportional
+    to ``weights[:, columns[i]]`` (``columns`` defaults to ``i``; several influencers may
+    share a column, e.g. one per category), or uniformly when ``weights`` is None.
+    Weighted draws use successive sampling — draws with replacement from the column's
+    cumulative weights, repeats dropped — which gives the same distribution as
+    Efraimidis & Spirakis' (2006) keys at a cost of O(k log n) per influencer; an
+    influencer followed by more than a quarter of the consumers uses the keys (O(n)).
     """
+    cumulative: dict[int, np.ndarray] = {}
     rows = []
     for i, k in enumerate(follower_counts):
         k = int(min(max(k, 0), n))
@@ -332,11 +470,33 @@ def build_follows(follower_counts: np.ndarray, weights: np.ndarray | None, n: in
         if weights is None:
             chosen = rng.choice(n, size=k, replace=False)
         else:
-            w = np.maximum(weights[:, i], 1e-12)
-            keys = np.log(rng.random(n)) / w  # larger is likelier; argpartition picks the top k
-            chosen = np.argpartition(-keys, k - 1)[:k]
+            col = i if columns is None else int(columns[i])
+            chosen = None
+            if k <= n // 4:
+                if col not in cumulative:
+                    cumulative[col] = np.cumsum(np.maximum(weights[:, col], 1e-12), dtype=np.float64)
+                chosen = _successive_sample(cumulative[col], k, rng)
+            if chosen is None:
+                keys = np.log(rng.random(n)) / np.maximum(weights[:, col], 1e-12)  # larger is likelier
+                chosen = np.argpartition(-keys, k - 1)[:k]
         rows.append(np.sort(chosen).astype(np.int32))
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum([len(r) for r in rows], out=indptr[1:])
     indices = np.concatenate(rows) if rows else np.empty(0, dtype=np.int32)
     return indptr, indices
+
+
+def _successive_sample(cumulative: np.ndarray, k: int, rng: np.random.Generator, rounds: int = 50):
+    """``k`` distinct indices drawn one after another with probability proportional to the weights whose
+    cumulative sum is given (None if ``rounds`` rounds of draws do not find k distinct ones)."""
+    drawn = np.empty(0, dtype=np.int64)
+    distinct = 0
+    for _ in range(rounds):
+        more = rng.random(int((k - distinct) * 1.1) + 16) * cumulative[-1]
+        drawn = np.concatenate([drawn, np.searchsorted(cumulative, more, side="right")])
+        np.minimum(drawn, len(cumulative) - 1, out=drawn)  # rounding at the very top
+        _, first = np.unique(drawn, return_index=True)
+        distinct = len(first)
+        if distinct >= k:
+            return drawn[np.sort(first)[:k]]  # the first k distinct, in the order drawn
+    return None

@@ -11,9 +11,16 @@ A mechanism is one behavioural process of the market. It declares:
 * ``metrics`` — the daily metrics it reports (name -> meaning);
 * ``events`` — the scheduled event types it handles (type -> required reference).
 
-It implements :meth:`Mechanism.step` with array operations and draws only from
-``self.rng``, a stream spawned from the run's root seed by the mechanism's name, so
-switching another mechanism on or off leaves its draws unchanged.
+It implements :meth:`Mechanism.step` with array operations and draws only from its
+own randomness, derived from the run's root seed and the mechanism's name, so switching
+another mechanism on or off leaves its draws unchanged:
+
+* ``self.rng``, a numpy stream, for draws that do not belong to one consumer (which
+  influencer posts, the invitees of a group) or that every consumer needs each day;
+* :meth:`Mechanism.uniforms`, the consumer's own uniform for the day: a function of
+  (mechanism, day, slot, consumer id) alone (:func:`consumer_uniforms`), so a consumer's
+  draw never depends on who else draws (common random numbers) and costs nothing for
+  the consumers not asked about — no N-sized draw a day for the few who bought.
 """
 
 from __future__ import annotations
@@ -26,6 +33,28 @@ from ..spec import Param
 
 if TYPE_CHECKING:
     from ..market import Market
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64's increment (golden ratio)
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def consumer_uniforms(key: int, day: int, slot: int, ids: np.ndarray) -> np.ndarray:
+    """Uniforms in [0, 1) (float64), one per consumer id: SplitMix64 (Steele, Lea & Flood 2014) of the
+    stream ``key`` at position (day, slot, id).
+
+    A counter-based generator: the value depends only on (key, day, slot, id), so it can be
+    drawn for any subset of consumers, in any order, with the same result. Positions are
+    ``day · 2^44 + slot · 2^32 + id`` (day < 2^20, slot < 4096, id < 2^32), distinct for
+    distinct arguments; consecutive ids are consecutive outputs of SplitMix64.
+    """
+    assert 0 <= slot < 4096 and 0 <= day < 2**20
+    position = np.uint64(day << 44 | slot << 32) + np.asarray(ids).astype(np.uint64)
+    z = np.uint64(key) + position * _GAMMA  # uint64 arithmetic wraps around, as SplitMix64 wants
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z ^= z >> np.uint64(31)
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53  # the top 53 bits
+
 
 STAGES = ("campaign", "expose", "decide", "transact", "experience", "trust", "record")
 
@@ -49,6 +78,7 @@ class Mechanism:
         self.market = market
         self.p = params
         self.rng: np.random.Generator = market.stream(self.name)
+        self.key = market.stream_key(self.name)  # for consumer_uniforms
 
     @classmethod
     def check(cls, params: dict) -> list[tuple[str, str, str]]:
@@ -65,6 +95,11 @@ class Mechanism:
     def report(self, market: "Market") -> dict[str, tuple]:
         """Stock metrics for today: ``{name: (per_brand_values, market_value)}``."""
         return {}
+
+    def uniforms(self, market: "Market", ids: np.ndarray, slot: int = 0) -> np.ndarray:
+        """Today's uniform draw in [0, 1) of each consumer in ``ids`` (repeats get the same number) for this
+        mechanism; ``slot`` (0-4095) tells apart several independent draws of one day."""
+        return consumer_uniforms(self.key, market.day, slot, ids)
 
     def policy_of(self, brand) -> dict:
         """This mechanism's levers for ``brand`` (a :class:`~simcommerce.actors.Brand`)."""

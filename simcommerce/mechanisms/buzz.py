@@ -15,7 +15,7 @@ class Buzz(Mechanism):
     ``talk_rate * (share of their friends who bought it)`` — the imitation term q·F of the
     Bass (1969) model on a network (Fibich & Gibori 2010). Unlike ``word_of_mouth`` (one
     share on the day of purchase), customers influence their friends every day.
-    Off by default. One draw per consumer and product each day.
+    Off by default. Each consumer's own draw per product and day (common random numbers).
     """
 
     name = "buzz"
@@ -31,16 +31,16 @@ class Buzz(Mechanism):
     metrics = {"new_buzz_aware": "consumers who heard of a product from friends' buzz"}
 
     def step(self, market) -> None:
-        pop, graph = market.population, market.friends
+        pop, graph, bought = market.population, market.friends, market.friends_bought
         degree = np.maximum(graph.degree, 1)
+        bought.refresh()
         for j in range(pop.n_products):
-            u = self.rng.random(pop.n)
-            bought = pop.bought[:, j]
-            if not bought.any():
+            if bought.totals[j] == 0:
                 continue
-            ids = np.flatnonzero(~pop.aware[:, j])
-            share = graph.count_marked_neighbors(ids, bought) / degree[ids]
-            hear = ids[u[ids] < self.p["talk_rate"] * share]
+            ids = bought.with_marked_friends(j)  # only they can hear
+            ids = ids[~pop.aware[ids, j]]
+            share = bought.count(ids, j) / degree[ids]
+            hear = ids[self.uniforms(market, ids, j) < self.p["talk_rate"] * share]
             b = int(market.product_brand[j])
             market.tally("new_buzz_aware", b, len(hear))
             market.feed.append(Exposure(hear, j, "buzz", self.p["credibility"], float(market.product_quality[j])))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..metrics import any_columns, count_columns
 from ..spec import Param
 from .base import Mechanism, register
 from .reviews import rating_signal
@@ -23,9 +24,10 @@ class Decision(Mechanism):
               + beta_social * log(1 + friends who bought j)
               + beta_rating * review_trust * shrunk mean rating (-1 .. 1)
 
-    against the outside option (V = 0). Two uniform draws per consumer and category
-    every day (whatever the state), so other mechanisms' choices do not shift this
-    stream (common random numbers).
+    against the outside option (V = 0). Entering the market takes one uniform per consumer
+    and category from the stream every day (whatever the state); the choice takes the
+    consumer's own uniform of the day for the category. So other mechanisms' choices do not
+    shift these draws (common random numbers).
     """
 
     name = "decision"
@@ -63,20 +65,22 @@ class Decision(Mechanism):
 
     def report(self, market) -> dict[str, tuple]:
         considered = market.population.considered
-        return {"n_considered": (considered.sum(axis=0), considered.any(axis=1).sum())}
+        return {"n_considered": (count_columns(considered), np.count_nonzero(any_columns(considered)))}
 
     def step(self, market) -> None:
         pop, p = market.population, self.p
         n_cat = pop.n_categories
         u_in = self.rng.random((pop.n, n_cat), dtype=np.float32)
-        u_choice = self.rng.random((pop.n, n_cat))
         rating = rating_signal(market.rating_counts, p["rating_prior"])
         orders_c, orders_p = [], []
         for c in range(n_cat):
-            fresh = (market.day - pop.last_exposed_day[:, c]) <= 3
-            rate = p["intent_rate"] * pop.interest[:, c] * (1.0 + p["exposure_boost"] * fresh)
-            ready = (market.day - pop.last_purchase_day[:, c]) > p["cooldown_days"]
-            in_market = np.flatnonzero(market.active & ready & (u_in[:, c] < rate))
+            base = p["intent_rate"] * pop.interest[:, c]
+            # the few whose draw is below the highest rate they could have, then the exact test on them alone
+            cand = np.flatnonzero(u_in[:, c] < base * np.float64(1.0 + p["exposure_boost"]))
+            fresh = (market.day - pop.last_exposed_day[cand, c]) <= 3
+            rate = base[cand] * (1.0 + p["exposure_boost"] * fresh)
+            ready = (market.day - pop.last_purchase_day[cand, c]) > p["cooldown_days"]
+            in_market = cand[market.active[cand] & ready & (u_in[cand, c] < rate)]
             market.recorder.tally_market("new_in_market", len(in_market))
             prods = np.flatnonzero(market.product_category == c)
             aware = pop.aware[np.ix_(in_market, prods)]
@@ -94,14 +98,15 @@ class Decision(Mechanism):
                  - p["beta_price"] * pop.price_sensitivity[ids, None]
                  * (market.product_price[prods] / p["price_scale"]))
             if p["beta_social"] > 0:
+                market.friends_bought.refresh()
                 for k, j in enumerate(prods):
-                    v[:, k] += p["beta_social"] * np.log1p(market.friends.count_marked_neighbors(ids, pop.bought[:, j]))
+                    v[:, k] += p["beta_social"] * np.log1p(market.friends_bought.count(ids, j))
             if p["beta_rating"] > 0:
                 v += p["beta_rating"] * pop.review_trust[ids, None] * rating[prods]
             expv = np.where(aware, np.exp(np.minimum(v, 50.0)), 0.0)
             cum = np.cumsum(expv, axis=1)
             total = cum[:, -1] + 1.0  # the outside option has exp(0) = 1
-            pick = (cum < (u_choice[ids, c] * total)[:, None]).sum(axis=1)  # == len(prods): outside option
+            pick = (cum < (self.uniforms(market, ids, c) * total)[:, None]).sum(axis=1)  # == len(prods): outside option
             buy = pick < len(prods)
             orders_c.append(ids[buy])
             orders_p.append(prods[pick[buy]])

@@ -20,7 +20,8 @@ class Experience(Mechanism):
     where expectation is the belief at purchase. The buyer's belief moves to the
     experience by ``belief_weight``. A buyer with satisfaction below
     ``return_threshold`` returns the item with probability ``return_prob`` (refunded in
-    full by the brand). Fixed-size draws per consumer each day (common random numbers).
+    full by the brand). Each buyer's own draws of the day (common random numbers): one noise, one
+    failure and one return draw, shared by the buyer's orders of the day.
     """
 
     name = "experience"
@@ -42,22 +43,21 @@ class Experience(Mechanism):
 
     def step(self, market) -> None:
         pop, p, o = market.population, self.p, market.orders
-        noise = self.rng.normal(0.0, 1.0, pop.n).astype(np.float32)
-        u_fail = self.rng.random(pop.n, dtype=np.float32)
-        u_return = self.rng.random(pop.n, dtype=np.float32)
         market.recorder.declare_flow("new_returns")
         market.recorder.declare_flow("new_refunds")
         if len(o) == 0:
             return
         c, j = o.consumers, o.products
+        # standard normal noise from two of the buyer's uniforms (Box-Muller), a third for failure
+        noise = np.sqrt(-2.0 * np.log1p(-self.uniforms(market, c, 0))) * np.cos(2 * np.pi * self.uniforms(market, c, 1))
         quality = market.product_quality[j]
-        failed = u_fail[c] < p["failure_share"] * (1.0 - quality)
-        experienced = np.where(failed, 0.0, np.clip(quality + p["quality_noise"] * noise[c], 0, 1))
+        failed = self.uniforms(market, c, 2) < p["failure_share"] * (1.0 - quality)
+        experienced = np.where(failed, 0.0, np.clip(quality + p["quality_noise"] * noise, 0, 1))
         o.experienced = experienced.astype(np.float32)
         o.satisfaction = np.clip(experienced + p["disconfirmation_weight"] * (experienced - o.expectation),
                                  0, 1).astype(np.float32)
         pop.belief[c, j] += p["belief_weight"] * (o.experienced - pop.belief[c, j])
-        ret = (o.satisfaction < p["return_threshold"]) & (u_return[c] < p["return_prob"])
+        ret = (o.satisfaction < p["return_threshold"]) & (self.uniforms(market, c, 3) < p["return_prob"])
         if ret.any():
             brand = market.product_brand[j[ret]]
             market.ledger.refund(c[ret], brand, o.paid[ret])

@@ -53,7 +53,9 @@ class ExposureStage(Mechanism):
                 k = pending[first]
                 belief = pop.belief[ids[k], p]
                 pop.belief[ids[k], p] = belief + w[k] * (msg[k] - belief)
-                pending = np.setdiff1d(pending, k)
+                rest = np.ones(len(pending), dtype=bool)
+                rest[first] = False
+                pending = pending[rest]
             pop.last_exposed_day[ids, market.product_category[p]] = market.day
             if ex.channel == "friend":
                 np.add.at(pop.recs_received[:, p], ids, 1)

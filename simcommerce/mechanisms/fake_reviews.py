@@ -21,7 +21,8 @@ class FakeReviews(Mechanism):
     of consumers hears of it — their trust in the brand drops by the share ``severity`` and
     their trust in reviews in general (``review_trust``, which scales the weight of ratings
     in choice) by ``severity * review_trust_hit``. A brand stops buying once exposed.
-    One draw per brand and one per consumer a day (common random numbers).
+    One draw per brand a day from the stream; who hears of an exposure: each consumer's own
+    draw of the day (common random numbers).
     """
 
     name = "fake_reviews"
@@ -56,7 +57,6 @@ class FakeReviews(Mechanism):
 
     def step(self, market) -> None:
         u_detect = self.rng.random(len(market.brands))
-        u_hear = self.rng.random(market.population.n, dtype=np.float32)
         market.recorder.declare_flow("new_fake_reviews")
         for brand in market.brands:
             b, pol = brand.index, self.policy_of(brand)
@@ -71,12 +71,13 @@ class FakeReviews(Mechanism):
                 market.tally("new_fake_review_spend", b, cost)
             event = self.schedule.get((market.day, brand.name))
             if event is not None:
-                self._expose(market, b, event["severity"], event["reach"], u_hear)
+                self._expose(market, b, event["severity"], event["reach"])
             elif buying and u_detect[b] < self.p["detection_prob"]:
-                self._expose(market, b, self.p["detection_severity"], self.p["detection_reach"], u_hear)
+                self._expose(market, b, self.p["detection_severity"], self.p["detection_reach"])
 
-    def _expose(self, market, b: int, severity: float, reach: float, u_hear: np.ndarray) -> None:
+    def _expose(self, market, b: int, severity: float, reach: float) -> None:
         pop = market.population
+        u_hear = self.uniforms(market, np.arange(pop.n))
         self.exposed[b] = True
         ids = market.brands[b].product_ids
         market.rating_counts[ids, 4] -= self.fake_counts[ids]

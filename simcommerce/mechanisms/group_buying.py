@@ -65,8 +65,8 @@ class GroupBuying(Mechanism):
     assumptions (the shipped scenario gives success rates of tens of percent), to be varied
     in a sensitivity analysis.
 
-    Draws (own stream): one uniform per consumer per day for opening, then per round only
-    what the open groups need (the stream is private, so other mechanisms are unaffected).
+    Draws (own randomness): the would-be buyer's own uniform of the day for opening, then per
+    round only what the open groups need (private, so other mechanisms are unaffected).
     """
 
     name = "group_buying"
@@ -173,10 +173,8 @@ class GroupBuying(Mechanism):
         for name in self.metrics:
             if name.startswith("new_"):
                 rec.declare_flow(name)
-        pop = market.population
-        u_open = self.rng.random(pop.n)
         self.exposures: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (consumers, product, message)
-        self._open_groups(market, u_open)
+        self._open_groups(market)
         rpd = self.p["rounds_per_day"]
         for r in range(rpd):
             self._round(market, market.day * rpd + r)
@@ -191,14 +189,14 @@ class GroupBuying(Mechanism):
                 k = j == prod
                 market.feed.append(Exposure(c[k], int(prod), "group_invite", self.p["invite_credibility"], msg[k]))
 
-    def _open_groups(self, market, u_open: np.ndarray) -> None:
+    def _open_groups(self, market) -> None:
         o, pop = market.orders, market.population
         if len(o) == 0 or not (self.discount > 0).any():
             return
         brand = market.product_brand[o.products]
         organic = o.channel == CHANNELS.index("organic")
         p_open = np.minimum(1.0, self.p["open_prob"] * pop.price_sensitivity[o.consumers])
-        opens = organic & (self.discount[brand] > 0) & (u_open[o.consumers] < p_open) \
+        opens = organic & (self.discount[brand] > 0) & (self.uniforms(market, o.consumers) < p_open) \
             & ~self.in_group[o.consumers, o.products]
         if not opens.any():
             return

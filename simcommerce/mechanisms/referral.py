@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..buffers import CHANNELS, Exposure
+from ..metrics import any_columns, max_columns
 from ..spec import Param
 from .base import Mechanism, register
 
@@ -227,16 +228,17 @@ class Referral(Mechanism):
     def report(self, market) -> dict[str, tuple]:
         pop, p, ledger = market.population, self.p, market.ledger
         nb = len(market.brands)
-        promoters = pop.promoter.sum(axis=0).astype(float)
-        earned = pop.promoter_earned
-        earning = ((earned > 0) & pop.promoter).sum(axis=0).astype(float)
-        gini_b = np.array([gini(earned[pop.promoter[:, b], b]) for b in range(nb)])
-        any_promoter = pop.promoter.any(axis=1)
-        gini_m = gini(earned[any_promoter].sum(axis=1))
+        rows = np.flatnonzero(any_columns(pop.promoter))  # promoters of any brand (few): the rest holds zeros
+        promoter, earned = pop.promoter[rows], pop.promoter_earned[rows]
+        promoters = promoter.sum(axis=0).astype(float)
+        earns = (earned > 0) & promoter
+        earning = earns.sum(axis=0).astype(float)
+        gini_b = np.array([gini(earned[promoter[:, b], b]) for b in range(nb)])
+        gini_m = gini(earned.sum(axis=1))
         gmv = ledger.brand["revenue"] - ledger.brand["discounts"] - self.fees_total
         share = np.divide(self.paid_total, gmv, out=np.zeros(nb), where=gmv > 0)
         share_m = self.paid_total.sum() / gmv.sum() if gmv.sum() > 0 else 0.0
-        depth = pop.generation.max(axis=0).astype(float) if pop.n else np.zeros(nb)
+        depth = max_columns(pop.generation[rows]) if len(rows) else np.zeros(nb)
         levels = self.deepest_paid.astype(float) + np.where(self.deepest_paid > 0,
                                                             float(p["count_organiser_level"]), 0.0)
         pyramid = ((levels >= p["illegal_min_levels"]) & (promoters >= p["illegal_min_participants"])).astype(float)
@@ -245,7 +247,7 @@ class Referral(Mechanism):
         illegal = np.maximum(pyramid, np.maximum(fee_flag, head_flag))
         return {
             "n_promoters": (promoters, promoters.sum()),
-            "n_earning_promoters": (earning, float(((earned > 0) & pop.promoter).any(axis=1).sum())),
+            "n_earning_promoters": (earning, float(earns.any(axis=1).sum())),
             "promoter_gini": (gini_b, gini_m),
             "commission_share_of_gmv": (share, share_m),
             "max_depth": (depth, depth.max() if nb else 0.0),

@@ -51,13 +51,12 @@ class Reviews(Mechanism):
 
     def step(self, market) -> None:
         pop, p, o = market.population, self.p, market.orders
-        u = self.rng.random(pop.n, dtype=np.float32)
         if len(o) == 0:
             return
         s = o.satisfaction
         prob = pop.review_propensity[o.consumers] * (p["base_prob"] + (1 - p["base_prob"])
                                                      * np.abs(2 * s - 1) ** p["extremity"])
-        writes = u[o.consumers] < prob
+        writes = self.uniforms(market, o.consumers) < prob  # the buyer's own draw of the day
         stars = 1 + np.searchsorted(np.asarray(p["star_cutoffs"], dtype=np.float32), s[writes], side="right")
         np.add.at(market.rating_counts, (o.products[writes], stars - 1), 1)
 

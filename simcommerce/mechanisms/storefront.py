@@ -20,7 +20,7 @@ class Storefront(Mechanism):
     Only ordinary ("organic") orders take the funnel: free samples, group deals and
     live-stream orders are placed in the app by their own mechanisms.
     Runs after every mechanism that places orders in the decide stage (order 50).
-    One draw per consumer and step a day (common random numbers).
+    One draw per buyer and step a day, the buyer's own (common random numbers).
     """
 
     name = "storefront"
@@ -52,7 +52,6 @@ class Storefront(Mechanism):
 
     def step(self, market) -> None:
         o = market.orders
-        draws = self.rng.random((len(self.STEPS), market.population.n), dtype=np.float32)
         for name in self.metrics:
             market.recorder.declare_flow(name)
         if len(o) == 0:
@@ -63,7 +62,7 @@ class Storefront(Mechanism):
         market.tally("new_funnel_intent", brand[organic])
         for k, (s, metric) in enumerate(zip(self.STEPS, ("new_funnel_clicked", "new_funnel_landed",
                                                           "new_funnel_paid"))):
-            keep &= ~organic | (draws[k, o.consumers] < self.rates[s][brand])
+            keep &= ~organic | (self.uniforms(market, o.consumers, k) < self.rates[s][brand])
             market.tally(metric, brand[keep & organic])
         if not keep.all():
             for field in ("consumers", "products", "expectation", "discount", "referrer", "channel"):

@@ -73,7 +73,6 @@ class Trust(Mechanism):
 
     def step(self, market) -> None:
         pop, p, o = market.population, self.p, market.orders
-        u_news = self.rng.random(pop.n, dtype=np.float32)
         if len(o):
             brand = market.product_brand[o.products]
             delta = p["experience_rate"] * (o.satisfaction - 0.5)
@@ -83,17 +82,19 @@ class Trust(Mechanism):
         for ev, b, inf in self.schedule:
             if ev["day"] != market.day:
                 continue
-            hear = u_news < ev["reach"]
+            # who hears: each consumer's own draw of the day (the same for every event that day)
             if ev["type"] in ("quality_scandal", "privacy_breach"):
+                hear = self.uniforms(market, np.arange(pop.n)) < ev["reach"]
                 b = -1 if ev["type"] == "privacy_breach" else b
-                self.news.append(News(b, ev["severity"], market.day, hear.copy(), np.flatnonzero(hear)))
+                self.news.append(News(b, ev["severity"], market.day, hear, np.flatnonzero(hear)))
                 self._hit(market, np.flatnonzero(hear), b, ev["severity"])
             else:
                 inf.credibility *= 1 - ev["severity"]
-                fans = inf.followers[hear[inf.followers]]
+                u = self.uniforms(market, inf.followers)
+                fans = inf.followers[u < ev["reach"]]
                 for sponsor in inf.sponsors:
                     self._hit(market, fans, sponsor, ev["severity"] * p["secondhand_factor"])
-                leaving = fans[u_news[fans] < ev["reach"] * ev["severity"] * p["unfollow_prob"]]
+                leaving = fans[u[u < ev["reach"]] < ev["reach"] * ev["severity"] * p["unfollow_prob"]]
                 market.follows.remove(inf.index, leaving)
         for news in self.news:
             if market.day == news.start or market.day > news.start + p["news_days"] or len(news.tellers) == 0:

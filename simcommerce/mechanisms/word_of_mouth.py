@@ -40,7 +40,6 @@ class WordOfMouth(Mechanism):
 
     def step(self, market) -> None:
         pop, p, o = market.population, self.p, market.orders
-        u = self.rng.random(pop.n, dtype=np.float32)
         market.recorder.declare_flow("new_shares")
         if len(o) == 0:
             return
@@ -48,7 +47,7 @@ class WordOfMouth(Mechanism):
         incentive = market.share_incentive[brand]
         prob = (p["share_prob"] * pop.share_propensity[o.consumers] * np.sqrt(np.abs(2 * o.satisfaction - 1))
                 * (1 + p["incentive_sensitivity"] * incentive))
-        shares = np.flatnonzero(u[o.consumers] < prob)
+        shares = np.flatnonzero(self.uniforms(market, o.consumers) < prob)  # the buyer's own draw of the day
         if len(shares) == 0:
             return
         market.tally("new_shares", brand[shares])

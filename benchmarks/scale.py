@@ -1,0 +1,282 @@
+"""Scale benchmark: every mechanism on, 10^4 to 10^7 consumers.
+
+For each size, in a fresh subprocess (so that its peak RSS is its own): load
+``benchmarks/all_mechanisms.yaml`` (every registered mechanism switched on) with
+``population.consumers`` overridden, build the market, run ``--days`` days timing each,
+and make the result tables. Reports build time, time per day, consumer-days per second
+and peak RSS; fits the slope of log(time per day) against log(N) from 10^5 up; runs the
+naive Mesa reference (``benchmarks/naive_mesa.py``, one agent per consumer) for a few
+days at ``--naive-size`` on the same scenario (it implements the core mechanisms and
+buzz, and skips the rest, so the ratio understates the speed-up) and on the baseline
+scenario (both models doing the same work); writes a log-log plot (self-contained HTML,
+plotly.js inlined).
+
+The absolute quantities of the scenario that would otherwise not grow with the market —
+the seeding count and the live-stream stock — are set per 1,000 and per 100 consumers, so
+every size does the same work per consumer (ads use reach_share; follower counts are
+shares of the population).
+
+Usage::
+
+    .venv/bin/python benchmarks/scale.py                                  # 10^4 .. 10^7, 30 days
+    .venv/bin/python benchmarks/scale.py --sizes 10000 100000 1000000 --out results/scale-small
+    .venv/bin/python benchmarks/scale.py --sizes 100000 --no-naive        # one size, no reference
+
+Before the 10^7 run it waits (up to ``--wait-minutes``) until ``MemAvailable`` is at
+least ``--min-free-gib`` (21 GiB by default): the machine is shared. Timings on a shared
+machine are noisy: compare ratios measured within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SCENARIO = HERE / "all_mechanisms.yaml"
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+TARGETS = {"s_per_day_1e6": 1.5, "rss_gib_1e6": 6.0, "rss_gib_1e7": 20.0, "slope": 1.1, "naive_ratio": 50.0}
+
+
+def scaled_overrides(scenario: Path, n: int) -> dict:
+    """``population.consumers`` and, for the all-mechanisms scenario, the per-consumer quantities."""
+    over = {"population.consumers": n}
+    if scenario.resolve() == SCENARIO.resolve():
+        over["brands.Glow.policy.seeding.count"] = max(1, n // 1000)
+        over["brands.Glow.policy.livestream.stock"] = max(1, n // 100)
+    return over
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+# ---------------------------------------------------------------------------- one case per process
+
+
+def worker(kind: str, scenario: str, n: int, days: int) -> dict:
+    """Build and run one case in this process; timings in seconds, memory in MiB."""
+    import warnings
+
+    from simcommerce import Market, load_scenario
+
+    sys.path.insert(0, str(HERE))
+    from naive_mesa import NaiveMarket
+
+    rss_imports = _rss_mib()
+    sc = load_scenario(scenario, overrides=scaled_overrides(Path(scenario), n))
+    t0 = time.perf_counter()
+    if kind == "vectorised":
+        model = Market(sc)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # it names the mechanisms it skips
+            model = NaiveMarket(sc)
+    build = time.perf_counter() - t0
+    rss_built = _rss_mib()
+    day_seconds = []
+    for _ in range(days):
+        t = time.perf_counter()
+        model.step()
+        day_seconds.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    frame = model.recorder.frames()[0] if kind == "vectorised" else model.frame()
+    tables = time.perf_counter() - t
+    last = frame.iloc[-1]
+    keys = ("n_aware", "cum_orders", "cum_shares", "cum_group_gmv", "cum_live_gmv", "n_heard_news", "money_imbalance")
+    return {"kind": kind, "scenario": Path(scenario).name, "consumers": n, "days": days, "build_s": build,
+            "day_seconds": day_seconds, "tables_s": tables, "rss_after_imports_mib": rss_imports,
+            "rss_after_build_mib": rss_built, "peak_rss_mib": _rss_mib(),
+            "final": {k: float(last[k]) for k in keys if k in last}}
+
+
+def run_case(kind: str, scenario: Path, n: int, days: int) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--scenario", str(scenario),
+           "--sizes", str(n), "--days", str(days)]
+    t = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr)
+        raise SystemExit(f"{kind} run with {n:,} consumers failed (exit {out.returncode})")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["process_wall_s"] = time.perf_counter() - t
+    return result
+
+
+def mem_available_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 2**20
+    return float("inf")
+
+
+def wait_for_memory(min_gib: float, minutes: float) -> float:
+    """Wait until MemAvailable >= min_gib (or the time is up); returns what is available."""
+    deadline = time.time() + 60 * minutes
+    free = mem_available_gib()
+    while free < min_gib and time.time() < deadline:
+        print(f"  waiting: {free:.1f} GiB available, want {min_gib:.0f}", file=sys.stderr, flush=True)
+        time.sleep(30)
+        free = mem_available_gib()
+    return free
+
+
+# ---------------------------------------------------------------------------- analysis and report
+
+
+def per_day(r: dict, first: int | None = None) -> float:
+    days = r["day_seconds"][:first] if first else r["day_seconds"]
+    return sum(days) / len(days)
+
+
+def fit_slope(rows: list[dict], n_min: int = 100_000) -> float | None:
+    """Least-squares slope of log(s/day) against log(N) over the sizes >= n_min."""
+    pts = [(math.log(r["consumers"]), math.log(per_day(r))) for r in rows if r["consumers"] >= n_min]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def report(vec: list[dict], naive: dict, slope: float | None) -> str:
+    lines = ["| consumers | build s | s/day | consumer-days/s | peak RSS MiB | RSS after build MiB | days |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in vec:
+        n, s = r["consumers"], per_day(r)
+        lines.append(f"| {n:,} | {r['build_s']:.2f} | {s:.4f} | {n / s:,.0f} | {r['peak_rss_mib']:,.0f} "
+                     f"| {r['rss_after_build_mib']:,.0f} | {r['days']} |")
+    lines.append("")
+    if slope is not None:
+        lines.append(f"- slope of log(s/day) on log(N), 10^5 and up: **{slope:.2f}** "
+                     f"(target <= {TARGETS['slope']}: {verdict(slope <= TARGETS['slope'])})")
+    by_n = {r["consumers"]: r for r in vec}
+    if 1_000_000 in by_n:
+        r = by_n[1_000_000]
+        s, gib = per_day(r), r["peak_rss_mib"] / 1024
+        lines.append(f"- 10^6: {s:.3f} s/day (target <= {TARGETS['s_per_day_1e6']}: "
+                     f"{verdict(s <= TARGETS['s_per_day_1e6'])}), peak {gib:.2f} GiB "
+                     f"(target <= {TARGETS['rss_gib_1e6']:.0f}: {verdict(gib <= TARGETS['rss_gib_1e6'])})")
+    if 10_000_000 in by_n:
+        r = by_n[10_000_000]
+        gib = r["peak_rss_mib"] / 1024
+        lines.append(f"- 10^7: built in {r['build_s']:.0f} s, {r['days']} days in {sum(r['day_seconds']):.0f} s, "
+                     f"peak {gib:.2f} GiB (target <= {TARGETS['rss_gib_1e7']:.0f}: "
+                     f"{verdict(gib <= TARGETS['rss_gib_1e7'])})")
+    for label, (v, nv) in naive.items():
+        k = len(nv["day_seconds"])
+        ratio = per_day(nv) / per_day(v, k)
+        lines.append(f"- naive Mesa reference, {label}, {nv['consumers']:,} consumers, days 1-{k}: "
+                     f"{per_day(nv):.3f} s/day vs {per_day(v, k):.4f} s/day vectorised: **{ratio:.0f}x** "
+                     f"(target >= {TARGETS['naive_ratio']:.0f}x: {verdict(ratio >= TARGETS['naive_ratio'])})")
+    return "\n".join(lines)
+
+
+def plot(vec: list[dict], slope: float | None, path: Path) -> None:
+    """Log-log plot of time per day (and peak RSS) against N, with the fitted slope; self-contained HTML."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    ns = [r["consumers"] for r in vec]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("time per simulated day", "peak memory (RSS)"))
+    fig.add_trace(go.Scatter(x=ns, y=[per_day(r) for r in vec], mode="lines+markers", name="s/day, all mechanisms"),
+                  row=1, col=1)
+    big = [r for r in vec if r["consumers"] >= 100_000]
+    if slope is not None and big:
+        n0, s0 = big[0]["consumers"], per_day(big[0])
+        fit = [s0 * (n / n0) ** slope for n in (n0, big[-1]["consumers"])]
+        fig.add_trace(go.Scatter(x=[n0, big[-1]["consumers"]], y=fit, mode="lines", line={"dash": "dash"},
+                                 name=f"fitted slope {slope:.2f} (10^5 up)"), row=1, col=1)
+        fig.add_trace(go.Scatter(x=[n0, big[-1]["consumers"]], y=[s0, s0 * big[-1]["consumers"] / n0], mode="lines",
+                                 line={"dash": "dot", "color": "grey"}, name="linear (slope 1)"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=ns, y=[r["peak_rss_mib"] / 1024 for r in vec], mode="lines+markers",
+                             name="peak RSS GiB"), row=1, col=2)
+    fig.update_xaxes(type="log", title_text="consumers")
+    fig.update_yaxes(type="log", title_text="seconds per day", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="GiB", row=1, col=2)
+    fig.update_layout(title="simcommerce at scale: every mechanism on", width=1100, height=480)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_html(path, include_plotlyjs=True)
+
+
+def machine() -> dict:
+    import numpy
+
+    cpu = platform.processor()
+    try:
+        cpu = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                   if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "cpus": os.cpu_count(), "cpu": cpu,
+            "python": platform.python_version(), "numpy": numpy.__version__, "mem_available_gib": mem_available_gib()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000, 10_000_000])
+    parser.add_argument("--days", type=int, default=30, help="days per size")
+    parser.add_argument("--scenario", default=str(SCENARIO))
+    parser.add_argument("--naive-size", type=int, default=100_000)
+    parser.add_argument("--naive-days", type=int, default=5)
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive reference")
+    parser.add_argument("--min-free-gib", type=float, default=21.0, help="memory to wait for before 10^7 and up")
+    parser.add_argument("--wait-minutes", type=float, default=30.0)
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "scale", help="folder for the plot and JSON")
+    parser.add_argument("--worker", choices=("vectorised", "naive"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.scenario, args.sizes[0], args.days)))
+        return 0
+    info = machine()
+    print(f"# scale — {info['date']}, {info['cpus']} CPUs ({info['cpu']}), Python {info['python']}, "
+          f"numpy {info['numpy']}, {info['mem_available_gib']:.1f} GiB available")
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}", flush=True)
+    scenario = Path(args.scenario)
+    vec = []
+    for n in args.sizes:
+        if n >= 10_000_000:
+            free = wait_for_memory(args.min_free_gib, args.wait_minutes)
+            print(f"  {free:.1f} GiB available before {n:,}", file=sys.stderr, flush=True)
+        vec.append(run_case("vectorised", scenario, n, args.days))
+        r = vec[-1]
+        print(f"  vectorised {n:>11,}: build {r['build_s']:.1f} s, {per_day(r):.4f} s/day, "
+              f"peak {r['peak_rss_mib']:,.0f} MiB", file=sys.stderr, flush=True)
+    naive = {}
+    if not args.no_naive:
+        v = next((r for r in vec if r["consumers"] == args.naive_size), None)
+        if v is None:
+            v = run_case("vectorised", scenario, args.naive_size, args.days)
+        naive["all-mechanisms scenario (the reference skips what it lacks)"] = (
+            v, run_case("naive", scenario, args.naive_size, args.naive_days))
+        naive["baseline scenario (same work)"] = (run_case("vectorised", BASELINE, args.naive_size, args.days),
+                                                  run_case("naive", BASELINE, args.naive_size, args.naive_days))
+        for label, (_, nv) in naive.items():
+            print(f"  naive {label}: {per_day(nv):.3f} s/day", file=sys.stderr, flush=True)
+    slope = fit_slope(vec)
+    print()
+    print(report(vec, naive, slope))
+    args.out.mkdir(parents=True, exist_ok=True)
+    plot(vec, slope, args.out / "scale.html")
+    (args.out / "scale.json").write_text(json.dumps(
+        {"machine": info, "argv": sys.argv, "vectorised": vec, "slope": slope,
+         "naive": {k: {"vectorised": v, "naive": nv} for k, (v, nv) in naive.items()}}, indent=2))
+    print(f"\nplot: {args.out / 'scale.html'}; data: {args.out / 'scale.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
