@@ -19,15 +19,15 @@ main{max-width:1400px;margin:0 auto;padding:8px 24px}
 .lever{display:flex;flex-direction:column;font-size:13px;min-width:160px}
 .lever.wide{min-width:320px}
 .lever-group{grid-column:1/-1;margin:8px 0 0;border-bottom:1px solid #ddd;color:#243b55}
-.help{display:none}
-.note{color:#666;font-size:13px} .error{color:#b00020;font-weight:600} .ok{color:#1b7f3b} .sig{color:#1b7f3b}
+.note{color:#666;font-size:13px} .error{color:#b00020;font-weight:600} .ok{color:#1b7f3b}
+.up{color:#1b7f3b} .down{color:#b00020}
 .message{min-height:1.2em;margin:4px 0;font-size:14px}
 button{padding:6px 12px;border:1px solid #999;border-radius:4px;background:#fff;cursor:pointer}
 button.primary{background:#243b55;color:#fff} button:disabled{opacity:.45;cursor:default}
 .upload{border:1px dashed #999;border-radius:6px;padding:8px;margin:6px 0;text-align:center;font-size:13px}
 progress{width:320px;height:16px;vertical-align:middle}
 .kpi-cards{display:flex;flex-wrap:wrap;gap:10px}
-.kpi-card{border:1px solid #ddd;border-radius:6px;padding:6px 10px;min-width:220px;font-size:13px;flex:1}
+.kpi-card{border:1px solid #ddd;border-radius:6px;padding:6px 10px;min-width:280px;font-size:12px;flex:1}
 .kpi-card h4{margin:2px 0 6px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}
 td,th{padding:3px 8px;border-bottom:1px solid #e3e3e3;text-align:right;white-space:nowrap}

@@ -162,9 +162,8 @@ def widget(lever: Lever, value: Any) -> html.Div:
         control = dcc.Input(id=wid, type="number", value=shown, min=p.min, max=p.max, step=step, debounce=True,
                             placeholder="unlimited" if p.nullable else None)
     unit = f" ({p.unit})" if p.unit else ""
-    return html.Div([html.Label(f"{lever.label}{unit}", title=tooltip(p)),
-                     html.Span("?", className="help", title=tooltip(p)), control],
-                    className="lever", title=tooltip(p))
+    return html.Div([html.Label(f"{lever.label}{unit}", title=tooltip(p)), control], className="lever",
+                    title=tooltip(p))
 
 
 def panel(scenario: dict, brand: str, overrides: dict) -> list:

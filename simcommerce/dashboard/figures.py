@@ -145,7 +145,7 @@ def _tidy_positions(tree: nx.DiGraph, root) -> dict:
 
 def cascade_tree(events: pd.DataFrame, policy: str, run_id: str) -> go.Figure:
     """The largest referral cascade of one run as a tree: who bought through whose link, coloured by day."""
-    title = f"Largest referral cascade of '{policy}' ({run_id})"
+    title = f"Largest referral cascade of '{policy}'"
     found = largest_cascade(events)
     if found is None:
         return _message(title, "no referral orders in this run (no referral commission, or none took)")
@@ -167,6 +167,7 @@ def cascade_tree(events: pd.DataFrame, policy: str, run_id: str) -> go.Figure:
                              text=[("root promoter" if u == root else f"bought on day {day[u]}") + f" (consumer {u})"
                                    for u in nodes], hoverinfo="text"))
     depth = -min(p[1] for p in pos.values())
-    fig.update_layout(title=f"{title}: {len(nodes)} consumers, {int(depth)} levels deep",
+    fig.update_layout(title=f"{title}<br><sup>run {run_id}: {len(nodes)} consumers, {int(depth)} level(s) deep; "
+                            "who bought through whose referral link</sup>",
                       xaxis_visible=False, yaxis_title="referral level (0: root)")
     return fig

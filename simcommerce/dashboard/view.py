@@ -41,6 +41,13 @@ def metrics_of(exp: dict) -> list[str]:
     return [m for m in (exp["experiment"].get("metrics") or compare.DEFAULT_METRICS) if m in runs.columns]
 
 
+def summary_of(exp: dict, reference: str):
+    """compare.summarise of the experiment's metrics, policies in the experiment's order."""
+    order = {p: i for i, p in enumerate(policies_of(exp))}
+    runs = exp["runs"].sort_values("policy", key=lambda s: s.map(order), kind="stable")
+    return compare.summarise(runs, metrics_of(exp), reference)
+
+
 def _fmt_ci(lo: float, hi: float) -> str:
     return "" if np.isnan(lo) else f"[{compare._fmt(lo)}, {compare._fmt(hi)}]"
 
@@ -60,7 +67,7 @@ def kpi_cards(summary, metrics: list[str]) -> list:
             else:
                 rel = "" if np.isnan(r.rel_diff) else f" ({r.rel_diff:+.1%})"
                 diff = html.Span(f"Δ {compare._fmt(r.diff_mean)}{rel} {_fmt_ci(r.diff_ci_low, r.diff_ci_high)}",
-                                 className="sig" if _significant(r) else "note")
+                                 className=("up" if r.diff_mean > 0 else "down") if _significant(r) else "note")
             lines.append(html.Div([html.B(r.policy), f" {compare._fmt(r.mean)} ",
                                    html.Span(_fmt_ci(r.ci_low, r.ci_high), className="note"), html.Br(), diff]))
         cards.append(html.Div([html.H4(m), *lines], className="kpi-card"))
@@ -167,7 +174,7 @@ def register(app, cfg) -> None:
         pols = policies_of(exp)
         if reference not in pols:
             raise PreventUpdate
-        summary = compare.summarise(exp["runs"], metrics_of(exp), reference)
+        summary = summary_of(exp, reference)
         return kpi_cards(summary, metrics_of(exp)), summary_table(summary)
 
     @app.callback(Output("ts-graph", "figure"), Input("exp-dir", "data"), Input("ts-metric", "value"),
@@ -228,7 +235,7 @@ def register(app, cfg) -> None:
         folder, exp = opened(rel, session)
         name = exp["experiment"].get("name", folder.name)
         if ctx.triggered_id == "dl-summary":
-            summary = compare.summarise(exp["runs"], metrics_of(exp), reference)
+            summary = summary_of(exp, reference)
             return {"content": summary.to_csv(index=False), "filename": f"{name}-summary.csv"}
         if ctx.triggered_id == "dl-experiment":
             return {"content": browse.experiment_yaml(exp["manifest"]), "filename": f"{name}.yaml"}

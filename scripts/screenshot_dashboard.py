@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Take the README's screenshot of the dashboard's comparison view (docs/img/dashboard.png).
+
+Starts the dashboard on a free local port with a temporary results folder, defines three
+policies on the competition market (three brands) in headless Debian Chromium, runs them and photographs the
+comparison. Usage: ``.venv/bin/python scripts/screenshot_dashboard.py [--out docs/img/dashboard.png]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from simcommerce.dashboard import harness
+
+SCENARIO = "competition"  # three brands: market shares move with the policies
+POLICIES = {  # name -> (brand, {lever key: value typed in}); the first policy, "base", is the scenario as is
+    "value_price_cut": ("Value", {"brands.Value.products.cream.price": "75"}),
+    "lux_referral": ("Lux", {"brands.Lux.policy.referral.rates": "0.15, 0.05"}),
+}
+
+
+def lever(key: str) -> str:
+    return f"[id='{{\"key\":\"{key}\",\"type\":\"lever\"}}']"
+
+
+def fill(page, selector: str, value) -> None:
+    box = page.locator(selector)
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=Path("docs/img/dashboard.png"))
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = harness.start_server(Path(tmp) / "results", Path(tmp) / "server.log")
+        try:
+            with sync_playwright() as pw:
+                browser = harness.launch(pw)
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page.goto(url)
+                page.wait_for_selector(".lever-group")
+                page.wait_for_function("localStorage.getItem('session') !== null")
+                page.locator("#scenario").click()
+                page.locator(".dash-options-list-option-text", has_text=SCENARIO).click()
+                page.wait_for_function("document.querySelector('#brand').textContent.includes('Hype')")
+                page.locator("#policy-select label", has_text="variant").click()  # "base" stays the reference
+                page.wait_for_function("document.querySelector('#policy-name').value === 'variant'")
+                for k, (name, (brand, levers)) in enumerate(POLICIES.items()):
+                    if k:
+                        page.locator("#policy-add").click()
+                        page.wait_for_function("document.querySelector('#policy-name').value.startsWith('policy_')")
+                    fill(page, "#policy-name", name)
+                    page.wait_for_function(f"document.querySelector('#policy-yaml').textContent.startsWith('{name}')")
+                    page.locator("#brand label", has_text=brand).click()
+                    page.wait_for_selector(lever(next(iter(levers))))
+                    for key, value in levers.items():
+                        fill(page, lever(key), value)
+                        page.wait_for_function(f"document.querySelector('#policy-yaml').textContent.includes('{key}')")
+                fill(page, "#consumers", 5000)
+                fill(page, "#days", 90)
+                fill(page, "#replications", 5)
+                fill(page, "#exp-name", "three_policies")
+                page.locator("#run").click()
+                page.wait_for_selector("#summary-table tr.summary-row", timeout=300000)
+                page.locator("#network-draw").click()
+                page.wait_for_function("((document.querySelector('#network-graph .js-plotly-plot') || {}).data "
+                                       "|| []).length > 2", timeout=120000)
+                page.wait_for_timeout(1500)  # let plotly finish drawing
+                args.out.parent.mkdir(parents=True, exist_ok=True)
+                page.locator("#section-compare").screenshot(path=str(args.out))
+                browser.close()
+        finally:
+            harness.stop_server(proc)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

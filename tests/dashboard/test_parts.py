@@ -1,0 +1,183 @@
+"""The dashboard's parts without a browser: controls, policies, runs set-up, exports, figures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from simcommerce.compare import load_experiment_results, market_share_figure, trust_figure
+from simcommerce.dashboard import browse, controls, figures, policies, runs, scenarios, sessions
+from simcommerce.experiment import load_experiment
+from simcommerce.scenario import load_scenario
+from simcommerce.spec import ScenarioError
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    """A small experiment store made by the command line (referral on, so events and promoters exist)."""
+    tmp = tmp_path_factory.mktemp("store")
+    exp = tmp / "exp.yaml"
+    exp.write_text(yaml.safe_dump({
+        "name": "small", "base": str(SCENARIOS / "baseline.yaml"), "replications": 2, "seed": 11,
+        "policies": {"plain": {"population.consumers": 1200, "steps": 25},
+                     "referral": {"population.consumers": 1200, "steps": 25,
+                                  "brands.Glow.policy.referral.rates": [0.2, 0.1]}},
+        "metrics": ["cum_orders", "cum_gmv"]}))
+    done = subprocess.run([sys.executable, "-m", "simcommerce.cli", "experiment", str(exp), "--out",
+                           str(tmp / "small"), "--workers", "1"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return tmp / "small"
+
+
+def test_levers_come_from_the_metadata_for_each_brand_and_product():
+    sc = load_scenario(SCENARIOS / "competition.yaml")
+    levers = {lv.key: lv for lv in controls.levers(sc, "Hype")}
+    assert levers["brands.Hype.products.cream.price"].base == 160.0
+    assert levers["brands.Hype.policy.ads.impressions_per_day"].base == 4000
+    assert levers["brands.Hype.policy.influencer_posts.tier"].param.choices == ("nano", "micro", "macro", "mega")
+    assert levers["mechanisms.group_buying.enabled"].base is False
+    assert not any(k.startswith("brands.Lux") for k in levers)
+    assert len(levers) == len(controls.LEVERS)  # one product per brand here
+    tip = controls.tooltip(levers["brands.Hype.policy.ads.precision"].param)
+    assert "interest targeting" in tip and "range: 0 – 1" in tip and "unit: 0-1" in tip
+
+
+def test_applying_widget_values_keeps_only_changes_and_refuses_bad_values():
+    sc = load_scenario(SCENARIOS / "baseline.yaml")
+    rates, precision = "brands.Glow.policy.referral.rates", "brands.Glow.policy.ads.precision"
+    price, budget = "brands.Glow.products.serum.price", "brands.Glow.marketing_budget"
+    new, errors = controls.apply({}, sc, "Glow", {rates: "0.1, 0.05", precision: 0.9, price: 199, budget: 5000})
+    assert new == {rates: [0.1, 0.05], precision: 0.9, budget: 5000.0} and errors == []
+    new2, errors = controls.apply(new, sc, "Glow", {rates: "0.1, x", precision: 1.5, budget: None})
+    assert new2 == {rates: [0.1, 0.05], precision: 0.9}          # bad values keep the previous ones; budget: none
+    assert len(errors) == 2 and "'brands.Glow.policy.ads.precision': expected a number between 0 and 1" in errors[1]
+    new3, _ = controls.apply(new2, sc, "Glow", {rates: "0", precision: sc["brands"][0]["policy"]["ads"]["precision"]})
+    assert new3 == {}                                             # back at the scenario's values
+    with pytest.raises(ScenarioError, match="a number"):
+        controls.from_widget(controls.params()["steps"], None, "steps")
+
+
+def test_policy_list_operations():
+    ps = policies.default_policies()
+    ps[1]["overrides"] = {"a.b": 1}
+    dup = policies.duplicate(ps, 1)
+    assert dup[-1] == {"name": "variant_copy", "overrides": {"a.b": 1}}
+    assert dup[-1]["overrides"] is not ps[1]["overrides"]
+    full = ps
+    for _ in range(10):
+        full = policies.add(full)
+    assert len(full) == policies.MAX_POLICIES and len({p["name"] for p in full}) == policies.MAX_POLICIES
+    assert policies.delete(policies.delete(ps, 0), 0) == [ps[1]]  # one always stays
+    assert policies.rename_error(ps, 0, "variant").startswith("policy name: expected a name not used")
+    assert "letters, digits" in policies.rename_error(ps, 0, "a/b")
+    assert policies.rename_error(ps, 0, "ok_name-1.2") is None
+    assert yaml.safe_load(policies.overrides_yaml(dup[-1])) == {"variant_copy": {"a.b": 1}}
+
+
+def test_prepare_writes_an_experiment_file_and_reports_bad_input_in_one_line(tmp_path):
+    sid = sessions.new_session_id()
+    ps = [{"name": "base", "overrides": {}},
+          {"name": "deep", "overrides": {"brands.Glow.policy.referral.rates": [0.1, 0.05]}}]
+    file, folder, total = runs.prepare(tmp_path, sid, "my study", "bundled:baseline.yaml", 900, 12, 3, 5, ps)
+    assert total == 6 and not folder.exists() and file == folder.with_suffix(".yaml")
+    exp = load_experiment(file)
+    assert exp.policies["deep"] == {"population.consumers": 900, "steps": 12,
+                                    "brands.Glow.policy.referral.rates": [0.1, 0.05]}
+    assert exp.seed == 5 and exp.replications == 3 and exp.reference == "base"
+    assert folder.parent == tmp_path / "dashboard" / sid and "my_study" in folder.name
+    with pytest.raises(ScenarioError, match="2 to 6 policies"):
+        runs.prepare(tmp_path, sid, "x", "bundled:baseline.yaml", 900, 12, 1, 5, ps[:1])
+    with pytest.raises(ScenarioError, match="a bundled or uploaded scenario"):
+        runs.prepare(tmp_path, sid, "x", "bundled:../../etc/passwd", 900, 12, 1, 5, ps)
+    bad = [ps[0], {"name": "deep", "overrides": {"brands.Glow.policy.ads.targeting": "everyone"}}]
+    with pytest.raises(ScenarioError) as err:
+        runs.prepare(tmp_path, sid, "x", "bundled:baseline.yaml", 900, 12, 1, 5, bad)
+    msg = str(err.value)
+    assert "\n" not in msg and "policies.deep.brands.Glow.policy.ads.targeting" in msg and "everyone" in msg
+    assert not list((tmp_path / "dashboard" / sid).glob("*-x.yaml"))   # a refused file is not left behind
+
+
+def test_uploads_are_checked_named_as_the_user_named_them_and_never_overwrite(tmp_path):
+    sid = sessions.new_session_id()
+    text = (SCENARIOS / "baseline.yaml").read_bytes()
+    with pytest.raises(ScenarioError) as err:
+        scenarios.save_upload(text.replace(b"quality: 0.7", b"quality: 2"), "../My Market.yaml", tmp_path, sid)
+    assert str(err.value).startswith("My Market.yaml:") and "found 2" in str(err.value)
+    assert not list(sessions.upload_dir(tmp_path, sid).iterdir())
+    value, sc = scenarios.save_upload(text, "../My Market.yaml", tmp_path, sid)
+    assert value == "upload:My_Market.yaml" and sc["brands"][0]["name"] == "Glow"
+    assert scenarios.path_of(value, tmp_path, sid) == sessions.upload_dir(tmp_path, sid) / "My_Market.yaml"
+    assert scenarios.path_of(value, tmp_path, sessions.new_session_id()) is None   # another browser's upload
+    other = text.replace(b"price: 199", b"price: 150")
+    value2, _ = scenarios.save_upload(other, "My Market.yaml", tmp_path, sid)
+    assert value2 == "upload:My_Market-2.yaml"                   # the first file (a past experiment's base) stays
+    assert (sessions.upload_dir(tmp_path, sid) / "My_Market.yaml").read_bytes() == text
+
+
+def test_browse_shows_shared_and_own_experiments_only(tmp_path, store):
+    a, b = sessions.new_session_id(), sessions.new_session_id()
+    manifest = (store / "manifest.json").read_text()
+    for rel in ("shared/exp1", f"dashboard/{a}/run1", f"dashboard/{b}/run2", "not_an_experiment"):
+        (tmp_path / rel).mkdir(parents=True)
+        (tmp_path / rel / "manifest.json").write_text(manifest if rel != "not_an_experiment" else
+                                                      json.dumps({"kind": "run"}))
+    rels = {r["rel"] for r in browse.find_experiments(tmp_path, a)}
+    assert rels == {"shared/exp1", f"dashboard/{a}/run1"}
+    assert {r["rel"] for r in browse.find_experiments(tmp_path, None)} == {"shared/exp1"}
+    row = browse.find_experiments(tmp_path, a)[0]
+    assert row["runs"] == "4/4" and row["status"] == "complete" and row["policies"] == "plain, referral"
+    assert sessions.resolve_inside(tmp_path, f"dashboard/{b}/run2", a) is None
+    assert sessions.resolve_inside(tmp_path, f"dashboard/{a}/run1", a) == (tmp_path / f"dashboard/{a}/run1").resolve()
+
+
+def test_exports_are_valid_files_a_researcher_can_run(tmp_path, store):
+    manifest = json.loads((store / "manifest.json").read_text())
+    (tmp_path / "referral.yaml").write_text(browse.policy_yaml(manifest, "referral"))
+    sc = load_scenario(tmp_path / "referral.yaml")
+    assert sc["brands"][0]["policy"]["referral"]["rates"] == [0.2, 0.1]
+    assert (sc["population"]["consumers"], sc["steps"]) == (1200, 25)
+    (tmp_path / "small.yaml").write_text(browse.experiment_yaml(manifest))
+    exp = load_experiment(tmp_path / "small.yaml")
+    assert exp.policies == manifest["experiment"]["policies"] and exp.seed == 11 and exp.base is None
+
+
+def test_new_figures_from_a_store(store):
+    exp = load_experiment_results(store)
+    shares = market_share_figure(exp["brands"], ["plain", "referral"])
+    assert [t.name for t in shares.data] == ["Glow"] and list(shares.data[0].y) == pytest.approx([1.0, 1.0])
+    events = [{"day": 10, "type": "quality_scandal", "brand": "Glow"}]
+    trust = trust_figure(exp["market"], ["plain", "referral"], events)
+    assert len(trust.data) == 4 and len(trust.layout.shapes) == 1 and trust.layout.shapes[0].x0 == 10
+    ev = exp["events"]
+    run = ev.loc[ev["policy"] == "referral", "run_id"].iloc[0]
+    tree = figures.cascade_tree(ev[ev["run_id"] == run], "referral", run)
+    assert len(tree.data) == 2 and len(tree.data[1].x) >= 2
+    assert figures.cascade_tree(ev.iloc[:0], "plain", "x").layout.annotations      # says there is none
+
+
+def test_largest_cascade_and_tree_layout():
+    ev = pd.DataFrame({"day": [1, 2, 2, 3, 5, 6], "referrer": [1, 1, 2, 3, 9, 1], "buyer": [2, 3, 4, 5, 8, 4],
+                       "product": [0, 0, 0, 0, 0, 0]})
+    tree, root = figures.largest_cascade(ev)
+    assert root == 1 and set(tree.nodes) == {1, 2, 3, 4, 5} and tree.has_edge(2, 4)   # 4 joined through 2 first
+    pos = figures._tidy_positions(tree, root)
+    assert pos[1][1] == 0 and pos[4][1] == -2 and pos[2][0] == pos[4][0]
+
+
+def test_network_snapshot_colours_consumers_by_state(store):
+    manifest = json.loads((store / "manifest.json").read_text())
+    fig = figures.network_snapshot(manifest["scenario"], manifest["experiment"]["policies"]["referral"], 11,
+                                   "referral")
+    names = [t.name.split(" (")[0] for t in fig.data[1:]]
+    assert fig.data[0].name == "friendship" and set(names) <= {s for s, _ in figures.STATES}
+    assert sum(len(t.x) for t in fig.data[1:]) == figures.SNAPSHOT_SAMPLE
+    assert "replication 0 itself" in fig.layout.title.text
