@@ -19,6 +19,7 @@ main{max-width:1400px;margin:0 auto;padding:8px 24px}
 .lever{display:flex;flex-direction:column;font-size:13px;min-width:160px}
 .lever.wide{min-width:320px}
 .lever-group{grid-column:1/-1;margin:8px 0 0;border-bottom:1px solid #ddd;color:#243b55}
+.lever-note{grid-column:1/-1;margin:0}
 .note{color:#666;font-size:13px} .error{color:#b00020;font-weight:600} .ok{color:#1b7f3b}
 .up{color:#1b7f3b} .down{color:#b00020}
 .message{min-height:1.2em;margin:4px 0;font-size:14px}

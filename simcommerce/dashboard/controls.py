@@ -166,13 +166,30 @@ def widget(lever: Lever, value: Any) -> html.Div:
                     title=tooltip(p))
 
 
+def _mechanism(path: str) -> str | None:
+    """The mechanism a brand-policy lever belongs to (``brands[].policy.<mechanism>.…``)."""
+    parts = path.split(".")
+    return parts[2] if path.startswith("brands[].policy.") else None
+
+
 def panel(scenario: dict, brand: str, overrides: dict) -> list:
-    """The lever controls of ``brand``, grouped, showing the policy's values (else the scenario's)."""
-    out, group = [], None
+    """The lever controls of ``brand``, grouped, showing the policy's values (else the scenario's).
+
+    A group whose mechanism is off in the scenario says so: its levers act only once it is switched on.
+    """
+    out, group, first = [], None, {}
+    for g, path in LEVERS:
+        first.setdefault(g, path)  # a group's mechanism: that of its first lever
     for lever in levers(scenario, brand):
         if lever.group != group:
             group = lever.group
             out.append(html.H4(group, className="lever-group"))
+            mech = _mechanism(first[group])
+            switch = f"mechanisms.{mech}.enabled"
+            if mech and not scenario["mechanisms"][mech]["enabled"]:
+                where = " (Market rules, below)" if any(p == switch for _, p in LEVERS) else " (in the scenario file)"
+                out.append(html.P(f"The {mech} mechanism is off in this scenario: these levers act only in a policy "
+                                  f"that switches it on{where}.", className="note lever-note"))
         out.append(widget(lever, overrides.get(lever.key, lever.base)))
     return out
 

@@ -23,7 +23,8 @@ SNAPSHOT_MAX_CONSUMERS = 2000
 SNAPSHOT_SAMPLE = 150
 
 
-def _message(title: str, text: str) -> go.Figure:
+def message_figure(title: str, text: str) -> go.Figure:
+    """An empty figure that says something (nothing to draw, or not drawn yet)."""
     fig = go.Figure()
     fig.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_layout(title=title, xaxis_visible=False, yaxis_visible=False)
@@ -73,13 +74,13 @@ def network_snapshot(scenario: dict, overrides: dict, seed: int, policy: str) ->
     title = f"Consumers of '{policy}' on the friendship network at the end"
     if n > SNAPSHOT_MAX_CONSUMERS:
         if sc["network"]["friendship"]["model"] == "edgelist":
-            return _message(title, f"an imported network of {n:,} consumers is too large to draw here")
+            return message_figure(title, f"an imported network of {n:,} consumers is too large to draw here")
         sc = resolve_scenario(base, overrides={**overrides, "population.consumers": SNAPSHOT_MAX_CONSUMERS})
     market = Market(sc, seed=seed)
     market.run()
     graph = market.friends
     if not hasattr(graph, "indptr"):
-        return _message(title, "a well-mixed market (complete graph) has no network to draw")
+        return message_figure(title, "a well-mixed market (complete graph) has no network to draw")
     states = consumer_states(market.population)
     connected = np.flatnonzero(graph.degree > 0)
     start = int(np.random.default_rng(seed).choice(connected)) if len(connected) else 0
@@ -148,7 +149,7 @@ def cascade_tree(events: pd.DataFrame, policy: str, run_id: str) -> go.Figure:
     title = f"Largest referral cascade of '{policy}'"
     found = largest_cascade(events)
     if found is None:
-        return _message(title, "no referral orders in this run (no referral commission, or none took)")
+        return message_figure(title, "no referral orders in this run (no referral commission, or none took)")
     tree, root = found
     pos = _tidy_positions(tree, root)
     ex, ey = [], []

@@ -7,8 +7,8 @@ The list lives in the browser (``dcc.Store(id="policies")``) as ``[{"name": ...,
 from __future__ import annotations
 
 import copy
+import json
 
-import yaml
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -67,10 +67,11 @@ def rename_error(policies: list[dict], i: int, name: str) -> str | None:
 
 
 def overrides_yaml(policy: dict) -> str:
-    """The policy as it would stand in an experiment file."""
-    body = yaml.safe_dump(policy["overrides"], sort_keys=True, allow_unicode=True, default_flow_style=None).strip()
-    return f"{policy['name']}:" + ("  {}" if not policy["overrides"] else "\n" + "\n".join(
-        "  " + line for line in body.splitlines()))
+    """The policy as it would stand in an experiment file (values in flow style: JSON is YAML)."""
+    if not policy["overrides"]:
+        return f"{policy['name']}:  {{}}"
+    lines = [f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(policy["overrides"].items())]
+    return "\n".join([f"{policy['name']}:", *lines])
 
 
 def layout(sc: dict | None) -> html.Div:

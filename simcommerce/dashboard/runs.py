@@ -138,6 +138,8 @@ LOCK = threading.Lock()
 def start(results: Path, session: str, workers: int | None, *args) -> Job:
     """Prepare (:func:`prepare`) and start a session's experiment; one job per session at a time."""
     with LOCK:
+        for other in JOBS.values():
+            other.proc.poll()  # reap the finished runs of browsers that went away
         job = JOBS.get(session)
         if job is not None and job.proc.poll() is None:
             raise ScenarioError("dashboard", "run", "one run at a time per browser (cancel the running one first)",
@@ -279,7 +281,7 @@ def register(app, cfg) -> None:
             msg = f"Cancelled before the first run started; nothing was stored (the experiment file is {job.file})."
         else:
             msg = (f"Cancelled: {done} of {job.total} runs kept in {rel}/ (see Browse; finish it with "
-                   f"simcommerce experiment {job.file.name} --out {job.folder.name} --resume).")
+                   f"simcommerce experiment {job.file} --out {job.folder} --resume).")
         return html.Span(msg, className="note"), False, True, HIDDEN, True, time.time()
 
     @app.callback(Output("run", "disabled", allow_duplicate=True), Output("cancel", "disabled", allow_duplicate=True),

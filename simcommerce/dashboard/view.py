@@ -93,8 +93,11 @@ def summary_table(summary) -> html.Table:
     return html.Table([head, *rows], className="summary")
 
 
+def _graph(gid: str, text: str = "no experiment open: run one, or open one from Browse") -> dcc.Graph:
+    return dcc.Graph(id=gid, config={"displaylogo": False}, figure=figures.message_figure("", text))
+
+
 def layout() -> html.Div:
-    graph = {"displaylogo": False}
     return html.Div([
         html.Div([
             html.H3(id="compare-title", children="No experiment open yet: run one, or open one from Browse."),
@@ -115,11 +118,9 @@ def layout() -> html.Div:
         html.Div([
             html.Div([html.Label("Metric over time"),
                       dcc.Dropdown(id="ts-metric", options=[], clearable=False)], className="lever wide"),
-            dcc.Loading(dcc.Graph(id="ts-graph", config=graph)),
-            html.Div([dcc.Graph(id="funnel-graph", config=graph), dcc.Graph(id="share-graph", config=graph)],
-                     className="two"),
-            html.Div([dcc.Graph(id="trust-graph", config=graph), dcc.Graph(id="lorenz-graph", config=graph)],
-                     className="two"),
+            dcc.Loading(_graph("ts-graph")),
+            html.Div([_graph("funnel-graph"), _graph("share-graph")], className="two"),
+            html.Div([_graph("trust-graph"), _graph("lorenz-graph")], className="two"),
         ], className="card"),
         html.Div([
             html.H4("Inside one market"),
@@ -128,8 +129,8 @@ def layout() -> html.Div:
             html.P("The network view runs this policy once more (replication 0's seed, at most "
                    f"{figures.SNAPSHOT_MAX_CONSUMERS:,} consumers) to see each consumer's state at the end; the "
                    "cascade tree comes from the stored referral events of replication 0.", className="note"),
-            html.Div([dcc.Loading(dcc.Graph(id="network-graph", config=graph)),
-                      dcc.Graph(id="cascade-graph", config=graph)], className="two"),
+            html.Div([dcc.Loading(_graph("network-graph", "press 'Draw the network' to see consumers on it")),
+                      _graph("cascade-graph")], className="two"),
         ], className="card"),
     ])
 
@@ -199,7 +200,7 @@ def register(app, cfg) -> None:
                                                        "promoter_earned"].to_numpy() for p in pols
                                             if ((pro["policy"] == p) & (pro["promoter_earned"] > 0)).any()})
         else:
-            lorenz = figures._message("Promoters' earnings: Lorenz curve",
+            lorenz = figures.message_figure("Promoters' earnings: Lorenz curve",
                                       "no promoter earned a commission (no referral commission in these policies)")
         return funnel, shares, trust, lorenz
 
