@@ -164,37 +164,40 @@ class FriendCounts:
         self.graph = graph
         self.marked = marked
         self.seen = np.zeros_like(marked)  # the marks already counted
+        self.n_seen = 0
         self.complete = isinstance(graph, CompleteGraph)
         n, cols = marked.shape
         self.totals = np.zeros(cols, dtype=np.int64)
-        self.counts = None if self.complete else np.zeros((n, cols), dtype=np.int32)
+        # column by column (J, N): each column is contiguous for the daily scans
+        self.counts = None if self.complete else np.zeros((cols, n), dtype=np.int32)
         self.refresh()
 
     def refresh(self) -> None:
         """Count the marks set since the last call."""
-        cols = self.marked.shape[1]
-        new = np.flatnonzero(self.marked.ravel() & ~self.seen.ravel())
-        if len(new) == 0:
+        if np.count_nonzero(self.marked) == self.n_seen:  # nothing new (marks are never cleared)
             return
+        n, cols = self.marked.shape
+        new = np.flatnonzero(self.marked.ravel() & ~self.seen.ravel())
         self.seen.ravel()[new] = True
+        self.n_seen += len(new)
         ids, col = new // cols, new % cols
         self.totals += np.bincount(col, minlength=cols)
         if not self.complete:
             owner, friend = self.graph.expand(ids)
-            cell, times = np.unique(friend.astype(np.int64) * cols + col[owner], return_counts=True)
+            cell, times = np.unique(col[owner] * n + friend, return_counts=True)
             self.counts.ravel()[cell] += times.astype(np.int32)  # (np.add.at is slower)
 
     def with_marked_friends(self, col: int) -> np.ndarray:
         """Ids of the consumers with at least one friend marked in column ``col``."""
         if self.complete:
             return np.flatnonzero(self.count(np.arange(self.marked.shape[0]), col))
-        return np.flatnonzero(self.counts[:, col])
+        return np.flatnonzero(self.counts[col])
 
     def count(self, ids: np.ndarray, col: int) -> np.ndarray:
         """Marked friends (in column ``col``) of each consumer in ``ids``, as of the last :meth:`refresh`."""
         if self.complete:
             return (self.totals[col] - self.seen[ids, col]).astype(np.int32)
-        return self.counts[ids, col]
+        return self.counts[col, ids]
 
 
 # ------------------------------------------------------------------ generators

@@ -1,8 +1,12 @@
 """Consumers as a struct of arrays: one slot per consumer, indexed by integer id.
 
-Per-consumer state lives in numpy arrays (dtype chosen per array); per consumer ×
-product state is a dense (N, P) array, P being small (products of all brands).
-Mechanisms add their own arrays with :meth:`Population.add`.
+Per-consumer state lives in numpy arrays, the dtype chosen per array: bool flags,
+int16/int32 counts, days and ids, float32 for propensities, trust and beliefs (0-1,
+far coarser than float32's 1e-7 steps), float64 only for money (so the books balance
+to the cent). Per consumer × product state is a dense (N, P) array when most consumers
+have a value (awareness, belief, purchases: a few bytes each, P small), and a
+:class:`SparseCells` when few do (referral links). Mechanisms add their own arrays
+with :meth:`Population.add`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,61 @@ def beta_with_mean(rng: np.random.Generator, mean: float, concentration: float, 
     return rng.beta(mean * concentration, (1 - mean) * concentration, size).astype(np.float32)
 
 
+class SparseCells:
+    """An (N, K) integer array that is ``default`` almost everywhere, stored as the sorted flat indices
+    and values of the other cells (memory: the cells set, not N × K).
+
+    Reads and writes take ``a[rows, cols]`` with integer arrays or scalars, broadcast together
+    as numpy's fancy indexing does; a cell written twice in one assignment keeps the last value;
+    writing ``default`` frees the cell.
+    """
+
+    def __init__(self, shape: tuple[int, int], default: int, dtype=np.int32):
+        self.shape = shape
+        self.default = default
+        self.dtype = np.dtype(dtype)
+        self.keys = np.empty(0, dtype=np.int64)  # row * K + col, sorted
+        self.values = np.empty(0, dtype=self.dtype)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _flat(self, index) -> np.ndarray:
+        rows, cols = index
+        rows, cols = np.broadcast_arrays(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))
+        return rows * self.shape[1] + cols
+
+    def _find(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in ``keys`` where ``flat`` is or would go, and whether it is there."""
+        pos = np.searchsorted(self.keys, flat)
+        found = np.zeros(flat.shape, dtype=bool)
+        inside = pos < len(self.keys)
+        found[inside] = self.keys[pos[inside]] == flat[inside]
+        return pos, found
+
+    def __getitem__(self, index):
+        flat = self._flat(index)
+        pos, found = self._find(flat)
+        out = np.full(flat.shape, self.default, dtype=self.dtype)
+        out[found] = self.values[pos[found]]
+        return out[()] if out.ndim == 0 else out
+
+    def __setitem__(self, index, value) -> None:
+        flat = self._flat(index)
+        value = np.broadcast_to(np.asarray(value, dtype=self.dtype), flat.shape).ravel()
+        flat = flat.ravel()
+        flat, last = np.unique(flat[::-1], return_index=True)  # the last write to a cell wins
+        value = value[::-1][last]
+        pos, found = self._find(flat)
+        self.values[pos[found]] = value[found]
+        new = ~found & (value != self.default)
+        self.keys = np.insert(self.keys, pos[new], flat[new])
+        self.values = np.insert(self.values, pos[new], value[new])
+        if np.any(value[found] == self.default):
+            keep = self.values != self.default
+            self.keys, self.values = self.keys[keep], self.values[keep]
+
+
 class Population:
     """The consumers' state.
 
@@ -34,8 +93,9 @@ class Population:
         aware (N, P) bool; belief (N, P) float32 0-1: expected quality of each product.
         bought (N, P) bool: has ever bought the product; orders_by_brand (N, B) int32: orders placed.
         last_purchase_day, last_exposed_day (N, C) int32 (day, or NEVER).
-        referrer (N, P) int32: the friend whose referral link for the product was received last (-1: none);
-        referral_day (N, P) int32: the day it was received.
+        referrer (N, P) int32 :class:`SparseCells`: the friend whose referral link for the product was received
+        last (-1: none); referral_day (N, P) int32 SparseCells: the day it was received (few consumers
+        ever receive a link, so only theirs are stored).
         spent, refunded, earned (N,) float64: money paid, refunded and earned (commissions).
     """
 
@@ -66,8 +126,8 @@ class Population:
         pop.orders_by_brand = np.zeros((n, n_brands), dtype=np.int32)
         pop.last_purchase_day = np.full((n, n_categories), NEVER, dtype=np.int32)
         pop.last_exposed_day = np.full((n, n_categories), NEVER, dtype=np.int32)
-        pop.referrer = np.full((n, n_products), -1, dtype=np.int32)
-        pop.referral_day = np.zeros((n, n_products), dtype=np.int32)
+        pop.referrer = SparseCells((n, n_products), -1, np.int32)
+        pop.referral_day = SparseCells((n, n_products), 0, np.int32)
         pop.spent = np.zeros(n, dtype=np.float64)
         pop.refunded = np.zeros(n, dtype=np.float64)
         pop.earned = np.zeros(n, dtype=np.float64)

@@ -32,14 +32,13 @@ class Buzz(Mechanism):
 
     def step(self, market) -> None:
         pop, graph, bought = market.population, market.friends, market.friends_bought
-        degree = np.maximum(graph.degree, 1)
         bought.refresh()
         for j in range(pop.n_products):
             if bought.totals[j] == 0:
                 continue
             ids = bought.with_marked_friends(j)  # only they can hear
             ids = ids[~pop.aware[ids, j]]
-            share = bought.count(ids, j) / degree[ids]
+            share = bought.count(ids, j) / graph.degree[ids]  # they have friends
             hear = ids[self.uniforms(market, ids, j) < self.p["talk_rate"] * share]
             b = int(market.product_brand[j])
             market.tally("new_buzz_aware", b, len(hear))

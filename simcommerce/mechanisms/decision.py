@@ -74,9 +74,11 @@ class Decision(Mechanism):
         rating = rating_signal(market.rating_counts, p["rating_prior"])
         orders_c, orders_p = [], []
         for c in range(n_cat):
-            base = p["intent_rate"] * pop.interest[:, c]
-            # the few whose draw is below the highest rate they could have, then the exact test on them alone
-            cand = np.flatnonzero(u_in[:, c] < base * np.float64(1.0 + p["exposure_boost"]))
+            base = p["intent_rate"] * pop.interest[:, c]  # float32
+            # the few whose draw is below the highest rate they could have (float32, rounded up), then the
+            # exact test on them alone
+            highest = np.float32((1.0 + p["exposure_boost"]) * (1.0 + 1e-6))
+            cand = np.flatnonzero(u_in[:, c] < base * highest)
             fresh = (market.day - pop.last_exposed_day[cand, c]) <= 3
             rate = base[cand] * (1.0 + p["exposure_boost"] * fresh)
             ready = (market.day - pop.last_purchase_day[cand, c]) > p["cooldown_days"]

@@ -6,18 +6,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..buffers import CHANNELS, Exposure
-from ..metrics import any_columns, max_columns
+from ..metrics import any_columns, max_columns, sum_columns
 from ..spec import Param
 from .base import Mechanism, register
 
 
 def gini(x: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0: equal, → 1: one holds all); 0 for an empty or all-zero set."""
-    x = np.sort(np.asarray(x, dtype=float))
-    n, total = len(x), x.sum() if len(x) else 0.0
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    positive = np.sort(x[x > 0])  # the zeros (most promoters earn nothing) come first: no need to sort them
+    total = positive.sum()
     if n == 0 or total <= 0:
         return 0.0
-    return float(2.0 * np.dot(np.arange(1, n + 1), x) / (n * total) - (n + 1) / n)
+    rank = np.arange(n - len(positive) + 1, n + 1)  # ranks of the positive values among all n
+    return float(2.0 * np.dot(rank, positive) / (n * total) - (n + 1) / n)
 
 
 @register
@@ -234,7 +237,7 @@ class Referral(Mechanism):
         earns = (earned > 0) & promoter
         earning = earns.sum(axis=0).astype(float)
         gini_b = np.array([gini(earned[promoter[:, b], b]) for b in range(nb)])
-        gini_m = gini(earned.sum(axis=1))
+        gini_m = gini(sum_columns(earned))
         gmv = ledger.brand["revenue"] - ledger.brand["discounts"] - self.fees_total
         share = np.divide(self.paid_total, gmv, out=np.zeros(nb), where=gmv > 0)
         share_m = self.paid_total.sum() / gmv.sum() if gmv.sum() > 0 else 0.0

@@ -104,8 +104,11 @@ class Trust(Mechanism):
             news.heard[new] = True
             news.tellers = new
             self._hit(market, new, news.brand, news.severity * p["secondhand_factor"])
-        pop.trust_brand += p["recovery_rate"] * (pop.trust_baseline - pop.trust_brand)
-        pop.trust_platform += p["recovery_rate"] * (pop.trust_platform_initial - pop.trust_platform)
+        # trust += recovery_rate * (baseline - trust), in place (no N-sized temporaries but one)
+        for trust, baseline in ((pop.trust_brand, pop.trust_baseline), (pop.trust_platform, pop.trust_platform_initial)):
+            gap = baseline - trust
+            gap *= np.float32(p["recovery_rate"])
+            trust += gap
 
     def _hit(self, market, ids: np.ndarray, brand: int, drop: float) -> None:
         """Cut trust (and beliefs, and some baseline) of ``ids`` in ``brand`` by the share ``drop``;
@@ -121,5 +124,5 @@ class Trust(Mechanism):
         pop.belief[np.ix_(ids, prods)] *= 1 - drop * p["belief_hit"]
 
     def report(self, market) -> dict[str, tuple]:
-        heard = float(self.heard_any.sum())
+        heard = float(np.count_nonzero(self.heard_any))
         return {"n_heard_news": (np.full(len(market.brands), heard), heard)}
