@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..buffers import Exposure
 from ..spec import Param
 from .base import Mechanism, register

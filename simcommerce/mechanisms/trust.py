@@ -105,7 +105,8 @@ class Trust(Mechanism):
             news.tellers = new
             self._hit(market, new, news.brand, news.severity * p["secondhand_factor"])
         # trust += recovery_rate * (baseline - trust), in place (no N-sized temporaries but one)
-        for trust, baseline in ((pop.trust_brand, pop.trust_baseline), (pop.trust_platform, pop.trust_platform_initial)):
+        pairs = ((pop.trust_brand, pop.trust_baseline), (pop.trust_platform, pop.trust_platform_initial))
+        for trust, baseline in pairs:
             gap = baseline - trust
             gap *= np.float32(p["recovery_rate"])
             trust += gap
