@@ -1,0 +1,1 @@
+"""Browser tests and unit tests of the dashboard."""
