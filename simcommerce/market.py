@@ -142,9 +142,8 @@ class Market(mesa.Model):
         self.day = self.steps
         pop = self.population
         # activity falls only when trust in the platform falls below where it started
-        ratio = np.minimum(pop.trust_platform / np.maximum(pop.trust_platform_initial, np.float32(1e-6)), 1.0)
-        share = np.float32(self.config["population"]["daily_active_share"])
-        self.active = self._activity_rng.random(pop.n, dtype=np.float32) < share * ratio  # float32 throughout
+        ratio = np.minimum(pop.trust_platform / np.maximum(pop.trust_platform_initial, 1e-6), 1.0)
+        self.active = self._activity_rng.random(pop.n) < self.config["population"]["daily_active_share"] * ratio
         self.orders = Orders()
         for mech in self.mechanisms:
             mech.step(self)

@@ -9,21 +9,6 @@ from ..spec import Param
 from .base import Mechanism, register
 
 
-def bernoulli_ids(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
-    """The ids 0..n-1 kept, each independently with probability ``p``, in order, at a cost proportional to
-    how many are kept: the gaps between kept ids are geometric (the same distribution as one draw per id)."""
-    if p <= 0:
-        return np.empty(0, dtype=np.int64)
-    if p >= 1:
-        return np.arange(n, dtype=np.int64)
-    parts, last = [], -1
-    while last < n:
-        pos = last + np.cumsum(rng.geometric(p, int(1.1 * p * (n - last)) + 16))
-        parts.append(pos[pos < n])
-        last = int(pos[-1])
-    return np.concatenate(parts)
-
-
 @register
 class Ads(Mechanism):
     """Each day a brand buys ``impressions_per_day`` impressions at the platform's CPM (or reaches each
@@ -72,7 +57,7 @@ class Ads(Mechanism):
         for brand in market.brands:
             pol = self.policy_of(brand)
             if pol["reach_share"] is not None:
-                who = bernoulli_ids(self.rng, pop.n, pol["reach_share"])
+                who = np.flatnonzero(self.rng.random(pop.n) < pol["reach_share"])
             else:
                 who = self.rng.integers(0, pop.n, pol["impressions_per_day"])
             total = len(who)
