@@ -9,7 +9,7 @@ naive Mesa reference (``benchmarks/naive_mesa.py``, one agent per consumer) for 
 days at ``--naive-size`` on the same scenario (it implements the core mechanisms and
 buzz, and skips the rest, so the ratio understates the speed-up) and on the baseline
 scenario (both models doing the same work); writes a log-log plot (self-contained HTML,
-plotly.js inlined).
+plotly.js inlined, and a PNG of it where headless Chromium is installed).
 
 The absolute quantities of the scenario that would otherwise not grow with the market —
 the seeding count and the live-stream stock — are set per 1,000 and per 100 consumers, so
@@ -35,6 +35,7 @@ import math
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -212,6 +213,16 @@ def plot(vec: list[dict], slope: float | None, path: Path) -> None:
     fig.write_html(path, include_plotlyjs=True)
 
 
+def screenshot(html: Path, png: Path) -> bool:
+    """A PNG of the plot with headless Chromium, where it is installed (the HTML is the figure of record)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        return False
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1120,500",
+           f"--screenshot={png}", html.resolve().as_uri()]
+    return subprocess.run(cmd, capture_output=True, timeout=120).returncode == 0 and png.exists()
+
+
 def machine() -> dict:
     import numpy
 
@@ -271,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report(vec, naive, slope))
     args.out.mkdir(parents=True, exist_ok=True)
     plot(vec, slope, args.out / "scale.html")
+    if screenshot(args.out / "scale.html", args.out / "scale.png"):
+        print(f"picture: {args.out / 'scale.png'}")
     (args.out / "scale.json").write_text(json.dumps(
         {"machine": info, "argv": sys.argv, "vectorised": vec, "slope": slope,
          "naive": {k: {"vectorised": v, "naive": nv} for k, (v, nv) in naive.items()}}, indent=2))
