@@ -198,8 +198,12 @@ def plot(vec: list[dict], slope: float | None, path: Path) -> None:
     big = [r for r in vec if r["consumers"] >= 100_000]
     if slope is not None and big:
         n0, s0 = big[0]["consumers"], per_day(big[0])
-        fit = [s0 * (n / n0) ** slope for n in (n0, big[-1]["consumers"])]
-        fig.add_trace(go.Scatter(x=[n0, big[-1]["consumers"]], y=fit, mode="lines", line={"dash": "dash"},
+        # the least-squares line: through the mean of (log N, log s/day) with the fitted slope
+        mx = sum(math.log(r["consumers"]) for r in big) / len(big)
+        my = sum(math.log(per_day(r)) for r in big) / len(big)
+        ends = [n0, big[-1]["consumers"]]
+        fit = [math.exp(my + slope * (math.log(n) - mx)) for n in ends]
+        fig.add_trace(go.Scatter(x=ends, y=fit, mode="lines", line={"dash": "dash"},
                                  name=f"fitted slope {slope:.2f} (10^5 up)"), row=1, col=1)
         fig.add_trace(go.Scatter(x=[n0, big[-1]["consumers"]], y=[s0, s0 * big[-1]["consumers"] / n0], mode="lines",
                                  line={"dash": "dot", "color": "grey"}, name="linear (slope 1)"), row=1, col=1)
@@ -247,10 +251,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-free-gib", type=float, default=21.0, help="memory to wait for before 10^7 and up")
     parser.add_argument("--wait-minutes", type=float, default=30.0)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "scale", help="folder for the plot and JSON")
+    parser.add_argument("--replot", type=Path, help="only redraw the plot from a scale.json written before")
     parser.add_argument("--worker", choices=("vectorised", "naive"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker, args.scenario, args.sizes[0], args.days)))
+        return 0
+    if args.replot:
+        data = json.loads(args.replot.read_text())
+        plot(data["vectorised"], data["slope"], args.out / "scale.html")
+        screenshot(args.out / "scale.html", args.out / "scale.png")
         return 0
     info = machine()
     print(f"# scale — {info['date']}, {info['cpus']} CPUs ({info['cpu']}), Python {info['python']}, "
