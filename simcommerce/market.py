@@ -142,8 +142,12 @@ class Market(mesa.Model):
         self.day = self.steps
         pop = self.population
         # activity falls only when trust in the platform falls below where it started
-        ratio = np.minimum(pop.trust_platform / np.maximum(pop.trust_platform_initial, 1e-6), 1.0)
-        self.active = self._activity_rng.random(pop.n) < self.config["population"]["daily_active_share"] * ratio
+        share = self.config["population"]["daily_active_share"]
+        threshold = np.full(pop.n, share, dtype=np.float32)
+        floor = np.maximum(pop.trust_platform_initial, np.float32(1e-6))
+        low = np.flatnonzero(pop.trust_platform < floor)  # the rest have ratio 1 (few, or none before a breach)
+        threshold[low] = share * np.minimum(pop.trust_platform[low] / floor[low], 1.0)
+        self.active = self._activity_rng.random(pop.n) < threshold
         self.orders = Orders()
         for mech in self.mechanisms:
             mech.step(self)

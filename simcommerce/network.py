@@ -177,7 +177,7 @@ class FriendCounts:
         if np.count_nonzero(self.marked) == self.n_seen:  # nothing new (marks are never cleared)
             return
         n, cols = self.marked.shape
-        new = np.flatnonzero(self.marked.ravel() & ~self.seen.ravel())
+        new = np.flatnonzero(self.marked.ravel() != self.seen.ravel())  # seen ⊆ marked
         self.seen.ravel()[new] = True
         self.n_seen += len(new)
         ids, col = new // cols, new % cols
@@ -203,7 +203,7 @@ class FriendCounts:
 # ------------------------------------------------------------------ generators
 
 HK_BATCH_SHARE = 1 / 128  # holme_kim: a batch of newcomers is at most this share of the nodes already there
-RECENT_SHARE = 0.2  # _GrowingAdjacency: recent entries kept apart until they reach this share of the CSR part
+RECENT_SHARE = 0.05  # _GrowingAdjacency: recent entries kept apart until they reach this share of the CSR part
 
 
 class _GrowingAdjacency:
@@ -214,7 +214,9 @@ class _GrowingAdjacency:
     merged into the recent part (cost: its size); when the recent part reaches
     ``RECENT_SHARE`` of the CSR part, it is folded into the CSR part (cost: the whole
     graph, but only O(log E) times as the graph grows geometrically). No Python loop over
-    nodes or edges.
+    nodes or edges. A node's neighbours are always in the order their links were made
+    (CSR row, then recent entries), so the draws — and the graph — do not depend on when
+    folds happen: ``RECENT_SHARE`` only trades merge cost against fold cost.
     """
 
     def __init__(self, n: int):

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64's increment (golden ratio)
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_CHUNK = 1 << 16
 
 
 def consumer_uniforms(key: int, day: int, slot: int, ids: np.ndarray) -> np.ndarray:
@@ -48,12 +49,21 @@ def consumer_uniforms(key: int, day: int, slot: int, ids: np.ndarray) -> np.ndar
     distinct arguments; consecutive ids are consecutive outputs of SplitMix64.
     """
     assert 0 <= slot < 4096 and 0 <= day < 2**20
-    position = np.uint64(day << 44 | slot << 32) + np.asarray(ids).astype(np.uint64)
-    z = np.uint64(key) + position * _GAMMA  # uint64 arithmetic wraps around, as SplitMix64 wants
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    z ^= z >> np.uint64(31)
-    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53  # the top 53 bits
+    ids = np.asarray(ids)
+    out = np.empty(ids.shape, dtype=np.float64)
+    flat_ids, flat_out = ids.reshape(-1), out.reshape(-1)
+    for lo in range(0, len(flat_ids), _CHUNK):  # in chunks that stay in cache, each op in place
+        z = flat_ids[lo:lo + _CHUNK].astype(np.uint64)  # uint64 arithmetic wraps around, as it should
+        z += np.uint64(day << 44 | slot << 32)  # the position
+        z *= _GAMMA
+        z += np.uint64(key)
+        for shift, mix in ((30, _MIX1), (27, _MIX2)):  # z = (z ^ (z >> shift)) * mix
+            z ^= z >> np.uint64(shift)
+            z *= mix
+        z ^= z >> np.uint64(31)
+        z >>= np.uint64(11)  # the top 53 bits
+        np.multiply(z, 2.0**-53, out=flat_out[lo:lo + _CHUNK])
+    return out
 
 
 STAGES = ("campaign", "expose", "decide", "transact", "experience", "trust", "record")
