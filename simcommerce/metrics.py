@@ -50,7 +50,7 @@ def any_columns(a: np.ndarray, columns=None) -> np.ndarray:
     """``a[:, columns].any(axis=1)``: bool (N,), true where any of the given columns (default: all) is."""
     out = np.zeros(a.shape[0], dtype=bool)
     for k in range(a.shape[1]) if columns is None else columns:
-        out |= a[:, k] != 0
+        out |= a[:, k] if a.dtype == bool else a[:, k] != 0
     return out
 
 
@@ -105,9 +105,12 @@ class Recorder:
         brand: dict[str, np.ndarray] = {}
         market: dict[str, float] = {}
         brand["n_aware"] = np.zeros(self.n_brands)
-        for b in m.brands:
-            brand["n_aware"][b.index] = np.count_nonzero(any_columns(pop.aware, b.product_ids))
-        market["n_aware"] = float(np.count_nonzero(any_columns(pop.aware)))
+        aware_any = np.zeros(pop.n, dtype=bool)
+        for b in m.brands:  # brands partition the products: the market's "any" is the OR of the brands'
+            aware_b = any_columns(pop.aware, b.product_ids)
+            brand["n_aware"][b.index] = np.count_nonzero(aware_b)
+            aware_any |= aware_b
+        market["n_aware"] = float(np.count_nonzero(aware_any))
         orders = pop.orders_by_brand
         brand["n_customers"] = count_columns(orders)  # orders >= 0
         brand["n_repeat_customers"] = count_columns(orders > 1)
