@@ -32,9 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -43,6 +40,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from cases import machine, run_case  # noqa: E402  (beside this file)
+
 SCENARIO = HERE / "all_mechanisms.yaml"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 TARGETS = {"s_per_day_1e6": 1.5, "rss_gib_1e6": 6.0, "rss_gib_1e7": 20.0, "slope": 1.1, "naive_ratio": 50.0}
@@ -55,62 +55,6 @@ def scaled_overrides(scenario: Path, n: int) -> dict:
         over["brands.Glow.policy.seeding.count"] = max(1, n // 1000)
         over["brands.Glow.policy.livestream.stock"] = max(1, n // 100)
     return over
-
-
-def _rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-
-
-# ---------------------------------------------------------------------------- one case per process
-
-
-def worker(kind: str, scenario: str, n: int, days: int) -> dict:
-    """Build and run one case in this process; timings in seconds, memory in MiB."""
-    import warnings
-
-    from simcommerce import Market, load_scenario
-
-    sys.path.insert(0, str(HERE))
-    from naive_mesa import NaiveMarket
-
-    rss_imports = _rss_mib()
-    sc = load_scenario(scenario, overrides=scaled_overrides(Path(scenario), n))
-    t0 = time.perf_counter()
-    if kind == "vectorised":
-        model = Market(sc)
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # it names the mechanisms it skips
-            model = NaiveMarket(sc)
-    build = time.perf_counter() - t0
-    rss_built = _rss_mib()
-    day_seconds = []
-    for _ in range(days):
-        t = time.perf_counter()
-        model.step()
-        day_seconds.append(time.perf_counter() - t)
-    t = time.perf_counter()
-    frame = model.recorder.frames()[0] if kind == "vectorised" else model.frame()
-    tables = time.perf_counter() - t
-    last = frame.iloc[-1]
-    keys = ("n_aware", "cum_orders", "cum_shares", "cum_group_gmv", "cum_live_gmv", "n_heard_news", "money_imbalance")
-    return {"kind": kind, "scenario": Path(scenario).name, "consumers": n, "days": days, "build_s": build,
-            "day_seconds": day_seconds, "tables_s": tables, "rss_after_imports_mib": rss_imports,
-            "rss_after_build_mib": rss_built, "peak_rss_mib": _rss_mib(),
-            "final": {k: float(last[k]) for k in keys if k in last}}
-
-
-def run_case(kind: str, scenario: Path, n: int, days: int) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--scenario", str(scenario),
-           "--sizes", str(n), "--days", str(days)]
-    t = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"{kind} run with {n:,} consumers failed (exit {out.returncode})")
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["process_wall_s"] = time.perf_counter() - t
-    return result
 
 
 def mem_available_gib() -> float:
@@ -227,17 +171,8 @@ def screenshot(html: Path, png: Path) -> bool:
     return subprocess.run(cmd, capture_output=True, timeout=120).returncode == 0 and png.exists()
 
 
-def machine() -> dict:
-    import numpy
-
-    cpu = platform.processor()
-    try:
-        cpu = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                   if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "cpus": os.cpu_count(), "cpu": cpu,
-            "python": platform.python_version(), "numpy": numpy.__version__, "mem_available_gib": mem_available_gib()}
+def machine_info() -> dict:
+    return dict(machine(), mem_available_gib=mem_available_gib())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,17 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wait-minutes", type=float, default=30.0)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "scale", help="folder for the plot and JSON")
     parser.add_argument("--replot", type=Path, help="only redraw the plot from a scale.json written before")
-    parser.add_argument("--worker", choices=("vectorised", "naive"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker:
-        print(json.dumps(worker(args.worker, args.scenario, args.sizes[0], args.days)))
-        return 0
     if args.replot:
         data = json.loads(args.replot.read_text())
         plot(data["vectorised"], data["slope"], args.out / "scale.html")
         screenshot(args.out / "scale.html", args.out / "scale.png")
         return 0
-    info = machine()
+    info = machine_info()
     print(f"# scale — {info['date']}, {info['cpus']} CPUs ({info['cpu']}), Python {info['python']}, "
           f"numpy {info['numpy']}, {info['mem_available_gib']:.1f} GiB available")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}", flush=True)
@@ -272,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         if n >= 10_000_000:
             free = wait_for_memory(args.min_free_gib, args.wait_minutes)
             print(f"  {free:.1f} GiB available before {n:,}", file=sys.stderr, flush=True)
-        vec.append(run_case("vectorised", scenario, n, args.days))
+        vec.append(run_case("vectorised", scenario, args.days, scaled_overrides(scenario, n)))
         r = vec[-1]
         print(f"  vectorised {n:>11,}: build {r['build_s']:.1f} s, {per_day(r):.4f} s/day, "
               f"peak {r['peak_rss_mib']:,.0f} MiB", file=sys.stderr, flush=True)
@@ -280,11 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_naive:
         v = next((r for r in vec if r["consumers"] == args.naive_size), None)
         if v is None:
-            v = run_case("vectorised", scenario, args.naive_size, args.days)
+            v = run_case("vectorised", scenario, args.days, scaled_overrides(scenario, args.naive_size))
         naive["all-mechanisms scenario (the reference skips what it lacks)"] = (
-            v, run_case("naive", scenario, args.naive_size, args.naive_days))
-        naive["baseline scenario (same work)"] = (run_case("vectorised", BASELINE, args.naive_size, args.days),
-                                                  run_case("naive", BASELINE, args.naive_size, args.naive_days))
+            v, run_case("naive", scenario, args.naive_days, scaled_overrides(scenario, args.naive_size)))
+        same = scaled_overrides(BASELINE, args.naive_size)
+        naive["baseline scenario (same work)"] = (run_case("vectorised", BASELINE, args.days, same),
+                                                  run_case("naive", BASELINE, args.naive_days, same))
         for label, (_, nv) in naive.items():
             print(f"  naive {label}: {per_day(nv):.3f} s/day", file=sys.stderr, flush=True)
     slope = fit_slope(vec)

@@ -22,78 +22,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from cases import machine, run_case  # noqa: E402  (beside this file)
+
 TARGET_SECONDS_100K = 20.0  # 100k consumers x 120 days, baseline, end to end
 TARGET_RATIO_100K = 30.0  # vectorised vs naive, per day, at 100k
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-
-
-# ---------------------------------------------------------------------------- workers (one case per process)
-
-
-def worker(kind: str, scenario: str, consumers: int, days: int) -> dict:
-    """Run one case in this process and return its timings (seconds) and memory (MiB)."""
-    t_start = time.perf_counter()
-    import warnings
-
-    from simcommerce import Market, load_scenario
-
-    sys.path.insert(0, str(HERE))
-    from naive_mesa import NaiveMarket
-
-    rss_imports = _peak_rss_mb()
-    t_imported = time.perf_counter()
-    sc = load_scenario(scenario, overrides={"population.consumers": consumers})
-    t0 = time.perf_counter()
-    if kind == "vectorised":
-        model = Market(sc)
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = NaiveMarket(sc)
-    build = time.perf_counter() - t0
-    day_seconds = []
-    for _ in range(days):
-        t = time.perf_counter()
-        model.step()
-        day_seconds.append(time.perf_counter() - t)
-    frame = model.recorder.frames()[0] if kind == "vectorised" else model.frame()
-    end_to_end = time.perf_counter() - t0
-    last = frame.iloc[-1]
-    return {
-        "kind": kind, "consumers": consumers, "days": days,
-        "build_s": build, "days_s": sum(day_seconds), "end_to_end_s": end_to_end,
-        "day_seconds": day_seconds, "import_s": t_imported - t_start,
-        "rss_after_imports_mb": rss_imports, "peak_rss_mb": _peak_rss_mb(),
-        "final": {k: float(last[k]) for k in ("n_aware", "cum_orders", "cum_shares", "n_reviews", "mean_trust")},
-    }
-
-
-def run_case(kind: str, scenario: str, consumers: int, days: int) -> dict:
-    """One case in a fresh interpreter; also the process's wall time (startup and imports included)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--scenario", scenario,
-           "--sizes", str(consumers), "--days", str(days)]
-    t = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"{kind} run with {consumers} consumers failed (exit {out.returncode})")
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["process_wall_s"] = wall
-    return result
 
 
 # ---------------------------------------------------------------------------- report
@@ -112,14 +50,14 @@ def report(vec: list[dict], naive: list[dict], days: int, naive_days: int) -> st
         n = r["consumers"]
         lines.append(f"| {n:,} | {r['build_s']:.2f} | {r['days_s']:.2f} | {r['end_to_end_s']:.2f} "
                      f"| {r['days_s'] / r['days']:.4f} | {n * r['days'] / r['days_s']:,.0f} "
-                     f"| {n * r['days'] / r['end_to_end_s']:,.0f} | {r['peak_rss_mb']:.0f} "
-                     f"| {r['rss_after_imports_mb']:.0f} |")
+                     f"| {n * r['days'] / r['end_to_end_s']:,.0f} | {r['peak_rss_mib']:.0f} "
+                     f"| {r['rss_after_imports_mib']:.0f} |")
     lines += ["", f"### Naive Mesa reference, baseline, first {naive_days} days", "",
               "| consumers | build s | s/day | consumer-days/s | peak RSS MiB |", "|---:|---:|---:|---:|---:|"]
     for r in naive:
         n = r["consumers"]
         lines.append(f"| {n:,} | {r['build_s']:.2f} | {r['days_s'] / r['days']:.3f} "
-                     f"| {n * r['days'] / r['days_s']:,.0f} | {r['peak_rss_mb']:.0f} |")
+                     f"| {n * r['days'] / r['days_s']:,.0f} | {r['peak_rss_mib']:.0f} |")
     lines += ["", f"### Speed per day, vectorised / naive (days 1-{naive_days}, build excluded)", "",
               f"| consumers | vectorised s/day (days 1-{naive_days}) | naive s/day | ratio "
               f"| vectorised s/day (all {days} days) | ratio vs all-day mean |",
@@ -146,25 +84,6 @@ def report(vec: list[dict], naive: list[dict], days: int, naive_days: int) -> st
     return "\n".join(lines)
 
 
-def machine() -> dict:
-    import mesa
-    import numpy
-
-    return {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "cpus": os.cpu_count(), "python": platform.python_version(),
-            "numpy": numpy.__version__, "mesa": mesa.__version__, "platform": platform.platform(),
-            "processor": _cpu_model()}
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="numbers of consumers")
@@ -173,22 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"))
     parser.add_argument("--no-naive", action="store_true", help="skip the naive reference")
     parser.add_argument("--json", type=Path, help="also write all measurements to this JSON file")
-    parser.add_argument("--worker", choices=("vectorised", "naive"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker:
-        print(json.dumps(worker(args.worker, args.scenario, args.sizes[0], args.days)))
-        return 0
     info = machine()
-    print(f"# throughput — {info['date']}, {info['cpus']} CPUs ({info['processor']}), Python {info['python']}, "
+    print(f"# throughput — {info['date']}, {info['cpus']} CPUs ({info['cpu']}), Python {info['python']}, "
           f"numpy {info['numpy']}, Mesa {info['mesa']}")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}", flush=True)
     vec, naive = [], []
     for n in args.sizes:
-        vec.append(run_case("vectorised", args.scenario, n, args.days))
+        vec.append(run_case("vectorised", args.scenario, args.days, {"population.consumers": n}))
         print(f"  vectorised {n:>9,}: {vec[-1]['end_to_end_s']:.2f} s end to end", file=sys.stderr, flush=True)
     if not args.no_naive:
         for n in args.sizes:
-            naive.append(run_case("naive", args.scenario, n, args.naive_days))
+            naive.append(run_case("naive", args.scenario, args.naive_days, {"population.consumers": n}))
             print(f"  naive      {n:>9,}: {naive[-1]['days_s'] / args.naive_days:.3f} s/day", file=sys.stderr,
                   flush=True)
     print()
