@@ -23,7 +23,6 @@ from .experiment import RunSpec
 
 Result = tuple[str, pd.DataFrame, pd.DataFrame, dict]
 Encoded = tuple[RunSpec, dict[str, bytes], dict]  # spec, Parquet bytes per table, timings
-ID_COLUMNS = ("run_id", "policy", "replication", "seed", "point")
 
 
 def execute(spec: RunSpec, scenario_or_path: dict | str | Path) -> Result:

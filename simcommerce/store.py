@@ -151,11 +151,6 @@ class ExperimentStore:
     def n_done(self) -> int:
         return sum(r["status"] == "done" for r in self.manifest["runs"].values())
 
-    def write_run(self, spec, market: pd.DataFrame, brands: pd.DataFrame, summary: dict) -> None:
-        """Write one run's files from its tables (see :meth:`write_encoded`)."""
-        tables, timing = run_tables(spec, market, brands, summary, self.manifest["experiment"].get("parameters", []))
-        self.write_encoded(spec.policy, spec.run_id, encode_tables(tables), timing)
-
     def write_encoded(self, policy: str, run_id: str, blobs: dict[str, bytes], timing: dict) -> None:
         """Write one run's Parquet files (``runs`` last), then mark it done in the manifest."""
         for name in sorted(blobs, key=lambda n: n == "runs"):
