@@ -290,8 +290,8 @@ def holme_kim(n: int, m: int, triangle_prob: float, rng: np.random.Generator) ->
     of the last preferential target (closing a triangle; if already linked, preferential
     attachment instead), otherwise preferentially again.
 
-    Vectorised by batches of newcomers: a batch holds at most ``HK_BATCH_SHARE`` (1/64) of
-    the nodes already there (one node at a time below 64 nodes, so small graphs are the
+    Vectorised by batches of newcomers: a batch holds at most ``HK_BATCH_SHARE`` (1/128) of
+    the nodes already there (one node at a time below 128 nodes, so small graphs are the
     sequential process exactly), and its newcomers attach to the graph as it was before
     the batch — they do not link to each other, which the sequential process would do for
     under 1% of links. tests/test_network_scale.py checks degree distribution, clustering

@@ -91,10 +91,11 @@ class Trust(Mechanism):
             else:
                 inf.credibility *= 1 - ev["severity"]
                 u = self.uniforms(market, inf.followers)
-                fans = inf.followers[u < ev["reach"]]
+                heard = u < ev["reach"]
+                fans = inf.followers[heard]
                 for sponsor in inf.sponsors:
                     self._hit(market, fans, sponsor, ev["severity"] * p["secondhand_factor"])
-                leaving = fans[u[u < ev["reach"]] < ev["reach"] * ev["severity"] * p["unfollow_prob"]]
+                leaving = fans[u[heard] < ev["reach"] * ev["severity"] * p["unfollow_prob"]]
                 market.follows.remove(inf.index, leaving)
         for news in self.news:
             if market.day == news.start or market.day > news.start + p["news_days"] or len(news.tellers) == 0:
