@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -105,6 +106,21 @@ def run_local(specs: list[RunSpec], base: Any, parameters: list[str], workers: i
                 fut.cancel()
 
 
+def profiler_note(client) -> str | None:
+    """A one-line hint when the cluster's workers run Dask's statistical profiler, else None.
+
+    The profiler samples the running task's Python stack every 10 ms, which makes a simcommerce run
+    ~9% slower (benchmarks/README.md); the project's dask-config/ turns it off, with other settings.
+    """
+    import dask.config
+
+    on = sum(bool(v) for v in client.run(dask.config.get, "distributed.worker.profile.enabled").values())
+    if not on:
+        return None
+    return (f"note: {on} Dask worker(s) run Dask's statistical profiler, which makes each run ~9% slower; "
+            "start the workers with distributed.worker.profile.enabled: false (README: 'On a Dask cluster')")
+
+
 def run_dask(specs: list[RunSpec], base: Any, parameters: list[str], address: str) -> Iterator[Encoded]:
     """Run the specs on a Dask distributed cluster (``address``: e.g. ``tcp://host:8786``)."""
     from distributed import Client
@@ -112,6 +128,9 @@ def run_dask(specs: list[RunSpec], base: Any, parameters: list[str], address: st
 
     client = Client(address, set_as_default=False)
     try:
+        note = profiler_note(client)
+        if note:
+            print(note, file=sys.stderr)
         [base_future] = client.scatter([base], broadcast=True)
         futures = [client.submit(execute_encoded, spec, base_future, parameters,
                                  key=f"simcommerce-{spec.run_id}-{os.getpid()}", pure=False) for spec in specs]

@@ -26,6 +26,7 @@ from simcommerce.store import read_table
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
 BIN = Path(sys.executable).parent
+DASK_CONFIG = REPO / "dask-config"
 
 SMALL = f"""\
 name: small
@@ -191,11 +192,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def dask_cluster():
-    """A real Dask scheduler and two single-threaded workers, as separate processes."""
+    """A real Dask scheduler and two single-threaded workers, as separate processes, started the way the
+    README says (with the project's dask-config/ folder on Dask's config path)."""
     distributed = pytest.importorskip("distributed")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    env = dict(os.environ, DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error")
+    env = dict(os.environ, DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error", DASK_CONFIG=str(DASK_CONFIG))
     procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
                                "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
     try:
@@ -225,11 +227,12 @@ def dask_cluster():
                 p.wait()
 
 
-def test_executors_give_identical_tables(tmp_path, dask_cluster):
+def test_executors_give_identical_tables(tmp_path, dask_cluster, capsys):
     exp = write(tmp_path, SMALL)
     outs = {"serial": ["--workers", "1"], "pool2": ["--workers", "2"], "dask": ["--scheduler", dask_cluster]}
     for name, extra in outs.items():
         assert main(["experiment", str(exp), "--out", str(tmp_path / name), *extra]) == 0
+    assert "profiler" not in capsys.readouterr().err  # the workers run with dask-config/
     ref = tables(tmp_path / "serial")
     assert len(ref["runs"]) == 6 and len(ref["market"]) == 6 * 20 and set(ref["runs"]["policy"]) == {
         "none", "referral_10"}
@@ -246,6 +249,47 @@ def test_executors_give_identical_tables(tmp_path, dask_cluster):
     # CRN in the tables: replication r has the same seed in both policies
     runs = ref["runs"].pivot(index="replication", columns="policy", values="seed")
     assert (runs["none"] == runs["referral_10"]).all()
+
+
+def _leaves(tree: dict, prefix: str = "") -> list[str]:
+    return [p for k, v in tree.items() for p in (_leaves(v, f"{prefix}{k}.") if isinstance(v, dict) else
+                                                  [f"{prefix}{k}"])]
+
+
+def test_dask_config_sets_real_settings_and_workers_take_them(dask_cluster):
+    """Dask ignores unknown keys silently, so each setting in dask-config/ must name one of Dask's own,
+    and the workers started with DASK_CONFIG must run with it."""
+    import dask.config
+    import distributed  # also registers the distributed.* defaults
+    import yaml
+
+    ours = yaml.safe_load((DASK_CONFIG / "simcommerce.yaml").read_text())
+    keys = _leaves(ours)
+    assert "distributed.worker.profile.enabled" in keys and len(keys) == 5
+    defaults = dask.config.merge(*dask.config.defaults)  # Dask's own defaults, without any user file
+    for key in keys:
+        assert dask.config.get(key, default=KeyError, config=defaults) is not KeyError, key
+    with distributed.Client(dask_cluster, timeout=30) as client:
+        seen = client.run(dask.config.get, "distributed.worker.profile.enabled")
+    assert list(seen.values()) == [False, False]
+
+
+@pytest.mark.parametrize("profiler", [True, False])
+def test_profiler_note_only_when_workers_profile(profiler):
+    """`experiment --scheduler` warns (one line) when the workers run Dask's statistical profiler."""
+    import dask.config
+    distributed = pytest.importorskip("distributed")
+    from simcommerce.executors import profiler_note
+
+    with dask.config.set({"distributed.worker.profile.enabled": profiler}):
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                      dashboard_address="127.0.0.1:0") as lc:
+            with distributed.Client(lc) as client:
+                note = profiler_note(client)
+    if profiler:
+        assert note.startswith("note: 2 Dask worker(s) run Dask's statistical profiler") and "\n" not in note
+    else:
+        assert note is None
 
 
 def test_store_layout_and_duckdb(tmp_path):
