@@ -44,10 +44,13 @@ def run(quick: bool = False) -> Outcome:
     out.rows.append(Row("review ratings J-shaped", "5★ > 4★ > 3★ and 1★ > 2★, 3★",
                         " ".join(f"{k + 1}★ {v:.1%}" for k, v in enumerate(share)), bool(j_shape)))
     fig.add_trace(go.Bar(x=[f"{k}★" for k in range(1, 6)], y=share, name="share of reviews"), row=1, col=1)
-    # a scandal in a mature two-brand market, strong vs weak harmed brand
+    # a scandal in a mature two-brand market, strong vs weak harmed brand; 8 seeds in quick mode too: the
+    # strong brand recovers ~0.04 more of its gap, with a spread of ~0.045 between seeds, so 3 seeds
+    # would leave it ~1 standard error clear and 8 leave it ~2.5
     recovered = {}
+    scandal_seeds = range(1, 9)
     for label, trust in (("strong", 0.7), ("weak", 0.4)):
-        hit, clean = perrier_orders(trust, True, seeds), perrier_orders(trust, False, seeds)
+        hit, clean = perrier_orders(trust, True, scandal_seeds), perrier_orders(trust, False, scandal_seeds)
         pre = hit[:, DAY - 31:DAY - 1].mean()
         year = hit[:, DAY + 334:DAY + 364].mean()
 
