@@ -116,8 +116,6 @@ def differences(got: dict, ref: dict, rel: dict[str, float], z: float = 4.0) -> 
     **and** more than the relative tolerance ``rel[stat]`` (absolute where the reference is near 0)."""
     bad = []
     for k, tol in rel.items():
-        if k not in got or k not in ref:
-            continue
         a, b = got[k], ref[k]
         diff = a.mean() - b.mean()
         se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
@@ -161,9 +159,10 @@ def test_holme_kim_matches_networkx_powerlaw_cluster_graph():
              "avg_clustering": 0.15, "transitivity": 0.15, "modularity": 0.05}
     ref = sample(networkx_holme_kim, 3000, 4, 0.5, with_modularity=True)
     assert differences(sample(holme_kim, 3000, 4, 0.5, with_modularity=True), ref, loose) == []
-    broken = differences(sample(holme_kim, 3000, 4, 0.0), ref, loose)  # (modularity is slow: not needed here)
+    cheap = {k: tol for k, tol in loose.items() if k != "modularity"}  # modularity is slow: not needed here
+    broken = differences(sample(holme_kim, 3000, 4, 0.0), ref, cheap)
     assert any(b.startswith("avg_clustering") for b in broken), broken
-    assert differences(sample(erdos_renyi, 3000, 4, 0.5), ref, loose)
+    assert differences(sample(erdos_renyi, 3000, 4, 0.5), ref, cheap)
 
 
 def test_holme_kim_at_scale_keeps_its_shape():
