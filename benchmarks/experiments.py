@@ -1,17 +1,21 @@
 """Experiment throughput: N runs of a 10k-consumer, 90-day baseline on 1 and 2 local workers and on a
 local Dask cluster (a scheduler and 2 single-threaded workers, each under a nanny, started here on
-127.0.0.1), once with Dask's default settings and once with the project's `dask-config/`; on each
-cluster twice: first on new workers, then again on the same workers (which have the model imported,
-as on a long-lived cluster).
+127.0.0.1), with the project's `dask-config/` and with Dask's default settings; on each cluster twice:
+first on new workers, then again on the same workers (which have the model imported, as on a
+long-lived cluster).
+
+The order is 1 local worker, 2 local workers, then rounds of (a cluster twice, 2 local workers), so
+each cluster is bracketed by two 2-local-worker experiments and is compared with their mean: drift of
+the shared machine's speed during a round then cancels to first order.
 
 Reports wall seconds of `simcommerce experiment` (store writes included), the machine's busy CPU
 seconds meanwhile, the mean time of one run inside its worker (from the manifest), parallel efficiency
-of 2 local workers against 1, and the Dask overhead per run against 2 local workers in the same round,
-as a share of a run's time on 1 worker (its wall / runs): in worker time, 2 × (wall difference) / runs,
-and in CPU, (CPU difference) / runs. The local pool imports the model once per experiment (in its
-forkserver); new Dask workers import it on their first run, warm ones not at all.
+of 2 local workers against 1, and the Dask overhead per run as a share of a run's time on 1 worker
+(its wall / runs): in worker time, 2 × (wall difference) / runs, and in CPU, (CPU difference) / runs.
+The local pool imports the model once per experiment (in its forkserver); new Dask workers import it
+on their first run, warm ones not at all.
 
-    .venv/bin/python benchmarks/experiments.py [--runs 200] [--consumers 10000] [--days 90] [--repeat 3]
+    .venv/bin/python benchmarks/experiments.py [--runs 200] [--consumers 10000] [--days 90] [--repeat 4] [--defaults 1]
 """
 
 from __future__ import annotations
@@ -57,15 +61,46 @@ def busy_cpu_seconds() -> float:
     return sum(t) - t.idle - getattr(t, "iowait", 0.0)
 
 
-def timed(exp: Path, out: Path, *args: str) -> tuple[float, float, float]:
-    """`simcommerce experiment EXP --out OUT ARGS`: wall seconds, the machine's busy CPU seconds meanwhile
-    (client, workers and, for Dask, the scheduler and nannies) and a run's mean seconds in its worker."""
+def thread_cpu(procs: list[psutil.Process]) -> dict[tuple[int, int], float]:
+    """CPU seconds of every thread of ``procs`` so far, by (pid, thread id)."""
+    cpu = {}
+    for p in procs:
+        try:
+            cpu.update({(p.pid, t.id): t.user_time + t.system_time for t in p.threads()})
+        except psutil.NoSuchProcess:
+            pass
+    return cpu
+
+
+def timed(exp: Path, out: Path, *args: str, cluster: list[int] = ()) -> tuple[float, float, float, float]:
+    """`simcommerce experiment EXP --out OUT ARGS`, its processes' threads sampled every 0.2 s.
+
+    Returns wall seconds, the machine's busy CPU seconds meanwhile, a run's mean seconds in its worker and the
+    CPU seconds of everything but the runs: every thread of the command's processes and of the ``cluster``
+    processes (and their children), except threads busy for at least half the wall time (a worker running
+    runs) — the client, pool management, the forkserver; the scheduler, nannies and workers' event loops."""
+    procs = [q for pid in cluster for p in [psutil.Process(pid)] for q in [p, *p.children(recursive=True)]]
+    before = thread_cpu(procs)
     t0, c0 = time.perf_counter(), busy_cpu_seconds()
-    subprocess.run([str(BIN / "simcommerce"), "experiment", str(exp), "--out", str(out), *args], check=True,
-                   stdout=subprocess.DEVNULL)
+    cmd = psutil.Popen([str(BIN / "simcommerce"), "experiment", str(exp), "--out", str(out), *args],
+                       stdout=subprocess.DEVNULL)
+    seen = {}
+    while cmd.poll() is None:
+        try:
+            seen.update(thread_cpu([cmd, *cmd.children(recursive=True)]))
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.2)
+    if cmd.returncode:
+        raise subprocess.CalledProcessError(cmd.returncode, cmd.args)
     wall, cpu = time.perf_counter() - t0, busy_cpu_seconds() - c0
+    seen.update({k: v - before.get(k, 0.0) for k, v in thread_cpu(procs).items()})
+    other = sum(v for v in seen.values() if v < wall / 2)
     runs = json.loads((out / "manifest.json").read_text())["runs"].values()
-    return wall, cpu, sum(r["seconds"] for r in runs) / len(runs)
+    run = sum(r["seconds"] for r in runs) / len(runs)
+    print(f"# {time.strftime('%H:%M:%S')} {out.name}: wall {wall:.1f} s, CPU {cpu:.1f} s, mean run {run:.3f} s, "
+          f"CPU besides runs {other:.2f} s", flush=True)
+    return wall, cpu, run, other
 
 
 def free_port() -> int:
@@ -77,7 +112,7 @@ def free_port() -> int:
 @contextmanager
 def dask_cluster(config: Path | None):
     """A scheduler and 2 single-threaded workers on 127.0.0.1 (Dask's settings plus those in the folder
-    ``config``, if given); yields the scheduler address."""
+    ``config``, if given); yields the scheduler address and the pids of the scheduler and the nannies."""
     port = free_port()
     env = dict(os.environ, **({"DASK_CONFIG": str(config)} if config else {}))
     procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
@@ -92,7 +127,7 @@ def dask_cluster(config: Path | None):
 
         with Client(f"tcp://127.0.0.1:{port}", timeout=60) as c:
             c.wait_for_workers(2, timeout=60)
-        yield f"tcp://127.0.0.1:{port}"
+        yield f"tcp://127.0.0.1:{port}", [p.pid for p in procs]
     finally:
         for p in reversed(procs):  # workers first, then the scheduler
             p.terminate()
@@ -108,43 +143,48 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--consumers", type=int, default=10000)
     ap.add_argument("--days", type=int, default=90)
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="rounds of (local 2 workers, Dask's defaults, dask-config/), interleaved; medians reported")
+    ap.add_argument("--repeat", type=int, default=4, help="rounds with dask-config/")
+    ap.add_argument("--defaults", type=int, default=1, help="rounds with Dask's default settings")
     a = ap.parse_args()
-    configs = {"Dask's defaults": None, "dask-config/": DASK_CONFIG}
-    dask_runs = [f"Dask, {name}, {cluster}" for name in configs for cluster in ("new cluster", "same cluster again")]
-    rounds = []  # per round: {executor: (wall s, busy CPU s, mean run s)}
+    configs = {"dask-config/": DASK_CONFIG, "Dask's defaults": None}
+    tags = {"dask-config/": "dask-config", "Dask's defaults": "dask-defaults"}
+    order = ["dask-config/"] * a.repeat + ["Dask's defaults"] * a.defaults
+    clusters = ("new cluster", "same cluster again")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         exp = experiment_file(tmp, a.runs, a.consumers, a.days)
         one = timed(exp, tmp / "w1", "--workers", "1")
-        for r in range(a.repeat):
-            times = {"local, 2 workers": timed(exp, tmp / f"w2-{r}", "--workers", "2")}
-            for i, (name, config) in enumerate(configs.items()):
-                with dask_cluster(config) as address:  # a second experiment finds the workers warm (model imported)
-                    for cluster in ("new cluster", "same cluster again"):
-                        times[f"Dask, {name}, {cluster}"] = timed(exp, tmp / f"dask{i}-{r}-{cluster[:3]}",
-                                                                  "--scheduler", address)
-            rounds.append(times)
+        local = [timed(exp, tmp / "w2-0", "--workers", "2")]
+        dask = {(name, cluster): [] for name in configs for cluster in clusters}  # [(round, times)]
+        for r, name in enumerate(order):  # each round: the cluster twice, then 2 local workers again
+            with dask_cluster(configs[name]) as (address, pids):  # the second experiment finds the workers warm
+                for cluster in clusters:
+                    out = tmp / f"{tags[name]}-{r}-{cluster[:3]}"
+                    dask[name, cluster].append((r, timed(exp, out, "--scheduler", address, cluster=pids)))
+            local.append(timed(exp, tmp / f"w2-{r + 1}", "--workers", "2"))
     n = 2 * max(1, a.runs // 2)
-    one, cpu_one, run_one = one
     print(f"{n} runs of {a.consumers} consumers × {a.days} days (wall seconds, store writes included; CPU: the "
-          f"machine's busy CPU seconds meanwhile); 2-worker rows: median of {a.repeat} interleaved rounds")
-    print("| executor | wall s | s/run | CPU s | mean run in its worker s | speed-up vs 1 worker | efficiency |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    print(f"| local, 1 worker | {one:.1f} | {one / n:.3f} | {cpu_one:.1f} | {run_one:.3f} | 1.00× | — |")
-    for name in rounds[0]:
-        t, cpu, run = (statistics.median(times[name][k] for times in rounds) for k in range(3))
-        print(f"| {name} | {t:.1f} | {t / n:.3f} | {cpu:.1f} | {run:.3f} | {one / t:.2f}× | {one / t / 2:.0%} |")
-    print(f"Dask overhead per run, against 2 local workers in the same round, as a share of a run's {one / n:.3f} s "
-          f"on 1 worker: worker time, 2 × (wall difference) / {n}; CPU, (CPU difference) / {n}")
-    for name in dask_runs:
-        local = [times["local, 2 workers"] for times in rounds]
-        dask = [times[name] for times in rounds]
-        for label, k, f in (("worker time", 0, 2), ("CPU", 1, 1)):
-            extra = [f * (d[k] - lo[k]) / n / (one / n) for d, lo in zip(dask, local)]
-            print(f"- {name}, {label}: median {statistics.median(extra):+.1%} "
-                  f"(rounds: {', '.join(f'{e:+.1%}' for e in extra)})")
+          f"machine's busy CPU seconds meanwhile; CPU besides runs: see timed()); 2-worker rows: medians over rounds")
+    print("| executor | experiments | wall s | s/run | CPU s | CPU besides runs s | mean run in its worker s "
+          "| speed-up vs 1 worker | efficiency |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    rows = {"local, 1 worker": [one], "local, 2 workers": local,
+            **{f"Dask, {name}, {cluster}": [t for _, t in v] for (name, cluster), v in dask.items() if v}}
+    for label, times in rows.items():
+        wall, cpu, run, other = (statistics.median(x[k] for x in times) for k in range(4))
+        speed_up = one[0] / wall
+        workers = 1 if label == "local, 1 worker" else 2
+        print(f"| {label} | {len(times)} | {wall:.1f} | {wall / n:.3f} | {cpu:.1f} | {other:.2f} | {run:.3f} "
+              f"| {speed_up:.2f}× | {speed_up / workers:.0%} |")
+    print(f"Dask overhead per run as a share of a run's {one[0] / n:.3f} s on 1 worker, against the mean of the "
+          f"2-local-worker experiments just before and just after its cluster: worker time, 2 × (wall difference) "
+          f"/ {n}; CPU, (busy CPU difference) / {n}; CPU besides runs, (its difference) / {n}")
+    for (name, cluster), v in dask.items():
+        for label, k, f in (("worker time", 0, 2), ("CPU", 1, 1), ("CPU besides runs", 3, 1)):
+            extra = [f * (d[k] - (local[r][k] + local[r + 1][k]) / 2) / one[0] for r, d in v]
+            if extra:
+                print(f"- Dask, {name}, {cluster}, {label}: median {statistics.median(extra):+.1%} "
+                      f"(rounds: {', '.join(f'{e:+.1%}' for e in extra)})")
 
 
 if __name__ == "__main__":
