@@ -341,13 +341,15 @@ def kpi_bars(summary: pd.DataFrame, metrics: list[str]) -> go.Figure:
 
 
 def diff_figure(summary: pd.DataFrame, metrics: list[str]) -> go.Figure:
-    """Difference vs the reference per policy and metric, relative to the reference mean: paired vs Welch CI."""
+    """Difference vs the reference per policy and metric (the metric's units): paired vs Welch 95% CI.
+
+    The policies' labels are the same in every panel, so they are shown once per row (shared y axes)."""
     from plotly.subplots import make_subplots
 
     s = summary[summary["policy"] != summary["reference"]]
     cols = min(3, max(1, len(metrics)))
     rows = (len(metrics) + cols - 1) // cols
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=metrics)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=metrics, shared_yaxes=True)
     for j, m in enumerate(metrics):
         g = s[s["metric"] == m]
         for name, lo, hi, color in (("paired CI", "diff_ci_low", "diff_ci_high", "#1f77b4"),
@@ -514,7 +516,7 @@ def kpi_table_html(summary: pd.DataFrame) -> str:
                f"<td>{_fmt(r.diff_mean)}{sig}</td><td>[{_fmt(r.diff_ci_low)}, {_fmt(r.diff_ci_high)}]</td>"
                f"<td>[{_fmt(r.welch_ci_low)}, {_fmt(r.welch_ci_high)}]</td><td>{r.seeds_matched:.0%}</td>")
             + "</tr>")
-    return f'<table id="kpi-table">{head}{"".join(body)}</table>'
+    return f'<div style="overflow-x:auto"><table id="kpi-table">{head}{"".join(body)}</table></div>'
 
 
 def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str]) -> str:
