@@ -379,7 +379,7 @@ def funnel_figure(market: pd.DataFrame, policies: list[str]) -> go.Figure:
         if g.empty:
             continue
         fig.add_trace(go.Funnel(name=pol, y=[plots.FUNNEL[s] for s in stages], x=[g[s].mean() for s in stages],
-                                textinfo="value+percent initial", marker={"color": _color(k)}))
+                                texttemplate="%{value:,.0f}<br>%{percentInitial:.0%}", marker={"color": _color(k)}))
     fig.update_layout(title="Purchase funnel at the end, per policy (mean over replications)")
     return fig
 
