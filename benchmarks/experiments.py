@@ -11,9 +11,11 @@ the shared machine's speed during a round then cancels to first order.
 Reports wall seconds of `simcommerce experiment` (store writes included), the machine's busy CPU
 seconds meanwhile, the mean time of one run inside its worker (from the manifest), parallel efficiency
 of 2 local workers against 1, and the Dask overhead per run as a share of a run's time on 1 worker
-(its wall / runs): in worker time, 2 × (wall difference) / runs, and in CPU, (CPU difference) / runs.
-The local pool imports the model once per experiment (in its forkserver); new Dask workers import it
-on their first run, warm ones not at all.
+(its wall / runs): in worker time, 2 × (wall difference) / runs; in busy CPU, (CPU difference) / runs;
+and in the CPU besides runs (see timed()): the work the executor itself adds, which hardly depends on
+how busy the shared machine is at the moment, while the first two do. The local pool imports the
+model once per experiment (in its forkserver); new Dask workers import it on their first run, warm
+ones not at all.
 
     .venv/bin/python benchmarks/experiments.py [--runs 200] [--consumers 10000] [--days 90] [--repeat 4] [--defaults 1]
 """
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,7 +75,7 @@ def thread_cpu(procs: list[psutil.Process]) -> dict[tuple[int, int], float]:
     return cpu
 
 
-def timed(exp: Path, out: Path, *args: str, cluster: list[int] = ()) -> tuple[float, float, float, float]:
+def timed(exp: Path, out: Path, *args: str, cluster: Sequence[int] = ()) -> tuple[float, float, float, float]:
     """`simcommerce experiment EXP --out OUT ARGS`, its processes' threads sampled every 0.2 s.
 
     Returns wall seconds, the machine's busy CPU seconds meanwhile, a run's mean seconds in its worker and the
