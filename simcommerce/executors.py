@@ -13,6 +13,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -85,6 +87,21 @@ def run_serial(specs: list[RunSpec], base: Any, parameters: list[str]) -> Iterat
         yield execute_encoded(spec, base, parameters)
 
 
+def exit_when_gone(pid: int) -> None:
+    """Pool-worker initializer: end this worker within a second once process ``pid`` (the experiment's main
+    process) is gone. A main process killed without clean-up (SIGKILL, the OOM killer) otherwise leaves its
+    workers blocked for ever on results nobody reads, and with them the forkserver."""
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-when-main-is-gone", daemon=True).start()
+
+
 def run_local(specs: list[RunSpec], base: Any, parameters: list[str], workers: int | None = None) -> Iterator[Encoded]:
     """Run the specs in a local process pool (``workers`` default: CPU count; 1 runs in-process)."""
     workers = workers or os.cpu_count() or 1
@@ -96,7 +113,8 @@ def run_local(specs: list[RunSpec], base: Any, parameters: list[str], workers: i
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["simcommerce.executors", "simcommerce.runner", "simcommerce.scenario",
                                 "simcommerce.store"])
-    with ProcessPoolExecutor(max_workers=min(workers, len(specs)), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(specs)), mp_context=ctx, initializer=exit_when_gone,
+                             initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(execute_encoded, spec, base, parameters) for spec in specs]
         try:
             for fut in as_completed(futures):

@@ -323,6 +323,31 @@ def test_store_layout_and_duckdb(tmp_path):
     assert "cascade sizes" in report and "Lorenz curve" in report
 
 
+def test_local_workers_end_when_the_experiment_is_killed(tmp_path):
+    """A killed experiment (SIGKILL: no clean-up) leaves no pool workers behind, blocked on results nobody reads."""
+    psutil = pytest.importorskip("psutil")
+    text = SMALL.replace("replications: 3", "replications: 12").replace("1500", "5000").replace(
+        "steps: 20", "steps: 60")
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "simcommerce.cli", "experiment", str(write(tmp_path, text)),
+                             "--out", str(out), "--workers", "2"], cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and not list(out.glob("runs/*/*.parquet")):
+            time.sleep(0.05)
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        assert len(workers) >= 3, "expected the forkserver and 2 pool workers"  # plus the resource tracker
+    finally:
+        proc.kill()
+        proc.wait()
+    _, alive = psutil.wait_procs(workers, timeout=15)
+    left = [f"{p.pid} {p.name()}" for p in alive]
+    for p in alive:
+        p.kill()
+    assert not left, f"still running 15 s after the experiment was killed: {left}"
+
+
 def test_resume_after_kill(tmp_path):
     text = SMALL.replace("replications: 3", "replications: 12").replace("1500", "5000").replace(
         "steps: 20", "steps: 60")
