@@ -10,8 +10,9 @@ the shared machine's speed during a round then cancels to first order.
 
 Reports wall seconds of `simcommerce experiment` (store writes included), the machine's busy CPU
 seconds meanwhile, the mean time of one run inside its worker (from the manifest), parallel efficiency
-of 2 local workers against 1, and the Dask overhead per run as a share of a run's time on 1 worker
-(its wall / runs): in worker time, 2 × (wall difference) / runs; in busy CPU, (CPU difference) / runs;
+of 2 local workers against 1 (also at equal run speed, as the shared machine may slow two runs at
+once), and the Dask overhead per run as a share of a run's time on 1 worker (its wall / runs): in
+worker time, 2 × (wall difference) / runs; in busy CPU, (CPU difference) / runs;
 and in the CPU besides runs (see timed()): the work the executor itself adds, which hardly depends on
 how busy the shared machine is at the moment, while the first two do. The local pool imports the
 model once per experiment (in its forkserver); new Dask workers import it on their first run, warm
@@ -179,6 +180,11 @@ def main() -> None:
         workers = 1 if label == "local, 1 worker" else 2
         print(f"| {label} | {len(times)} | {wall:.1f} | {wall / n:.3f} | {cpu:.1f} | {other:.2f} | {run:.3f} "
               f"| {speed_up:.2f}× | {speed_up / workers:.0%} |")
+    slower = [x[2] / one[2] for x in local]  # a run's time in its worker, 2 local workers against 1
+    print(f"A run took {statistics.median(slower):.2f}x as long in each of 2 local workers as in 1 (median over the "
+          f"2-worker experiments); at equal run speed, 2 local workers are "
+          f"{statistics.median(one[0] / (2 * x[0]) * f for x, f in zip(local, slower)):.0%} efficient (what is left "
+          f"is the executor's own: start-up, the main process, the last run)")
     print(f"Dask overhead per run as a share of a run's {one[0] / n:.3f} s on 1 worker, against the mean of the "
           f"2-local-worker experiments just before and just after its cluster: worker time, 2 × (wall difference) "
           f"/ {n}; CPU, (busy CPU difference) / {n}; CPU besides runs, (its difference) / {n}")

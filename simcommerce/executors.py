@@ -3,9 +3,9 @@
 The unit of work is :func:`execute_encoded` — a top-level (picklable) function of one
 :class:`~simcommerce.experiment.RunSpec` and the base scenario that runs it and encodes its
 tables to Parquet where it ran, so the main process (which only writes the bytes) stays idle
-while the workers compute. Every executor yields results as runs finish, in any order; each
-run's tables depend only on its spec and the base, so the tables are identical whichever
-executor or worker count is used.
+while the workers compute; on Dask, one task runs a batch of up to 4 specs (:func:`batches`).
+Every executor yields results as runs finish, in any order; each run's tables depend only on its
+spec and the base, so the tables are identical whichever executor or worker count is used.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from .experiment import RunSpec
 
 Result = tuple[str, pd.DataFrame, pd.DataFrame, dict]
 Encoded = tuple[RunSpec, dict[str, bytes], dict]  # spec, Parquet bytes per table, timings
+# runs per Dask task, at most: each task costs the scheduler, the client and the worker's event loop ~10 ms of
+# CPU, ~3% of a 10k-consumer run; 4 runs a task make it <1% (benchmarks/README.md)
+RUNS_PER_DASK_TASK = 4
 
 
 def execute(spec: RunSpec, scenario_or_path: dict | str | Path) -> Result:
@@ -79,6 +82,26 @@ def execute_encoded(spec: RunSpec, base: Any, parameters: list[str]) -> Encoded:
     _, market, brands, summary = execute(spec, base)
     tables, timing = run_tables(spec, market, brands, summary, parameters)
     return spec, encode_tables(tables), timing
+
+
+def execute_batch(specs: list[RunSpec], base: Any, parameters: list[str]) -> list[Encoded]:
+    """Run several specs one after the other (:func:`execute_encoded`): one Dask task."""
+    return [execute_encoded(spec, base, parameters) for spec in specs]
+
+
+def batches(specs: list[RunSpec], threads: int, most: int = RUNS_PER_DASK_TASK) -> list[list[RunSpec]]:
+    """Split ``specs``, in order, into batches of at most ``most`` runs that shrink towards the end — each
+    at most half of what is left per thread (guided self-scheduling) — so the workers finish together.
+
+    Args:
+        threads: the cluster's worker threads (0 when none has joined yet counts as 1).
+    """
+    out, i = [], 0
+    while i < len(specs):
+        size = min(most, max(1, -(-(len(specs) - i) // (2 * max(threads, 1)))))
+        out.append(specs[i:i + size])
+        i += size
+    return out
 
 
 def run_serial(specs: list[RunSpec], base: Any, parameters: list[str]) -> Iterator[Encoded]:
@@ -150,14 +173,16 @@ def run_dask(specs: list[RunSpec], base: Any, parameters: list[str], address: st
         if note:
             print(note, file=sys.stderr)
         [base_future] = client.scatter([base], broadcast=True)
-        futures = [client.submit(execute_encoded, spec, base_future, parameters,
-                                 key=f"simcommerce-{spec.run_id}-{os.getpid()}", pure=False) for spec in specs]
+        threads = sum(client.nthreads().values())
+        futures = [client.submit(execute_batch, batch, base_future, parameters,
+                                 key=f"simcommerce-{batch[0].run_id}-{os.getpid()}", pure=False)
+                   for batch in batches(specs, threads)]
         try:
             with client.as_current():
                 done = dask_as_completed(futures)
             for fut in done:
-                yield fut.result()
-                fut.release()  # the worker may drop the result now
+                yield from fut.result()
+                fut.release()  # the worker may drop the results now
         finally:
             client.cancel(futures)
     finally:

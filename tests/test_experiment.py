@@ -251,6 +251,20 @@ def test_executors_give_identical_tables(tmp_path, dask_cluster, capsys):
     assert (runs["none"] == runs["referral_10"]).all()
 
 
+def test_dask_batches_keep_order_and_shrink_towards_the_end():
+    """Runs go to Dask in batches of at most 4, in order, each at most half of what is left per thread, so
+    that the workers finish together: the last batches are single runs."""
+    from simcommerce.executors import batches
+
+    sizes = [len(b) for b in batches(list(range(200)), threads=2)]
+    assert sum(batches(list(range(200)), threads=2), []) == list(range(200))
+    assert max(sizes) == 4 and sizes[0] == 4 and sizes[-4:] == [1, 1, 1, 1] and sizes == sorted(sizes, reverse=True)
+    assert len(sizes) < 60  # ~4x fewer tasks than runs
+    assert [len(b) for b in batches(list(range(6)), threads=2)] == [2, 1, 1, 1, 1]
+    assert [len(b) for b in batches(list(range(3)), threads=8)] == [1, 1, 1]
+    assert [len(b) for b in batches(list(range(9)), threads=0)] == [4, 3, 1, 1]  # no worker yet: as if 1
+
+
 def _leaves(tree: dict, prefix: str = "") -> list[str]:
     return [p for k, v in tree.items() for p in (_leaves(v, f"{prefix}{k}.") if isinstance(v, dict) else
                                                   [f"{prefix}{k}"])]
