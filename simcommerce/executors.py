@@ -184,6 +184,7 @@ def run_dask(specs: list[RunSpec], base: Any, parameters: list[str], address: st
                 yield from fut.result()
                 fut.release()  # the worker may drop the results now
         finally:
-            client.cancel(futures)
+            if unfinished := [f for f in futures if not f.done()]:
+                client.cancel(unfinished)
     finally:
         client.close()

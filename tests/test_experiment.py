@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
 BIN = Path(sys.executable).parent
 DASK_CONFIG = REPO / "dask-config"
+SCHEDULER_LOG = "dask-scheduler.log"  # in pytest's base temporary folder
 
 SMALL = f"""\
 name: small
@@ -191,15 +192,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def dask_cluster():
+def dask_cluster(tmp_path_factory):
     """A real Dask scheduler and two single-threaded workers, as separate processes, started the way the
-    README says (with the project's dask-config/ folder on Dask's config path)."""
+    README says (with the project's dask-config/ folder on Dask's config path). Yields the scheduler's
+    address; the scheduler's log (Dask's default level, INFO) is ``SCHEDULER_LOG`` in the same folder."""
     distributed = pytest.importorskip("distributed")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error", DASK_CONFIG=str(DASK_CONFIG))
+    log = (tmp_path_factory.getbasetemp() / SCHEDULER_LOG).open("w")
     procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
+                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=log,
+                              env=dict(env, DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="info"))]
     try:
         for _ in range(2):
             procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1",
@@ -225,14 +229,18 @@ def dask_cluster():
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+        log.close()
 
 
-def test_executors_give_identical_tables(tmp_path, dask_cluster, capsys):
+def test_executors_give_identical_tables(tmp_path, tmp_path_factory, dask_cluster, capsys):
     exp = write(tmp_path, SMALL)
     outs = {"serial": ["--workers", "1"], "pool2": ["--workers", "2"], "dask": ["--scheduler", dask_cluster]}
     for name, extra in outs.items():
         assert main(["experiment", str(exp), "--out", str(tmp_path / name), *extra]) == 0
     assert "profiler" not in capsys.readouterr().err  # the workers run with dask-config/
+    time.sleep(0.5)  # the scheduler has seen the client go
+    log = (tmp_path_factory.getbasetemp() / SCHEDULER_LOG).read_text()
+    assert "Remove client" in log and "Traceback" not in log  # the client leaves cleanly (nothing left to cancel)
     ref = tables(tmp_path / "serial")
     assert len(ref["runs"]) == 6 and len(ref["market"]) == 6 * 20 and set(ref["runs"]["policy"]) == {
         "none", "referral_10"}
