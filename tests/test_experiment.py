@@ -238,9 +238,12 @@ def test_executors_give_identical_tables(tmp_path, tmp_path_factory, dask_cluste
     for name, extra in outs.items():
         assert main(["experiment", str(exp), "--out", str(tmp_path / name), *extra]) == 0
     assert "profiler" not in capsys.readouterr().err  # the workers run with dask-config/
-    time.sleep(0.5)  # the scheduler has seen the client go
-    log = (tmp_path_factory.getbasetemp() / SCHEDULER_LOG).read_text()
-    assert "Remove client" in log and "Traceback" not in log  # the client leaves cleanly (nothing left to cancel)
+    log = tmp_path_factory.getbasetemp() / SCHEDULER_LOG
+    deadline = time.monotonic() + 15
+    while "Remove client" not in log.read_text() and time.monotonic() < deadline:  # the scheduler sees it go
+        time.sleep(0.1)
+    time.sleep(0.5)
+    assert "Remove client" in log.read_text() and "Traceback" not in log.read_text()  # nothing left to cancel
     ref = tables(tmp_path / "serial")
     assert len(ref["runs"]) == 6 and len(ref["market"]) == 6 * 20 and set(ref["runs"]["policy"]) == {
         "none", "referral_10"}
