@@ -154,12 +154,15 @@ def cmd_run(args) -> int:
 
 def cmd_experiment(args) -> int:
     from . import executors
+
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("command line", "--workers", "a whole number >= 1", str(args.workers))
+    if not args.scheduler and executors.local_workers(args.workers) > 1:
+        executors.forkserver()  # imports the model while this process imports its own and reads the experiment
     from .experiment import design, load_experiment
     from .results import OutputDirError
     from .store import ExperimentStore
 
-    if args.workers is not None and args.workers < 1:
-        raise ScenarioError("command line", "--workers", "a whole number >= 1", str(args.workers))
     if args.scheduler is not None:
         try:
             import distributed  # noqa: F401

@@ -1,7 +1,7 @@
 """Execution of an experiment's runs: in-process, a local process pool, or a Dask cluster.
 
 The unit of work is :func:`execute_encoded` — a top-level (picklable) function of one
-:class:`~simcommerce.experiment.RunSpec` and the base scenario that runs it and encodes its
+:class:`~simcommerce.runspec.RunSpec` and the base scenario that runs it and encodes its
 tables to Parquet where it ran, so the main process (which only writes the bytes) stays idle
 while the workers compute; on Dask, one task runs a batch of up to 4 specs (:func:`batches`).
 Every executor yields results as runs finish, in any order; each run's tables depend only on its
@@ -18,14 +18,15 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # this module imports nothing heavy, so the CLI can start the pool's forkserver first
+    import pandas as pd
 
-from .experiment import RunSpec
+    from .runspec import RunSpec
 
-Result = tuple[str, pd.DataFrame, pd.DataFrame, dict]
-Encoded = tuple[RunSpec, dict[str, bytes], dict]  # spec, Parquet bytes per table, timings
+    Result = tuple[str, pd.DataFrame, pd.DataFrame, dict]
+    Encoded = tuple[RunSpec, dict[str, bytes], dict]  # spec, Parquet bytes per table, timings
 # runs per Dask task, at most: each task costs the scheduler, the client and the worker's event loop ~10 ms of
 # CPU, ~3% of a 10k-consumer run; 4 runs a task make it <1% (benchmarks/README.md)
 RUNS_PER_DASK_TASK = 4
@@ -45,6 +46,8 @@ def execute(spec: RunSpec, scenario_or_path: dict | str | Path) -> Result:
         and the end-of-run summary (with ``_build_seconds``/``_seconds`` timings, which are not
         part of the tables).
     """
+    import pandas as pd
+
     from .runner import run_once
     from .scenario import load_scenario, resolve_scenario
     from .spec import Source
@@ -125,17 +128,33 @@ def exit_when_gone(pid: int) -> None:
     threading.Thread(target=watch, name="exit-when-main-is-gone", daemon=True).start()
 
 
-def run_local(specs: list[RunSpec], base: Any, parameters: list[str], workers: int | None = None) -> Iterator[Encoded]:
-    """Run the specs in a local process pool (``workers`` default: CPU count; 1 runs in-process)."""
-    workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(specs) <= 1:
-        yield from run_serial(specs, base, parameters)
-        return
-    # forkserver: a fresh, single-threaded parent for the workers (fork from a threaded process may
-    # deadlock); it imports the model once, so each worker starts without importing it again
+def local_workers(workers: int | None) -> int:
+    """The local pool's size: ``workers``, by default the machine's CPU count."""
+    return workers or os.cpu_count() or 1
+
+
+def forkserver() -> multiprocessing.context.BaseContext:
+    """The local pool's process context, its server started (idempotent).
+
+    forkserver: a fresh, single-threaded parent for the workers (fork from a threaded process may
+    deadlock); it imports the model once (~1 s), so each worker starts without importing it again.
+    Called early, the server imports the model on another core while this process imports its own."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["simcommerce.executors", "simcommerce.runner", "simcommerce.scenario",
                                 "simcommerce.store"])
+    from multiprocessing import forkserver as server
+
+    server.ensure_running()
+    return ctx
+
+
+def run_local(specs: list[RunSpec], base: Any, parameters: list[str], workers: int | None = None) -> Iterator[Encoded]:
+    """Run the specs in a local process pool (``workers`` default: CPU count; 1 runs in-process)."""
+    workers = local_workers(workers)
+    if workers == 1 or len(specs) <= 1:
+        yield from run_serial(specs, base, parameters)
+        return
+    ctx = forkserver()
     with ProcessPoolExecutor(max_workers=min(workers, len(specs)), mp_context=ctx, initializer=exit_when_gone,
                              initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(execute_encoded, spec, base, parameters) for spec in specs]
