@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .runspec import RunSpec
 from .scenario import _compose_with_lines, resolve_scenario
 from .spec import ScenarioError, Source, describe, one_line, suggest
 
@@ -47,29 +48,6 @@ KEYS = ("name", "description", "base", "scenario", "replications", "seed", "poli
         "sweep", "uncertainties")
 METHODS = ("grid", "lhs", "sobol", "morris")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run of an experiment.
-
-    Attributes:
-        run_id: stable, filesystem-safe id, ``<policy>-p<point:03d>-r<replication:02d>``.
-        policy: policy name.
-        point: index of the sweep × uncertainty point (0 without sweep/uncertainties).
-        replication: 0-based replication number.
-        seed: root seed (``experiment.seed + replication``: common random numbers).
-        overrides: ``{dotted.key: value}``: the policy's, then the point's parameters.
-        params: the point's parameters alone (``{dotted.key: value}``; columns of the runs table).
-    """
-
-    run_id: str
-    policy: str
-    point: int
-    replication: int
-    seed: int
-    overrides: dict = field(hash=False)
-    params: dict = field(hash=False, default_factory=dict)
 
 
 @dataclass

@@ -47,7 +47,7 @@ def run_tables(spec, market: pd.DataFrame, brands: pd.DataFrame, summary: dict,
     """One run's tables (market, brands, runs and, where present, events/promoters) and its timings.
 
     Args:
-        spec: the run's :class:`~simcommerce.experiment.RunSpec`.
+        spec: the run's :class:`~simcommerce.runspec.RunSpec`.
         market, brands, summary: what :func:`simcommerce.executors.execute` returned for it.
         parameters: the experiment's swept/uncertain dotted keys (one ``runs`` column each).
     """
