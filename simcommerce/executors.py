@@ -20,13 +20,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # this module imports nothing heavy, so the CLI can start the pool's forkserver first
+# This module imports nothing heavy at import time: the CLI starts the pool's forkserver before the model is
+# imported, and a Dask scheduler unpickling tasks imports only this module.
+if TYPE_CHECKING:
     import pandas as pd
 
     from .runspec import RunSpec
 
     Result = tuple[str, pd.DataFrame, pd.DataFrame, dict]
     Encoded = tuple[RunSpec, dict[str, bytes], dict]  # spec, Parquet bytes per table, timings
+
 # runs per Dask task, at most: each task costs the scheduler, the client and the worker's event loop ~10 ms of
 # CPU, ~3% of a 10k-consumer run; 4 runs a task make it <1% (benchmarks/README.md)
 RUNS_PER_DASK_TASK = 4
