@@ -262,6 +262,22 @@ def test_executors_give_identical_tables(tmp_path, tmp_path_factory, dask_cluste
     assert (runs["none"] == runs["referral_10"]).all()
 
 
+def test_what_a_scheduler_unpickles_imports_nothing_heavy():
+    """A Dask task is execute_batch with RunSpecs: unpickling it in a fresh process (as the scheduler does) must
+    not import pandas, networkx, Mesa or the experiment module (~0.7 s before the first tasks on a new
+    cluster); nor may importing the executors, which the CLI does before starting the local pool's forkserver."""
+    import pickle
+
+    from simcommerce.executors import execute_batch
+    from simcommerce.runspec import RunSpec
+
+    task = pickle.dumps((execute_batch, [RunSpec("a-p000-r00", "a", 0, 0, 1, {"steps": 5})]))
+    code = ("import pickle, sys; pickle.loads(sys.stdin.buffer.read()); "
+            "print(sorted(m for m in ('pandas', 'networkx', 'mesa', 'simcommerce.experiment') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], input=task, capture_output=True, check=True).stdout
+    assert out.decode().strip() == "[]"
+
+
 def test_dask_batches_keep_order_and_shrink_towards_the_end():
     """Runs go to Dask in batches of at most 4, in order, each at most half of what is left per thread, so
     that the workers finish together: the last batches are single runs."""
