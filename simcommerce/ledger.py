@@ -1,5 +1,6 @@
 """Money: every unit paid by a consumer is accounted to a brand, the platform, a promoter,
-an influencer or the brand's suppliers (cost of goods).
+an influencer, or a party outside the market: the brand's suppliers (cost of goods), a
+review farm, the payment processor of an external shop, the regulator (fines).
 
 Brand accounts are cumulative per-brand arrays (currency units); the counterparties
 keep their own balances (consumers' ``spent``/``refunded``/``earned`` arrays, the
@@ -12,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 BRAND_FLOWS = ("revenue", "discounts", "refunds", "platform_fees", "cogs", "ad_spend", "influencer_fees",
-               "commissions", "fake_review_spend")
+               "commissions", "fake_review_spend", "payment_fees", "fines")
+# flows paid to parties outside the market (not received by any simulated agent)
+OUTSIDE_FLOWS = ("cogs", "fake_review_spend", "payment_fees", "fines")
 
 
 class Ledger:
@@ -30,11 +33,17 @@ class Ledger:
         self.brand[flow] += np.bincount(brand, weights=amount, minlength=len(self.brand[flow]))
 
     def sale(self, consumers: np.ndarray, brand: np.ndarray, price: np.ndarray, discount: np.ndarray,
-             cost: np.ndarray) -> np.ndarray:
-        """Consumers pay ``price - discount``; the brand pays the platform fee and the goods. Returns paid."""
+             cost: np.ndarray, offsite: np.ndarray | None = None, offsite_fee: float = 0.0) -> np.ndarray:
+        """Consumers pay ``price - discount``; the brand pays the fee and the goods. Returns paid.
+
+        The fee is the platform's take rate, except for orders where ``offsite`` is true (paid in
+        the brand's own shop): ``offsite_fee`` × paid to the payment processor (``payment_fees``)."""
         paid = price - discount
         np.add.at(self.market.population.spent, consumers, paid)
         fee = self.take_rate * paid
+        if offsite is not None and offsite.any():
+            fee = np.where(offsite, 0.0, fee)
+            self._add("payment_fees", brand[offsite], offsite_fee * paid[offsite])
         self._add("revenue", brand, price)
         self._add("discounts", brand, discount)
         self._add("platform_fees", brand, fee)
@@ -75,9 +84,13 @@ class Ledger:
         self.brand["fake_review_spend"][brand] += amount
         self.market.brands[brand].marketing_spent += amount
 
+    def fine(self, brand: int, amount: float) -> None:
+        """The brand pays a fine to the regulator (outside the market; false_advertising)."""
+        self.brand["fines"][brand] += amount
+
     def profit(self) -> np.ndarray:
         """Per brand: revenue − discounts − refunds − platform fees − COGS − ads − influencer fees − commissions
-        − fake-review spend."""
+        − fake-review spend − payment fees − fines."""
         f = self.brand
         return f["revenue"] - sum(f[k] for k in BRAND_FLOWS[1:])
 
@@ -85,7 +98,7 @@ class Ledger:
         """|money consumers paid (net) − money everyone else received|; 0 up to rounding."""
         pop = self.market.population
         consumers_net = pop.spent.sum() - pop.refunded.sum()
-        received = (self.profit().sum() + self.brand["cogs"].sum() + self.brand["fake_review_spend"].sum()
+        received = (self.profit().sum() + sum(self.brand[k].sum() for k in OUTSIDE_FLOWS)
                     + self.platform_income + self.escrow + pop.earned.sum()
                     + sum(i.earnings for i in self.market.influencers))
         return abs(consumers_net - received)

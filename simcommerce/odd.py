@@ -51,6 +51,8 @@ RATIONALE = {
     "mechanisms.referral.ban_entry_fees": "State Council Decree 444 (2005) bans entry fees",
     "mechanisms.referral.ban_headcount_pay": "State Council Decree 444 (2005) bans head-count pay",
     "brands[].policy.seeding.strategy": "Kempe, Kleinberg & Tardos (2003); Chen, Wang & Yang (2009)",
+    "mechanisms.storefront.external_payment_fee": "standard merchant rate of WeChat Pay and Alipay, 0.6% of the "
+                                                   "amount (public fee schedules); assumption for other markets",
     "platform.take_rate": "typical marketplace commission of a few percent; assumption",
     "platform.ad_cost_per_mille": "order of magnitude of social-media CPM; assumption",
     "mechanisms.": ASSUMPTION,

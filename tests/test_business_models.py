@@ -165,3 +165,23 @@ def test_external_link_loses_buyers_step_by_step():
         mall.append(a["cum_orders"])
         external.append(b["cum_orders"])
     assert (np.array(external) < 0.7 * np.array(mall)).all()
+
+
+def test_external_shop_orders_pay_the_payment_fee_not_the_take_rate():
+    """Same seed, a frictionless external funnel: the same orders, and the brand keeps
+    (take_rate − external_payment_fee) × the GMV of its ordinary orders (issue 15, item 4)."""
+    for s in SEEDS[:3]:
+        base = {"population.consumers": 2000, "steps": 40}
+        mall = run_market(scenario("baseline", **base), s)[2]
+        ext = run_market(scenario("baseline", **base, **{
+            "brands.Glow.policy.storefront.storefront": "external", "mechanisms.storefront.external_click_rate": 1.0,
+            "mechanisms.storefront.external_landing_rate": 1.0, "mechanisms.storefront.external_checkout_rate": 1.0}),
+            s)[2]
+        fm, fe = mall.ledger.brand, ext.ledger.brand
+        assert np.array_equal(fm["revenue"], fe["revenue"]) and fm["payment_fees"].sum() == 0
+        take, fee = mall.config["platform"]["take_rate"], ext.config["mechanisms"]["storefront"]["external_payment_fee"]
+        organic_gmv = fe["payment_fees"][0] / fee
+        assert organic_gmv > 0.5 * (fe["revenue"][0] - fe["discounts"][0])  # most orders are ordinary ones
+        assert np.isclose(fe["platform_fees"][0], fm["platform_fees"][0] - take * organic_gmv)
+        assert np.isclose(ext.ledger.profit()[0] - mall.ledger.profit()[0], (take - fee) * organic_gmv)
+        assert ext.ledger.imbalance() < 1e-6 * fe["revenue"].sum()

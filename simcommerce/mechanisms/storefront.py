@@ -19,6 +19,11 @@ class Storefront(Mechanism):
     page load, a second payment form). Orders that drop out are removed before checkout.
     Only ordinary ("organic") orders take the funnel: free samples, group deals and
     live-stream orders are placed in the app by their own mechanisms.
+    **Fees.** An order paid in the brand's own shop never passes the platform's checkout, so
+    it pays no ``platform.take_rate``: the brand pays the payment processor
+    ``external_payment_fee`` × amount paid instead (booked as ``payment_fees``, money that
+    leaves the market; see ``checkout``). Orders placed in the app (mall orders, and samples,
+    group deals and live-stream orders of either kind of brand) pay the take rate.
     Runs after every mechanism that places orders in the decide stage (order 50).
     One draw per buyer and step a day, the buyer's own (common random numbers).
     """
@@ -36,6 +41,8 @@ class Storefront(Mechanism):
                                        0, 1),
         "external_checkout_rate": Param(0.75, "float", "external: share who complete payment in the shop", "0-1",
                                         0, 1),
+        "external_payment_fee": Param(0.006, "float", "external: payment processor's fee on an order paid in "
+                                      "the brand's own shop, instead of the platform's take rate", "0-1", 0, 1),
     }
     policy = {"storefront": Param("mall", "str", "where the brand sells", choices=("mall", "external"))}
     metrics = {
@@ -48,6 +55,7 @@ class Storefront(Mechanism):
 
     def setup(self, market) -> None:
         ext = np.array([self.policy_of(b)["storefront"] == "external" for b in market.brands])
+        self.external = ext  # bool per brand: sells through an external link
         self.rates = {s: np.where(ext, self.p[f"external_{s}_rate"], self.p[f"mall_{s}_rate"]) for s in self.STEPS}
 
     def step(self, market) -> None:
