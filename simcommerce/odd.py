@@ -50,6 +50,10 @@ RATIONALE = {
                                                     "participants",
     "mechanisms.referral.ban_entry_fees": "State Council Decree 444 (2005) bans entry fees",
     "mechanisms.referral.ban_headcount_pay": "State Council Decree 444 (2005) bans head-count pay",
+    "mechanisms.referral.ban_downline_pay": "State Council Decree 444 (2005), Art. 7(3), bans pay computed on a "
+                                            "downline's sales (团队计酬) at any depth (REFERENCES.md); level 1 is "
+                                            "the sender's own sale (Direct Selling Regulation, Decree 443, Art. 24: "
+                                            "pay on one's own sales only)",
     "brands[].policy.seeding.strategy": "Kempe, Kleinberg & Tardos (2003); Chen, Wang & Yang (2009)",
     "mechanisms.storefront.external_payment_fee": "standard merchant rate of WeChat Pay and Alipay, 0.6% of the "
                                                    "amount (public fee schedules); assumption for other markets",

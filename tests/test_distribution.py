@@ -93,12 +93,13 @@ def test_pyramid_flag_levels_and_participants(organiser):
     f = flags(m)
     assert f["n_promoters"] == 30 and f["max_depth"] == 30
     assert f["scheme_levels"] == (3 if organiser else 2)
-    assert f["flag_pyramid"] == f["illegal_scheme"] == (1.0 if organiser else 0.0)
+    assert f["flag_pyramid"] == (1.0 if organiser else 0.0)
+    assert f["illegal_scheme"] == 1  # level 2 is pay on a downline's sales (Decree 444), with or without organiser
     # 29 participants are not enough, whatever the levels
     m = chain_market([0.1, 0.05, 0.02], n_promoters=28, **sw)
     referral_order(m, buyer=100, sender=27)
     f = flags(m)
-    assert f["n_promoters"] == 29 and f["scheme_levels"] == (4 if organiser else 3) and f["illegal_scheme"] == 0
+    assert f["n_promoters"] == 29 and f["scheme_levels"] == (4 if organiser else 3) and f["flag_pyramid"] == 0
     # three paid levels with 30 participants: illegal under either convention
     m = chain_market([0.1, 0.05, 0.02], n_promoters=29, **sw)
     referral_order(m, buyer=100, sender=28)
@@ -117,6 +118,41 @@ def test_levels_count_only_paid_depth():
     assert f["max_depth"] == 40 and f["scheme_levels"] == 0 and f["illegal_scheme"] == 0
     referral_order(m, buyer=100, sender=0)  # the root's link: level 1 only
     assert flags(m)["scheme_levels"] == 2  # 1 paid level + the organiser
+
+
+@pytest.mark.parametrize("organiser", [True, False])
+def test_downline_pay_is_flagged_by_commission_depth_not_sponsor_depth(organiser):
+    """团队计酬 (Decree 444 Art. 7): pay on a downline's sales, at any depth, is a commission of level ≥ 2;
+    a one-level scheme pays only on one's own sales, however deep the sponsor tree (issue 15, item 9)."""
+    sw = {"mechanisms.referral.count_organiser_level": organiser}
+    # 10% + 3%, five promoters (fewer than 30): not a pyramid, but level 2 pays the sender's sponsor
+    m = chain_market([0.1, 0.03], n_promoters=5, **sw)
+    referral_order(m, buyer=100, sender=0)  # the root's own link: level 1 only, no downline pay yet
+    f = flags(m)
+    assert f["flag_downline_pay"] == f["illegal_scheme"] == 0
+    referral_order(m, buyer=101, sender=4, day=21)  # level 2 paid to promoter 3, on a sale by its recruit 4
+    f = flags(m)
+    assert f["scheme_levels"] == (3 if organiser else 2) and f["flag_pyramid"] == 0
+    assert f["flag_downline_pay"] == f["illegal_scheme"] == 1
+    # one level over a 5-generation sponsor tree: everyone is paid on sales through their own link only
+    m = chain_market([0.1], n_promoters=5, **sw)
+    referral_order(m, buyer=100, sender=4)
+    f = flags(m)
+    assert f["max_depth"] == 6 and f["scheme_levels"] == (2 if organiser else 1)
+    assert f["flag_downline_pay"] == f["illegal_scheme"] == 0
+    # a regulator's cap at one paid level keeps the 10% + 3% scheme clear (level 2 is capped, not paid)
+    m = chain_market([0.1, 0.03], n_promoters=5, **sw, **{"mechanisms.referral.max_levels": 1})
+    referral_order(m, buyer=100, sender=4)
+    assert flags(m)["flag_downline_pay"] == flags(m)["illegal_scheme"] == 0
+    # the ban can be lifted (e.g. to study the criminal threshold alone)
+    m = chain_market([0.1, 0.03], n_promoters=5, **sw, **{"mechanisms.referral.ban_downline_pay": False})
+    referral_order(m, buyer=100, sender=4)
+    assert flags(m)["flag_downline_pay"] == flags(m)["illegal_scheme"] == 0
+    # head-count pay alone is level-1 pay: its own flag, not downline pay
+    m = chain_market([0.1], n_promoters=5, **sw, **{"brands.A.policy.referral.headcount_bonus": 5.0})
+    referral_order(m, buyer=100, sender=4)
+    f = flags(m)
+    assert f["flag_headcount_pay"] == f["illegal_scheme"] == 1 and f["flag_downline_pay"] == 0
 
 
 @pytest.mark.parametrize("banned", [True, False])

@@ -60,8 +60,20 @@ class Referral(Mechanism):
     ``flag_pyramid = [scheme_levels ≥ illegal_min_levels and promoters ≥
     illegal_min_participants]`` (the criminal threshold); ``flag_entry_fee = [ban_entry_fees
     and some entry fee was paid]``; ``flag_headcount_pay = [ban_headcount_pay and some
-    headcount bonus was paid]`` (the administrative ban, State Council Decree 444);
+    headcount bonus was paid]``; ``flag_downline_pay = [ban_downline_pay and some commission of
+    level ≥ 2 was paid]`` (the administrative ban, State Council Decree 444, Art. 7: head-count
+    pay, entry fees and pay on a downline's sales, 团队计酬, at any depth);
     ``illegal_scheme`` = any flag.
+
+    **Which depth is downline pay** (explicit convention): the *commission* depth, not the depth
+    of the sponsor (recruitment) tree. A level-1 commission pays the link's sender on a sale
+    the sender made (the buyer bought through the sender's own link): pay on one's own sales,
+    which Decree 444 allows. A level-k commission, k ≥ 2, pays the sender's sponsors on a sale
+    made by their downline: 团队计酬. So a one-level scheme is never flagged for downline pay,
+    however deep its sponsor tree grows (``max_depth``), since no one is paid on a sale made
+    by someone they recruited; a scheme with ``rates: [0.1, 0.03]`` is flagged as soon as a
+    level-2 commission is paid, whatever ``count_organiser_level`` and the participant count.
+    A ``max_levels: 1`` cap that stops level 2 from being paid keeps the scheme clear.
 
     **Incentive to share.** ``share_incentive = Σ rates[k] for k ≤ max_levels + buyer_discount
     + headcount_bonus / mean list price`` of the brand; ``word_of_mouth`` raises the sharing
@@ -88,6 +100,8 @@ class Referral(Mechanism):
                                           "threshold", "consumers", 1, 10**9),
         "ban_entry_fees": Param(True, "bool", "flag a scheme whose promoters paid an entry fee (Decree 444)"),
         "ban_headcount_pay": Param(True, "bool", "flag a scheme that paid per recruit (Decree 444)"),
+        "ban_downline_pay": Param(True, "bool", "flag a scheme that paid a promoter on a downline's sales, i.e. a "
+                                  "commission of level 2 or deeper (团队计酬, Decree 444 Art. 7)"),
     }
     policy = {
         "rates": Param([0.0], "floats", "commission per level, level 1 = the friend whose link was used, "
@@ -119,6 +133,8 @@ class Referral(Mechanism):
         "flag_pyramid": "1 if levels and participants meet the pyramid threshold",
         "flag_entry_fee": "1 if entry fees were paid while banned",
         "flag_headcount_pay": "1 if headcount pay was made while banned",
+        "flag_downline_pay": "1 if a commission of level 2 or deeper (pay on a downline's sales) was paid "
+                             "while banned",
         "illegal_scheme": "1 if any regulatory flag is raised (market: any brand)",
     }
 
@@ -247,7 +263,8 @@ class Referral(Mechanism):
         pyramid = ((levels >= p["illegal_min_levels"]) & (promoters >= p["illegal_min_participants"])).astype(float)
         fee_flag = (p["ban_entry_fees"] & (self.fees_total > 0)).astype(float)
         head_flag = (p["ban_headcount_pay"] & (self.headcount_total > 0)).astype(float)
-        illegal = np.maximum(pyramid, np.maximum(fee_flag, head_flag))
+        downline_flag = (p["ban_downline_pay"] & (self.deepest_paid >= 2)).astype(float)
+        illegal = np.maximum.reduce([pyramid, fee_flag, head_flag, downline_flag])
         return {
             "n_promoters": (promoters, promoters.sum()),
             "n_earning_promoters": (earning, float(earns.any(axis=1).sum())),
@@ -258,6 +275,7 @@ class Referral(Mechanism):
             "flag_pyramid": (pyramid, pyramid.max() if nb else 0.0),
             "flag_entry_fee": (fee_flag, fee_flag.max() if nb else 0.0),
             "flag_headcount_pay": (head_flag, head_flag.max() if nb else 0.0),
+            "flag_downline_pay": (downline_flag, downline_flag.max() if nb else 0.0),
             "illegal_scheme": (illegal, illegal.max() if nb else 0.0),
         }
 
