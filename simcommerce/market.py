@@ -117,10 +117,9 @@ class Market(mesa.Model):
             specs.append((named["name"], named["tier"], cat, named["credibility"]))
         self.influencers = [Influencer(self, i, *s) for i, s in enumerate(specs)]
         n = self.population.n
-        alpha = follows_cfg["tail_exponent"]
-        share = np.array([follows_cfg["reach_share"][inf.tier] for inf in self.influencers])
-        pareto = (rng.pareto(alpha, len(share)) + 1.0) * (alpha - 1.0) / alpha  # mean 1, heavy tail
-        counts = np.minimum(np.round(share * n * pareto), n).astype(np.int64)
+        tier = np.array([TIERS.index(inf.tier) for inf in self.influencers], dtype=np.int64)
+        counts = tier_follower_counts(follows_cfg["reach_share"], follows_cfg["tail_exponent"], tier, n,
+                                      rng.random(len(tier)))
         bias = follows_cfg["interest_bias"]
         weights = None  # followers' weights: interest in the influencer's category ** bias (one column per category)
         if bias > 0 and self.influencers:
@@ -159,6 +158,33 @@ class Market(mesa.Model):
             self.step()
             if progress is not None:
                 progress(self.day)
+
+
+def tier_follower_counts(reach_share: dict, alpha: float, tier: np.ndarray, n: int, u: np.ndarray) -> np.ndarray:
+    """Follower counts that respect the tier order in every draw.
+
+    Tier t's counts lie in its own range of shares of the ``n`` consumers, between the cut-offs
+    ``c_t = sqrt(s_t · s_{t+1})`` (the geometric mean of adjacent tiers' ``reach_share`` s; below nano:
+    0, above mega: 1). Within the range a count is ``n`` × a Pareto share (exponent ``alpha``, scale
+    ``s_t (alpha − 1)/alpha``, i.e. mean ``s_t`` before truncation) truncated to the range, drawn by
+    inverse CDF from ``u`` (uniforms, one per influencer), then rounded into the tier's integer range,
+    so every influencer of a higher tier has more followers than every one of a lower tier (strictly,
+    whenever ``n`` leaves each tier at least one whole count: ``c_t · n`` ≥ 1 apart).
+    """
+    s = np.maximum.accumulate(np.array([reach_share[t] for t in TIERS], dtype=float))
+    cut = np.r_[0.0, np.sqrt(s[:-1] * s[1:]), 1.0]  # tier t: shares in [cut[t], cut[t + 1]]
+    hi_int = np.minimum(np.floor(cut[1:] * n), n).astype(np.int64)
+    hi_int[-1] = n
+    lo_int = np.empty_like(hi_int)
+    for t in range(len(TIERS)):  # integer ranges [lo, hi], consecutive, at least one count each
+        lo_int[t] = 1 if t == 0 else hi_int[t - 1] + 1
+        hi_int[t] = min(max(hi_int[t], lo_int[t]), n)
+    xm = s[tier] * (alpha - 1.0) / alpha  # Pareto scale (share)
+    a = np.maximum(xm, cut[tier])
+    b = np.maximum(cut[tier + 1], a)
+    tail_a, tail_b = (xm / a) ** alpha, (xm / b) ** alpha  # survival function at a and b
+    x = xm * (tail_a - u * (tail_a - tail_b)) ** (-1.0 / alpha)
+    return np.clip(np.round(x * n), lo_int[tier], hi_int[tier]).astype(np.int64)
 
 
 @dataclass

@@ -100,7 +100,8 @@ def scenario_spec() -> Section:
             }, "undirected friendship graph (word of mouth, shares, news)"),
             "follows": Section({
                 "reach_share": tier_table({"nano": 0.002, "micro": 0.01, "macro": 0.05, "mega": 0.15},
-                                          "mean share of consumers following an influencer of this tier", "0-1",
+                                          "typical share of consumers following an influencer of this tier (the Pareto mean before "
+                                          "truncation to the tier's range; must rise with the tier)", "0-1",
                                           0, 1),
                 "tail_exponent": Param(2.5, "float", "Pareto exponent of follower counts within a tier", "", 1.1, 10),
                 "interest_bias": Param(1.0, "float", "how strongly following depends on category interest "
