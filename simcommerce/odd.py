@@ -57,6 +57,16 @@ RATIONALE = {
     "brands[].policy.seeding.strategy": "Kempe, Kleinberg & Tardos (2003); Chen, Wang & Yang (2009)",
     "mechanisms.storefront.external_payment_fee": "standard merchant rate of WeChat Pay and Alipay, 0.6% of the "
                                                    "amount (public fee schedules); assumption for other markets",
+    "mechanisms.false_advertising.tolerance": "assumption: puffery (mild exaggeration) goes unpunished; vary it",
+    "mechanisms.false_advertising.detection_rate": ASSUMPTION + " (no published detection rate; docs/model.md "
+                                                   "sweeps it)",
+    "mechanisms.false_advertising.fine_multiple": "China's Advertising Law (2015, rev. 2021) Art. 55: 3–5 × the "
+                                                  "advertising cost (5–10 × for repeat or serious cases); the "
+                                                  "lower bound (from the law's text; not in REFERENCES.md)",
+    "mechanisms.false_advertising.news_severity": "assumption, below the quality_scandal default (0.5)",
+    "mechanisms.false_advertising.news_reach": "assumption, as the scheduled events' default reach (0.3)",
+    "mechanisms.false_advertising.correct_claims": "Advertising Law Art. 55: the regulator orders the advertiser "
+                                                   "to stop publishing the advertisement",
     "platform.take_rate": "typical marketplace commission of a few percent; assumption",
     "platform.ad_cost_per_mille": "order of magnitude of social-media CPM; assumption",
     "mechanisms.": ASSUMPTION,

@@ -28,6 +28,8 @@ def busy_market() -> dict:
     return scenario("baseline", **{
         "population.consumers": 3000, "steps": 60, "brands": [glow, rival],
         "mechanisms.group_buying.enabled": True,
+        "mechanisms.false_advertising.enabled": True,  # Glow claims 0.8 for quality 0.4: fined
+        "mechanisms.false_advertising.detection_rate": 0.2,
         "events": [{"day": 20, "type": "quality_scandal", "brand": "Glow"},
                    {"day": 30, "type": "privacy_breach"},
                    {"day": 40, "type": "fake_reviews_exposed", "brand": "Glow"}],
@@ -55,7 +57,7 @@ def test_profit_identity_and_counterparties():
     market, brands, m = run_market(busy_market(), 7)
     f, pop = m.ledger.brand, m.population
     profit = (f["revenue"] - f["discounts"] - f["refunds"] - f["platform_fees"] - f["cogs"] - f["ad_spend"]
-              - f["influencer_fees"] - f["commissions"] - f["fake_review_spend"])
+              - f["influencer_fees"] - f["commissions"] - f["fake_review_spend"] - f["payment_fees"] - f["fines"])
     assert np.allclose(profit, m.ledger.profit())
     last = brands[brands["day"] == brands["day"].max()].set_index("brand")
     assert np.allclose(last.loc[["Glow", "Rival"], "profit"], profit)
@@ -65,6 +67,10 @@ def test_profit_identity_and_counterparties():
     assert np.isclose(pop.earned.sum(), f["commissions"].sum())  # promoters got the commissions
     assert np.isclose(sum(i.earnings for i in m.influencers), f["influencer_fees"].sum())
     assert np.isclose(m.ledger.platform_income, f["platform_fees"].sum() + f["ad_spend"].sum())
+    # the external shop's ordinary orders pay the payment processor, not the platform (Rival sells only there)
+    gmv_rival = f["revenue"][1] - f["discounts"][1]
+    assert f["payment_fees"][0] == 0 and 0 < f["payment_fees"][1] <= 0.006 * gmv_rival + 1e-9
+    assert f["fines"][1] == 0 < f["fines"][0]  # only the brand claiming more than its quality is fined
     # GMV is what was paid at checkout: everything consumers paid brands except entry fees
     assert np.isclose(market["cum_gmv"].iloc[-1],
                       f["revenue"].sum() - f["discounts"].sum() - market["cum_entry_fees"].iloc[-1])

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (importing a module registers its mechanism)
     experience,
     exposure,
     fake_reviews,
+    false_advertising,
     group_buying,
     influencer_posts,
     livestream,

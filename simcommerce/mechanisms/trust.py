@@ -112,6 +112,13 @@ class Trust(Mechanism):
             gap *= np.float32(p["recovery_rate"])
             trust += gap
 
+    def announce(self, market, brand: int, severity: float, hear: np.ndarray) -> None:
+        """News about ``brand`` (-1: the platform) breaks today: those in the bool mask ``hear`` (N,) lose the
+        share ``severity`` of their trust, and the news spreads from tomorrow like a scheduled scandal's
+        (used by other mechanisms, e.g. ``false_advertising``)."""
+        self.news.append(News(brand, severity, market.day, hear, np.flatnonzero(hear)))
+        self._hit(market, np.flatnonzero(hear), brand, severity)
+
     def _hit(self, market, ids: np.ndarray, brand: int, drop: float) -> None:
         """Cut trust (and beliefs, and some baseline) of ``ids`` in ``brand`` by the share ``drop``;
         ``brand == -1``: their trust in the platform."""
