@@ -96,6 +96,11 @@ RATIONALE = {
                              "Helsen & Dekimpe 2007); magnitude assumed",
     "mechanisms.seeding.greedy_samples": "Monte Carlo samples for greedy (Kempe et al. 2003 used 10,000); "
                                          "trade-off of speed and accuracy",
+    "mechanisms.group_buying.fallback_prob": "Pinduoduo shows \"buy alone\" (单独购买) at the list price next "
+                                             "to every group deal; no published share of failed initiators who "
+                                             "use it, 0.5 assumed (0 = no fallback)",
+    "mechanisms.group_buying.stranger_join_prob": "Pinduoduo lists open groups with their sign-up count on the "
+                                                  "product page; join rate assumed, vary it",
     "events[].": "scenario input",
 }
 

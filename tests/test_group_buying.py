@@ -212,3 +212,75 @@ def test_money_balances_every_day_with_group_buying():
         # consumers' net payments = brand revenue − discounts − brand refunds + money still in escrow
         assert np.isclose(pop.spent.sum() - pop.refunded.sum(),
                           f["revenue"].sum() - f["discounts"].sum() - f["refunds"].sum() + held)
+
+
+# ------------------------------------------------------------------ fallback, open groups, paired-seed economics
+
+
+def test_failed_initiator_falls_back_to_list_price():
+    # 3 consumers, k = 4: the group fails at the end of its 6-hour round; the refunded initiator buys alone
+    for prob, expect in ((1.0, 1), (0.0, 0)):
+        m = gb_market(3, 4, **{"brands.A.policy.group_buying.window_hours": 6.0,
+                               "mechanisms.group_buying.fallback_prob": prob})
+        run_day(m, 1, organic([0]))
+        day = m.recorder.frames()[0].iloc[-1]
+        assert day["new_groups_failed"] == 1 and day["new_group_fallback_orders"] == expect
+        o, pop = m.orders, m.population
+        assert len(o) == expect
+        if expect:
+            assert o.consumers.tolist() == [0] and o.channel[0] == CHANNELS.index("organic") and o.discount[0] == 0
+            assert pop.spent[0] == pytest.approx(80.0 + 100.0) and pop.refunded[0] == pytest.approx(80.0)
+            assert m.ledger.brand["revenue"][0] == pytest.approx(100.0) and m.ledger.brand["discounts"][0] == 0
+        assert np.allclose(pop.spent[1:] - pop.refunded[1:], 0.0)  # partners are refunded and buy nothing
+        assert m.ledger.escrow == pytest.approx(0.0) and m.ledger.imbalance() < 1e-9
+
+
+def _stranger_market(listed: bool):
+    from types import SimpleNamespace
+    m = gb_market(10, 2, **{"mechanisms.group_buying.join_prob": 0.0,  # invited friends never join
+                            "mechanisms.group_buying.stranger_join_prob": 1.0,
+                            "mechanisms.group_buying.rounds_per_day": 1,  # one round: all see the group
+                            "mechanisms.group_buying.fallback_prob": 0.0,
+                            "brands.A.policy.group_buying.list_open_groups": listed})
+    shoppers = np.array([5, 6, 7], dtype=np.int64)  # in-market today, aware of product 0, not buying it
+    gb(m).decision = SimpleNamespace(shoppers={0: (shoppers, np.array([0]), np.ones((3, 1), dtype=bool))})
+    run_day(m, 1, organic([0]))
+    return m
+
+
+def test_strangers_join_open_groups_listed_on_the_product_page():
+    m = _stranger_market(True)
+    day = m.recorder.frames()[0].iloc[-1]
+    assert day["new_group_strangers"] == 2 and day["new_groups_filled"] == 1  # two of the three shoppers fill it
+    assert sorted(m.orders.consumers.tolist())[0] == 0 and set(m.orders.consumers[1:].tolist()) <= {5, 6, 7}
+    assert (m.orders.channel == CHANNELS.index("group")).all() and m.ledger.imbalance() < 1e-9
+    m = _stranger_market(False)  # not listed: only invited friends may join, and none does
+    day = m.recorder.frames()[0].iloc[-1]
+    assert day["new_group_strangers"] == 0 and day["new_groups_filled"] == 0 and len(m.orders) == 0
+
+
+def _paired(name: str, seeds=SEEDS) -> tuple[np.ndarray, np.ndarray]:
+    """Relative differences (with − without group buying) of the brand's orders and profit, same seeds."""
+    out = []
+    for s in seeds:
+        arms = []
+        for on in (True, False):
+            _, _, m = run_market(scenario(name, **{"mechanisms.group_buying.enabled": on}), s)
+            arms.append((m.population.orders_by_brand.sum(), m.ledger.profit().sum()))
+        (o1, p1), (o0, p0) = arms
+        out.append(((o1 - o0) / o0, (p1 - p0) / p0))
+    return np.array(out).T
+
+
+def test_group_buying_raises_orders_and_profit_in_shipped_scenario():
+    # 20% off, 48 h, open groups listed, fallback 0.5 (seeds 1-10: orders +14.5%, profit +3.0%). Today's main
+    # (no fallback, friends only) gives orders -0.3% and profit -9.8% on the same market and seeds.
+    orders, profit = _paired("group_buying")
+    assert (orders > 0.08).all() and orders.mean() < 0.25, orders
+    assert (profit > 0).all() and 0.01 < profit.mean() < 0.08, profit
+
+
+def test_deep_group_discount_costs_more_than_it_brings():
+    orders, profit = _paired("group_buying_deep_discount")  # 50% off: seeds 1-10 orders +26%, profit -17%
+    assert (orders > 0.15).all(), orders
+    assert (profit < -0.1).all() and profit.mean() > -0.3, profit

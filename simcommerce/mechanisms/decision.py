@@ -73,6 +73,7 @@ class Decision(Mechanism):
         u_in = self.rng.random((pop.n, n_cat), dtype=np.float32)
         rating = rating_signal(market.rating_counts, p["rating_prior"])
         orders_c, orders_p = [], []
+        self.shoppers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # category -> (ids, prods, aware)
         for c in range(n_cat):
             base = p["intent_rate"] * pop.interest[:, c]  # float32
             # the few whose draw is below the highest rate they could have (float32, rounded up), then the
@@ -90,6 +91,7 @@ class Decision(Mechanism):
             ids, aware = in_market[has], aware[has]
             if len(ids) == 0:
                 continue
+            self.shoppers[c] = (ids, prods, aware)  # today's in-market consumers aware of the category (group_buying)
             brands = market.product_brand[prods]
             for b in np.unique(brands):
                 knows = aware[:, brands == b].any(axis=1)

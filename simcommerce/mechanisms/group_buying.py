@@ -58,6 +58,24 @@ class GroupBuying(Mechanism):
     ``group_invite``, ``invite_credibility``, message = the inviter's belief), applied in
     the next expose stage: invitations spread awareness even when nobody joins.
 
+    *Open groups (Pinduoduo).* If the brand lists them (``list_open_groups``), the product
+    page shows the open group nearest to filling (most members; the oldest among equals),
+    with its sign-up count. Today's in-market shoppers aware of the product (from
+    ``decision``) who placed no order in its category today visit the page once, at a
+    uniform round of the day; a visitor who finds an open group there is a candidate like
+    an invited friend, with ``stranger_join_prob`` in place of ``join_prob`` (same eligibility,
+    discount and head-count multipliers: the shown count acts as social proof). These are the
+    marginal shoppers whom the group price converts; a stranger who joins invites friends
+    too (if ``invite_further``).
+
+    *Fallback.* When a group fails, its initiator — a would-be buyer at the list price —
+    is refunded and then buys alone at the list price (an ordinary order, channel
+    ``organic``) with probability ``fallback_prob``, unless it has bought in the category
+    since the group opened or orders the product today anyway. Partners, who joined for the
+    discount, do not. Pinduoduo offers "buy alone" (单独购买) at the higher price next to
+    every group deal; no published share of failed initiators who use it exists, so the
+    default 0.5 is an assumption (the model gives the no-fallback case at 0).
+
     *Outcomes.* A group that reaches ``k + 1`` members closes as filled; its fill time is
     ``(t_fill - t0 + 1) * h`` hours (resolution one round). A partner who had never bought
     from the brand counts as a new customer reached through invitations. There is no
@@ -65,7 +83,8 @@ class GroupBuying(Mechanism):
     assumptions (the shipped scenario gives success rates of tens of percent), to be varied
     in a sensitivity analysis.
 
-    Draws (own randomness): the would-be buyer's own uniform of the day for opening, then per
+    Draws (own randomness): the would-be buyer's own uniform of the day for opening (slot 0) and
+    the failed initiator's for the fallback (slot 1), the page visitors' rounds, then per
     round only what the open groups need (private, so other mechanisms are unaffected).
     """
 
@@ -89,6 +108,11 @@ class GroupBuying(Mechanism):
         "rounds_per_day": Param(4, "int", "sub-rounds per day (resolution of windows and fill times)", "", 1, 96),
         "response_delay_hours": Param(6.0, "float", "mean time before an invited friend sees the invitation",
                                       "hours", 0, 720),
+        "fallback_prob": Param(0.5, "float", "chance the initiator of a failed group, once refunded, buys alone at "
+                               "the list price (assumption: no published rate)", "0-1", 0, 1),
+        "stranger_join_prob": Param(0.05, "float", "chance an in-market shopper aware of the product, who sees an open "
+                                    "group on its page, joins it at full category interest, before the discount and "
+                                    "head-count multipliers (assumption)", "0-1", 0, 1),
         "invite_credibility": Param(0.5, "float", "weight of an invitation's message in the invitee's belief",
                                     "0-1", 0, 1),
     }
@@ -98,6 +122,8 @@ class GroupBuying(Mechanism):
         "group_size": Param(2, "int", "partners needed besides the initiator (k)", "consumers", 1, 1000),
         "window_hours": Param(24.0, "float", "time a group has to fill, from its opening", "hours", 0.01, 24 * 365),
         "show_headcount": Param(True, "bool", "the deal page shows how many have joined so far"),
+        "list_open_groups": Param(True, "bool", "the product page lists open groups that any shopper may join "
+                                  "(Pinduoduo's open groups); else only invited friends can join"),
     }
     metrics = {
         "new_groups_opened": "group deals opened",
@@ -111,6 +137,8 @@ class GroupBuying(Mechanism):
         "group_success_rate": "filled / (filled + failed) groups so far, 0-1 (0 before any closes)",
         "mean_fill_hours": "mean time to fill of the groups filled so far (hours)",
         "n_groups_open": "groups open at the end of the day",
+        "new_group_strangers": "shoppers who joined an open group from the product page (not invited)",
+        "new_group_fallback_orders": "initiators of failed groups who then bought alone at the list price",
     }
 
     # ------------------------------------------------------------------ setup
@@ -121,6 +149,8 @@ class GroupBuying(Mechanism):
         self.discount = np.array([p["discount"] for p in pols], dtype=float)
         self.k = np.array([p["group_size"] for p in pols], dtype=np.int64)
         self.show = np.array([p["show_headcount"] for p in pols], dtype=bool)
+        self.listed = np.array([p["list_open_groups"] for p in pols], dtype=bool)
+        self.decision = next((m for m in market.mechanisms if m.name == "decision"), None)
         self.hours = 24.0 / self.p["rounds_per_day"]
         self.window = np.array([max(1, int(round(p["window_hours"] / self.hours))) for p in pols], dtype=np.int64)
         mean_delay = self.p["response_delay_hours"] / self.hours
@@ -175,6 +205,7 @@ class GroupBuying(Mechanism):
                 rec.declare_flow(name)
         self.exposures: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (consumers, product, message)
         self._open_groups(market)
+        self._strangers(market)
         rpd = self.p["rounds_per_day"]
         for r in range(rpd):
             self._round(market, market.day * rpd + r)
@@ -222,6 +253,42 @@ class GroupBuying(Mechanism):
         market.tally("new_groups_opened", b)
         self._invite(market, ids, consumers, start)
 
+    def _strangers(self, market) -> None:
+        """Today's visitors of listed product pages: in-market shoppers aware of a product with a listed group
+        deal who placed no order in its category today, each at a uniform round of the day."""
+        self.v_consumer = self.v_product = self.v_round = np.empty(0, dtype=np.int64)
+        shoppers = getattr(self.decision, "shoppers", None) if self.decision is not None else None
+        if not shoppers or self.p["stranger_join_prob"] <= 0:
+            return
+        o = market.orders
+        listed = np.flatnonzero((self.discount[market.product_brand] > 0) & self.listed[market.product_brand])
+        cs, js = [], []
+        for cat, (ids, prods, aware) in shoppers.items():
+            bought = np.isin(ids, o.consumers[market.product_category[o.products] == cat]) if len(o) else \
+                np.zeros(len(ids), dtype=bool)
+            for k, j in enumerate(prods):
+                if j in listed:
+                    who = ids[aware[:, k] & ~bought & ~self.in_group[ids, j]]
+                    cs.append(who), js.append(np.full(len(who), j, dtype=np.int64))
+        if cs:
+            rpd = self.p["rounds_per_day"]
+            self.v_consumer, self.v_product = np.concatenate(cs), np.concatenate(js)
+            self.v_round = market.day * rpd + self.rng.integers(0, rpd, len(self.v_consumer))
+
+    def _visitors(self, g: int) -> tuple[np.ndarray, np.ndarray]:
+        """(group, consumer) of this round's page visitors who see an open group: the page shows the open group
+        of the product nearest to filling (most members; the oldest among equals)."""
+        now = np.flatnonzero(self.v_round == g)
+        open_g = np.flatnonzero((self.g_state == OPEN) & (self.g_open <= g) & (self.g_deadline >= g))
+        if len(now) == 0 or len(open_g) == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        best = np.full(len(self.market.products), -1, dtype=np.int64)
+        o = np.lexsort((-open_g, self.g_size[open_g]))  # ascending size, then newest first: the last write wins
+        best[self.g_product[open_g[o]]] = open_g[o]
+        grp = best[self.v_product[now]]
+        seen = grp >= 0
+        return grp[seen], self.v_consumer[now][seen]
+
     def _group_price(self, market, products: np.ndarray) -> np.ndarray:
         return market.product_price[products] * (1.0 - self.discount[market.product_brand[products]])
 
@@ -262,9 +329,10 @@ class GroupBuying(Mechanism):
 
     def _round(self, market, g: int) -> None:
         pop = market.population
-        # invitations seen this round
+        # invitations seen this round, then shoppers who see an open group on the product page
         due = self.i_due == g
-        if due.any():
+        sg, sc = self._visitors(g)
+        if due.any() or len(sg):
             grp, c, sender = self.i_group[due], self.i_consumer[due], self.i_sender[due]
             self.i_group, self.i_consumer = self.i_group[~due], self.i_consumer[~due]
             self.i_sender, self.i_due = self.i_sender[~due], self.i_due[~due]
@@ -275,6 +343,9 @@ class GroupBuying(Mechanism):
             if len(c):
                 market.tally("new_group_invitations", b)
                 self.exposures.append((c, j, pop.belief[sender, j].copy()))
+            stranger = np.r_[np.zeros(len(c), dtype=bool), np.ones(len(sc), dtype=bool)]
+            grp, c = np.r_[grp, sg], np.r_[c, sc]
+            j, b = self.g_product[grp], self.g_brand[grp]
             cat = market.product_category[j]
             eligible = ~self.in_group[c, j] & ((market.day - pop.last_purchase_day[c, cat]) > self.cooldown)
             if len(market.orders):
@@ -285,7 +356,8 @@ class GroupBuying(Mechanism):
                     eligible[j == prod] &= ~today[c[j == prod]]
             d, k = self.discount[b], self.g_need[grp] - 1
             headcount = np.where(self.show[b], 1.0 + self.p["headcount_effect"] * self.g_size[grp] / (k + 1), 1.0)
-            p_join = np.minimum(1.0, self.p["join_prob"] * pop.interest[c, cat]
+            base = np.where(stranger, self.p["stranger_join_prob"], self.p["join_prob"])
+            p_join = np.minimum(1.0, base * pop.interest[c, cat]
                                 * (1.0 + self.p["discount_sensitivity"] * d * pop.price_sensitivity[c]) * headcount)
             u = self.rng.random(len(c))
             yes = np.flatnonzero(eligible & (u < p_join))
@@ -301,6 +373,7 @@ class GroupBuying(Mechanism):
                 slots = self.g_need[gs] - self.g_size[gs]
                 take = yes[o][pos < slots]
                 gj, cj = grp[take], c[take]
+                market.tally("new_group_strangers", self.g_brand[gj[stranger[take]]])
                 np.add.at(self.g_size, gj, 1)
                 self._add_members(market, gj, cj, self._group_price(market, self.g_product[gj]),
                                   np.zeros(len(take), dtype=bool), np.full(len(take), g))
@@ -348,6 +421,20 @@ class GroupBuying(Mechanism):
         b = self.g_brand[groups]
         self.failed_total += np.bincount(b, minlength=len(self.failed_total))
         market.tally("new_groups_failed", b)
-        grp, c, paid, _ = self._pop_members(groups)
+        grp, c, paid, initiator = self._pop_members(groups)
         market.ledger.escrow_refund(c, paid)
         market.tally("new_group_refunds", self.g_brand[grp], paid)
+        # the refunded initiator may still buy alone, at the list price, unless it has bought in the category
+        # since opening the group or orders the product today anyway
+        grp, c = grp[initiator], c[initiator]
+        j = self.g_product[grp]
+        pop, o = market.population, market.orders
+        opened_day = self.g_open[grp] // self.p["rounds_per_day"]
+        ok = (pop.last_purchase_day[c, market.product_category[j]] < opened_day) \
+            & (self.uniforms(market, c, 1) < self.p["fallback_prob"])
+        if len(o):
+            ok &= ~np.isin(c * len(market.products) + j, o.consumers * len(market.products) + o.products)
+        c, j = c[ok], j[ok]
+        if len(c):
+            market.orders.append(c, j, pop.belief[c, j], "organic")
+            market.tally("new_group_fallback_orders", market.product_brand[j])
