@@ -70,21 +70,22 @@ class CSRGraph:
         return np.bincount(owner, weights=marked[nbr], minlength=len(ids)).astype(np.int32)
 
     def sample_neighbors(self, ids: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Each node in ``ids`` picks ``k`` neighbours uniformly (duplicates removed).
+        """Each node in ``ids`` picks ``min(k, degree)`` distinct neighbours, uniformly among such subsets
+        (sampling without replacement; see :func:`uniform_subsets`). Each entry of ``ids`` draws on its own.
 
         Returns:
-            (senders, receivers) arrays of equal length.
+            (senders, receivers) arrays of equal length, grouped by sender in the order of ``ids``.
         """
         ids = np.asarray(ids, dtype=np.int64)
         ids = ids[self.degree[ids] > 0]
-        senders = np.repeat(ids, k)
-        offset = (rng.random(len(senders)) * self.degree[senders]).astype(np.int64)
-        receivers = self.indices[self.indptr[senders] + offset].astype(np.int64)
-        pairs = np.unique(senders * self.n + receivers)
-        return pairs // self.n, pairs % self.n
+        deg = self.degree[ids].astype(np.int64)
+        owner, offset = uniform_subsets(np.minimum(deg, max(int(k), 0)), deg, rng)
+        senders = ids[owner]
+        return senders, self.indices[self.indptr[senders] + offset].astype(np.int64)
 
     def transmit_pairs(self, ids: np.ndarray, prob: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Each edge from ``ids`` passes a message with probability ``prob``: (senders, receivers)."""
+        """Each edge from ``ids`` passes a message with probability ``prob``, one independent draw per
+        (sender, neighbour) pair (the independent cascade): (senders, receivers)."""
         owner, nbr = self.expand(ids)
         keep = rng.random(len(nbr)) < prob
         return np.asarray(ids, dtype=np.int64)[owner[keep]], nbr[keep].astype(np.int64)
@@ -121,22 +122,28 @@ class CompleteGraph:
         return (int(marked.sum()) - marked[ids]).astype(np.int32)
 
     def sample_neighbors(self, ids: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Each node in ``ids`` picks ``min(k, n - 1)`` distinct others, uniformly among such subsets."""
         ids = np.asarray(ids, dtype=np.int64)
-        senders = np.repeat(ids, k)
-        # uniform over the n-1 others: draw from n-1 and skip the sender's own slot
-        receivers = (rng.random(len(senders)) * (self.n - 1)).astype(np.int64)
-        receivers += receivers >= senders
-        pairs = np.unique(senders * self.n + receivers)
-        return pairs // self.n, pairs % self.n
+        m = max(self.n - 1, 0)
+        owner, other = uniform_subsets(np.full(len(ids), min(max(int(k), 0), m)), m, rng)
+        return self._pairs(ids, owner, other)
 
     def transmit_pairs(self, ids: np.ndarray, prob: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Each (sender, other consumer) pair passes a message independently with probability ``prob``.
+
+        Exact at any ``prob``: a sender's number of receivers is Binomial(n - 1, prob), and given
+        that number the receivers are a uniformly random set of that many distinct others.
+        """
         ids = np.asarray(ids, dtype=np.int64)
-        counts = rng.binomial(self.n - 1, prob, len(ids))
-        senders = np.repeat(ids, counts)
-        receivers = (rng.random(len(senders)) * (self.n - 1)).astype(np.int64)  # with replacement: prob small
-        receivers += receivers >= senders
-        pairs = np.unique(senders * self.n + receivers)
-        return pairs // self.n, pairs % self.n
+        m = max(self.n - 1, 0)
+        owner, other = uniform_subsets(rng.binomial(m, min(max(prob, 0.0), 1.0), len(ids)), m, rng)
+        return self._pairs(ids, owner, other)
+
+    @staticmethod
+    def _pairs(ids: np.ndarray, owner: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sender, receiver) from the j-th of the sender's n - 1 others (the sender's own id skipped)."""
+        senders = ids[owner]
+        return senders, other + (other >= senders)
 
     def transmit(self, ids: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
         # P(hear) = 1 - (1-prob)^(tellers other than oneself)
@@ -147,6 +154,67 @@ class CompleteGraph:
 
     def to_networkx(self) -> nx.Graph:
         return nx.complete_graph(self.n)
+
+
+def uniform_subsets(counts, sizes, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """For each i, a uniformly random set of ``counts[i]`` distinct values of ``range(sizes[i])``.
+
+    Vectorised sampling without replacement: every owner draws its missing values with
+    replacement, values it already holds (or drew twice) are dropped, and the owners still
+    short draw again. The process treats all values alike, so each set is uniform among
+    the sets of its size. An owner wanting more than half its range draws the values to
+    leave out instead, so at least half of every draw is new and rounds shrink
+    geometrically. Cost: about the number of values returned (plus ``sizes[i]`` for the
+    owners wanting more than half, whose answer is that long anyway).
+
+    Args:
+        counts: (m,) ints, 0 <= counts[i] <= sizes[i].
+        sizes: (m,) ints or one int (range sizes, >= 0).
+
+    Returns:
+        (owner, value): owner i appears ``counts[i]`` times; sorted by owner, then value.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    sizes = np.broadcast_to(np.asarray(sizes, dtype=np.int64), counts.shape)
+    if np.any(counts < 0) or np.any(counts > sizes):
+        raise ValueError("uniform_subsets: need 0 <= counts <= sizes")
+    leave_out = 2 * counts > sizes  # draw the values not taken
+    want = np.where(leave_out, sizes - counts, counts)
+    width = max(int(sizes.max(initial=0)), 1)
+    keys = np.empty(0, dtype=np.int64)  # owner * width + value, sorted, distinct
+    have = np.zeros(len(counts), dtype=np.int64)
+    missing = want
+    while True:
+        short = np.flatnonzero(missing)
+        if len(short) == 0:
+            break
+        owner = np.repeat(short, missing[short])
+        new = np.sort(owner * width + rng.integers(0, sizes[owner]))
+        new = new[np.r_[True, new[1:] != new[:-1]]]  # distinct (np.unique is far slower on large arrays)
+        if len(keys):
+            at = np.searchsorted(keys, new)
+            fresh = keys[np.minimum(at, len(keys) - 1)] != new
+            fresh |= at == len(keys)
+            new, at = new[fresh], at[fresh]
+            keys = np.insert(keys, at, new)
+        else:
+            keys = new
+        have += np.bincount(new // width, minlength=len(counts))
+        missing = want - have
+    if leave_out.any():
+        big = np.flatnonzero(leave_out)
+        lens = sizes[big]
+        start = np.zeros(len(counts), dtype=np.int64)
+        start[big] = np.cumsum(lens) - lens
+        keep = np.ones(int(lens.sum()), dtype=bool)
+        out_owner = keys // width
+        dropped = leave_out[out_owner]
+        keep[start[out_owner[dropped]] + keys[dropped] - out_owner[dropped] * width] = False
+        full_owner = np.repeat(big, lens)
+        full = full_owner * width + np.arange(len(keep)) - start[full_owner]
+        keys = np.sort(np.concatenate([keys[~dropped], full[keep]]), kind="stable")  # two sorted runs
+    owner = keys // width
+    return owner, keys - owner * width
 
 
 class FriendCounts:

@@ -253,14 +253,16 @@ def test_complete_graph_model():
 
 def test_complete_graph_sample_neighbors():
     g = CompleteGraph(6)
-    ids = np.repeat(np.arange(6), 500)
-    senders, receivers = g.sample_neighbors(ids, 2, rng(4))
-    assert np.all(senders != receivers), "sampled itself"
-    assert receivers.min() >= 0 and receivers.max() < 6
-    pairs = senders * 6 + receivers
-    assert len(np.unique(pairs)) == len(pairs)
+    r, seen = rng(4), set()
+    for _ in range(500):  # each entry of ids draws on its own: one call per round of distinct senders
+        senders, receivers = g.sample_neighbors(np.arange(6), 2, r)
+        assert np.all(senders != receivers), "sampled itself"
+        assert receivers.min() >= 0 and receivers.max() < 6
+        pairs = senders * 6 + receivers
+        assert len(np.unique(pairs)) == len(pairs) == 12
+        seen |= set(pairs.tolist())
     # every other node is reachable from every sender (uniform over the n-1 others, incl. the last id)
-    assert set(pairs.tolist()) == {s * 6 + r for s in range(6) for r in range(6) if r != s}
+    assert seen == {s * 6 + r for s in range(6) for r in range(6) if r != s}
     r = rng(5)
     picks = np.array([g.sample_neighbors(np.array([2]), 1, r)[1][0] for _ in range(3000)])
     freq = np.bincount(picks, minlength=6) / len(picks)
