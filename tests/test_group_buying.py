@@ -273,14 +273,15 @@ def _paired(name: str, seeds=SEEDS) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_group_buying_raises_orders_and_profit_in_shipped_scenario():
-    # 20% off, 48 h, open groups listed, fallback 0.5 (seeds 1-10: orders +14.5%, profit +3.0%). Today's main
-    # (no fallback, friends only) gives orders -0.3% and profit -9.8% on the same market and seeds.
+    # 20% off, 48 h, open groups listed, fallback 0.5, invitations to distinct friends (seeds 1-10: orders
+    # +22.8%, profit +8.3%). 8c2bc54 (no fallback, friends only) gives orders -0.3% and profit -9.8% on the
+    # same market and seeds.
     orders, profit = _paired("group_buying")
-    assert (orders > 0.08).all() and orders.mean() < 0.25, orders
-    assert (profit > 0).all() and 0.01 < profit.mean() < 0.08, profit
+    assert (orders > 0.08).all() and orders.mean() < 0.35, orders
+    assert (profit > 0).all() and 0.01 < profit.mean() < 0.15, profit
 
 
 def test_deep_group_discount_costs_more_than_it_brings():
-    orders, profit = _paired("group_buying_deep_discount")  # 50% off: seeds 1-10 orders +26%, profit -17%
+    orders, profit = _paired("group_buying_deep_discount")  # 50% off: seeds 1-10 orders +35%, profit -18%
     assert (orders > 0.15).all(), orders
     assert (profit < -0.1).all() and profit.mean() > -0.3, profit
