@@ -147,8 +147,8 @@ def cmd_run(args) -> int:
     write_manifest(args.out, manifest)
     market = results[-1].market.iloc[-1]
     print(f"{scenario['name']}: {len(results)} run(s) × {scenario['steps']} days in "
-          f"{manifest['timings']['total_seconds']:.1f} s; last run: {int(market['cum_orders'])} orders, "
-          f"GMV {market['cum_gmv']:,.0f}, {int(market['n_aware'])} aware. Results in {args.out}/")
+          f"{manifest['timings']['total_seconds']:.1f} s; last run: {int(market.get('cum_orders', 0))} orders, "
+          f"GMV {market.get('cum_gmv', 0):,.0f}, {int(market['n_aware'])} aware. Results in {args.out}/")
     return 0
 
 

@@ -14,7 +14,7 @@ from . import mechanisms as _mechanisms  # noqa: F401  (registers the mechanisms
 from .actors import Brand, Influencer, Product
 from .buffers import Exposure, Orders
 from .ledger import Ledger
-from .mechanisms.base import REGISTRY, in_stage_order
+from .mechanisms.base import REGISTRY, STAGES, in_stage_order
 from .metrics import Recorder
 from .network import FriendCounts, build_follows, build_friendship
 from .population import Population, beta_with_mean
@@ -72,6 +72,8 @@ class Market(mesa.Model):
         self.mechanisms = [REGISTRY[n](self, scenario["mechanisms"][n]) for n in in_stage_order(enabled)]
         for mech in self.mechanisms:
             mech.setup(self)
+        self.recorder.declare(self.mechanisms)
+        self.sells = "checkout" in enabled  # orders are paid (switched off: awareness alone)
 
     # ------------------------------------------------------------------ build
 
@@ -149,6 +151,8 @@ class Market(mesa.Model):
         self.active = self._activity_rng.random(pop.n) < threshold
         self.orders = Orders()
         for mech in self.mechanisms:
+            if not self.sells and mech.stage in STAGES[STAGES.index("transact") + 1:]:
+                self.orders = Orders()  # without the checkout nothing is paid: awareness alone
             mech.step(self)
         self.recorder.record()
 

@@ -73,6 +73,7 @@ class Recorder:
         self._today_market: dict[str, float] = {}
         self._cum: dict[str, np.ndarray] = {}
         self._flow_names: list[str] = []
+        self._market_cum: dict[str, float] = {}  # running totals of the market-only flows
         self._last_profit = np.zeros(self.n_brands)
         self.market_rows: list[dict] = []
         self.brand_rows: list[dict] = []
@@ -82,6 +83,16 @@ class Recorder:
         if name not in self._flow_names:
             self._flow_names.append(name)
             self._cum.setdefault(name, np.zeros(self.n_brands))
+
+    def declare(self, mechanisms) -> None:
+        """Register every flow the enabled ``mechanisms`` declare, so that each is written (as 0) from day 1,
+        whatever happens in the run."""
+        for mech in mechanisms:
+            for name in mech.metric_names(self.market.config):
+                if name in mech.market_flows:
+                    self._market_cum.setdefault(name, 0.0)
+                elif name.startswith("new_"):
+                    self.declare_flow(name)
 
     def tally(self, name: str, brand: np.ndarray | int, weights: np.ndarray | float | None = None) -> None:
         """Add to today's flow ``name`` (``new_*``): one count (or weight) per element of ``brand``."""
@@ -94,7 +105,8 @@ class Recorder:
         self._today[name] = self._today.get(name, 0.0) + add
 
     def tally_market(self, name: str, value: float) -> None:
-        """Add to a market-only flow."""
+        """Add to a market-only flow (``new_*``; its running total is ``cum_*``)."""
+        self._market_cum.setdefault(name, 0.0)
         self._today_market[name] = self._today_market.get(name, 0.0) + float(value)
 
     def record(self) -> None:
@@ -138,7 +150,11 @@ class Recorder:
             for name, (per_brand, overall) in mech.report(m).items():
                 brand[name] = np.asarray(per_brand, dtype=float)
                 market[name] = float(overall)
-        market.update(self._today_market)
+        for name in self._market_cum:
+            new = self._today_market.get(name, 0.0)
+            self._market_cum[name] += new
+            market[name] = new
+            market["cum_" + name[4:]] = self._market_cum[name]
         market["n_active"] = float(np.count_nonzero(m.active))
         market["mean_platform_trust"] = float(pop.trust_platform.mean())
         market["money_imbalance"] = m.ledger.imbalance()
@@ -154,3 +170,19 @@ class Recorder:
         market = pd.DataFrame(self.market_rows).fillna(0.0)
         brands = pd.DataFrame(self.brand_rows).fillna(0.0)
         return market[["day", *sorted(market.columns[1:])]], brands[["day", "brand", *sorted(brands.columns[2:])]]
+
+
+def declared_columns(scenario: dict) -> dict[str, str]:
+    """Every metric column a run of ``scenario`` writes (name -> meaning), from the declarations alone:
+    the core metrics, and each enabled mechanism's metrics, with a ``cum_*`` running total per flow ``new_*``."""
+    from .mechanisms.base import REGISTRY
+
+    out = dict(CORE_METRICS)
+    for name, params in scenario["mechanisms"].items():
+        if not params["enabled"]:
+            continue
+        for metric, meaning in REGISTRY[name].metric_names(scenario).items():
+            out[metric] = meaning
+            if metric.startswith("new_"):
+                out["cum_" + metric[4:]] = f"running total of {metric}: {meaning}"
+    return out

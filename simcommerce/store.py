@@ -175,9 +175,40 @@ class ExperimentStore:
         self.flush()
 
 
+def read_partitioned(path: str | Path) -> pd.DataFrame | None:
+    """A ``policy=<name>/<run_id>.parquet`` table as one frame (None if it holds no file), ``policy`` as text.
+
+    The schema is the union of the files' schemas (a run of another policy may write columns another does
+    not, e.g. deeper commission levels): a flow (``new_*``/``cum_*``) missing from a file is 0 in its rows,
+    any other missing column is NaN. pandas' own reader would take the first file's schema and drop the rest.
+    """
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    files = sorted(path.glob("policy=*/*.parquet")) if path.is_dir() else []
+    if not files:
+        return None
+    schemas = {}
+    for f in files:
+        for field in pq.read_schema(f):
+            schemas.setdefault(field.name, field)
+    partition = pa.schema([("policy", pa.string())])
+    fields = [f for name, f in schemas.items() if name != "policy"] + list(partition)
+    dataset = ds.dataset([str(f) for f in files], schema=pa.schema(fields),
+                         partitioning=ds.partitioning(partition, flavor="hive"), partition_base_dir=str(path))
+    df = dataset.to_table().to_pandas()
+    flows = [c for c in df.columns if c.startswith(("new_", "cum_"))]  # never NaN where written
+    df[flows] = df[flows].fillna(0)
+    df["policy"] = df["policy"].astype(str)
+    return df
+
+
 def read_table(out: str | Path, table: str) -> pd.DataFrame:
     """One table of a store, ``policy`` as plain text, sorted by run_id (and day, brand where present)."""
-    df = pd.read_parquet(Path(out) / table)
-    df["policy"] = df["policy"].astype(str)
+    df = read_partitioned(Path(out) / table)
+    if df is None:
+        raise FileNotFoundError(f"{out} holds no {table} table yet ({Path(out) / table}/policy=*/*.parquet)")
     keys = [c for c in ("run_id", "day", "brand") if c in df.columns]
     return df.sort_values(keys, kind="stable").reset_index(drop=True)

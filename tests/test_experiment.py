@@ -434,3 +434,33 @@ def test_resume_after_kill(tmp_path):
     a, b = tables(out), tables(whole)
     for t in a:
         assert a[t].equals(b[t]), t
+
+
+# ------------------------------------------------------------------------------------------ hardening
+
+@pytest.mark.parametrize("extra, key, expected", [
+    ("reference: [none]\n", "reference", "name of a policy"),
+    ("max_runs: 0\n", "max_runs", "whole number >= 1"),
+    ("seed: 9223372036854775808\n", "seed", "between 0 and"),
+    ("sweep: {method: lhs, samples: 10000000, parameters: {platform.take_rate: {min: 0.01, max: 0.1}}}\n",
+     "sweep", "max_runs"),
+    ("sweep: {method: sobol, samples: 10000000, parameters: {platform.take_rate: {min: 0.01, max: 0.1}}}\n",
+     "sweep", "max_runs"),
+    ("sweep: {method: grid, parameters: {platform.take_rate: [" + ", ".join(["0.05"] * 400) + "], "
+     "steps: [" + ", ".join(["20"] * 400) + "]}}\n", "sweep", "max_runs"),
+])
+def test_experiment_files_refuse_what_would_crash_or_hang(tmp_path, extra, key, expected):
+    text = SMALL.replace("seed: 40\n", "") if extra.startswith("seed") else SMALL
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError) as err:
+        load_experiment(write(tmp_path, text + extra))
+    assert err.value.path == key and expected in err.value.expected, str(err.value)
+    assert time.perf_counter() - t0 < 10  # refused before any point is drawn
+
+
+def test_replications_beyond_the_cap_are_refused_and_max_runs_raises_it(tmp_path):
+    big = SMALL.replace("replications: 3", "replications: 1000000000")
+    with pytest.raises(ScenarioError, match="max_runs"):
+        load_experiment(write(tmp_path, big))
+    ok = SMALL.replace("replications: 3", "replications: 6000") + "max_runs: 12000\n"
+    assert len(design(load_experiment(write(tmp_path, ok)))) == 12000

@@ -8,6 +8,8 @@ from ..buffers import Exposure
 from ..spec import Param
 from .base import Mechanism, register
 
+MAX_IMPRESSIONS_PER_CONSUMER = 100  # a day: beyond this a lever is a typo, and the draw would exhaust memory
+
 
 @register
 class Ads(Mechanism):
@@ -30,7 +32,7 @@ class Ads(Mechanism):
     }
     policy = {
         "impressions_per_day": Param(0, "int", "ad impressions bought per day (split over the products)",
-                                     "impressions/day", 0),
+                                     "impressions/day", 0, 10**9),
         "targeting": Param("random", "str", "who sees the ads", choices=("random", "interest")),
         "precision": Param(0.8, "float", "interest targeting: share of impressions that hit the targeted "
                            "audience", "0-1", 0, 1),
@@ -42,6 +44,13 @@ class Ads(Mechanism):
         "new_impressions": "ad impressions delivered",
         "new_ad_spend": "money spent on ads (currency units)",
     }
+
+    @classmethod
+    def check_scenario(cls, sc: dict) -> list[tuple[str, str, str]]:
+        cap = MAX_IMPRESSIONS_PER_CONSUMER * sc["population"]["consumers"]
+        return [(f"{where}.impressions_per_day", f"at most {MAX_IMPRESSIONS_PER_CONSUMER} impressions per consumer "
+                 f"a day ({cap:,} here)", f"{pol['impressions_per_day']:,}")
+                for where, pol in cls.each_policy(sc) if pol["impressions_per_day"] > cap]
 
     def setup(self, market) -> None:
         pop = market.population

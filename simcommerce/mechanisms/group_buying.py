@@ -199,10 +199,6 @@ class GroupBuying(Mechanism):
     # ------------------------------------------------------------------ daily step
 
     def step(self, market) -> None:
-        rec = market.recorder
-        for name in self.metrics:
-            if name.startswith("new_"):
-                rec.declare_flow(name)
         self.exposures: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (consumers, product, message)
         self._open_groups(market)
         self._strangers(market)

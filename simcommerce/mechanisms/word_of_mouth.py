@@ -40,7 +40,6 @@ class WordOfMouth(Mechanism):
 
     def step(self, market) -> None:
         pop, p, o = market.population, self.p, market.orders
-        market.recorder.declare_flow("new_shares")
         if len(o) == 0:
             return
         brand = market.product_brand[o.products]
