@@ -96,10 +96,30 @@ def main(argv: list[str] | None = None) -> int:
     return 1
 
 
+def _is_experiment_file(path: str) -> bool:
+    """True if ``path`` reads as an experiment file (it has ``policies`` or ``base``), not a scenario."""
+    from .scenario import _compose_with_lines
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # the scenario loader names the problem
+    data, _ = _compose_with_lines(text, path)
+    return isinstance(data, dict) and ("policies" in data or "base" in data)
+
+
 def cmd_check(args) -> int:
     from .mechanisms.base import in_stage_order
     from .scenario import load_scenario
 
+    if _is_experiment_file(args.scenario):
+        from .experiment import design, load_experiment
+
+        exp = load_experiment(args.scenario)
+        print(f"{args.scenario}: ok — experiment '{exp.name}': {len(exp.policies)} polic{'y' if len(exp.policies) == 1 else 'ies'} × "
+              f"{max(1, len(exp.points))} point(s) × {exp.replications} replication(s) = {len(design(exp))} runs; "
+              f"metrics: {', '.join(exp.metrics)}")
+        return 0
     sc = load_scenario(args.scenario)
     n_inf = sum(sc["influencers"]["counts"].values()) + len(sc["influencers"]["named"])
     on = in_stage_order([k for k, v in sc["mechanisms"].items() if v["enabled"]])

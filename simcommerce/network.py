@@ -496,15 +496,22 @@ def read_edgelist_ids(file: Path, key: str = "network.friendship.path"):
                                 f"'{row.strip()[:40]}' on line {lineno}")
         if not ends and not _is_int(cells[0]) and not _is_int(cells[1]):
             continue  # a header line
-        if not (_is_int(cells[0]) and _is_int(cells[1])):
+        bad = next((j for j in (0, 1) if not _is_int(cells[j])), None)
+        if bad is not None:
             raise ScenarioError(str(file), key, "integer consumer ids in the first two columns",
-                                f"'{cells[0][:20]}', '{cells[1][:20]}' on line {lineno}")
+                                f"'{cells[bad][:20]}' in column {bad + 1} on line {lineno}")
+        if len(cells) > 2:
+            raise ScenarioError(str(file), key, "exactly two id columns per line (weights and other columns are "
+                                "not read: remove them)", f"{len(cells)} columns on line {lineno}")
         if any(abs(int(c)) >= 2**62 for c in cells[:2]):
             raise ScenarioError(str(file), key, "consumer ids below 2^62", f"'{cells[0][:20]}' on line {lineno}")
         ends.append((cells[0], cells[1]))
     if not ends:
         raise ScenarioError(str(file), key, "at least one edge", "an empty edge list")
     raw = np.array(ends, dtype=np.int64)
+    if (raw[:, 0] == raw[:, 1]).all():
+        raise ScenarioError(str(file), key, "at least one edge between two different consumers",
+                            f"only self-loops ({len(raw)} line(s))")
     ids, inverse = np.unique(raw.ravel(), return_inverse=True)
     inverse = inverse.reshape(-1, 2)
     return inverse[:, 0], inverse[:, 1], ids

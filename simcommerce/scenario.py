@@ -234,13 +234,15 @@ def _compose_with_lines(text: str, file: str) -> tuple[Any, dict[str, int]]:
     return data, lines
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> dict:
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, allowed_dir: Path | None = None) -> dict:
     """Read, validate and resolve a scenario file.
 
     Args:
         path: the YAML file.
         overrides: optional ``{dotted.key: value}`` applied before validation
             (brands may be addressed by name, e.g. ``brands.Glow.policy.ads.impressions_per_day``).
+        allowed_dir: if given, files the scenario names (an edge list) must lie inside it (a server's rule
+            for uploaded scenarios: no other file of the machine is ever read).
 
     Raises:
         ScenarioError: on any problem, with a one-sentence message.
@@ -253,11 +255,12 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
         raise ScenarioError(str(path), "", "a readable UTF-8 text file", type(exc).__name__) from None
     data, lines = _compose_with_lines(text, str(path))
-    return resolve_scenario(data, Source(str(path), lines), base_dir=path.parent, overrides=overrides)
+    return resolve_scenario(data, Source(str(path), lines), base_dir=path.parent, overrides=overrides,
+                            allowed_dir=allowed_dir)
 
 
 def resolve_scenario(data: Any, src: Source | None = None, base_dir: Path | str = ".",
-                     overrides: dict[str, Any] | None = None) -> dict:
+                     overrides: dict[str, Any] | None = None, allowed_dir: Path | None = None) -> dict:
     """Validate a scenario given as data (see :func:`load_scenario`)."""
     src = src or Source()
     if not isinstance(data, dict):
@@ -270,7 +273,7 @@ def resolve_scenario(data: Any, src: Source | None = None, base_dir: Path | str 
         for key, expected, found in cls.check(sc["mechanisms"][name]):
             raise src.error(f"mechanisms.{name}.{key}", expected, found)
     _check_references(sc, src)
-    _resolve_network_file(sc, src, Path(base_dir))
+    _resolve_network_file(sc, src, Path(base_dir), allowed_dir)
     _check_consistency(sc, src)
     for b in sc["brands"]:
         for p in b["products"]:
@@ -378,7 +381,7 @@ def available_memory() -> int:
     return min(total, limit)
 
 
-def _resolve_network_file(sc: dict, src: Source, base_dir: Path) -> None:
+def _resolve_network_file(sc: dict, src: Source, base_dir: Path, allowed_dir: Path | None = None) -> None:
     fr = sc["network"]["friendship"]
     key = "network.friendship.path"
     if fr["model"] != "edgelist":
@@ -393,6 +396,14 @@ def _resolve_network_file(sc: dict, src: Source, base_dir: Path) -> None:
     file = Path(fr["path"])
     if not file.is_absolute():
         file = base_dir / file
+    if allowed_dir is not None:
+        try:
+            inside = file.resolve().is_relative_to(Path(allowed_dir).resolve())
+        except (OSError, ValueError, RuntimeError):
+            inside = False
+        if not inside:
+            raise src.error(key, "an edge-list file in the scenario's own folder (a scenario given to a server may "
+                            "name no other file)", one_line(str(fr["path"])[:60]))
     try:
         exists = file.is_file()
     except (OSError, ValueError) as exc:

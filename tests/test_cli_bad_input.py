@@ -254,7 +254,12 @@ CASES = [
          expected=["two"], line_text="2"),
     Case("edgelist-non-integer-ids", with_edgelist("bad_ids.csv"), key="network.friendship.path",
          files={"bad_ids.csv": DATA / "edges_non_integer.csv"}, named_file="bad_ids.csv",
-         expected=["integer"], found=["abc"], line_text="3"),
+         expected=["integer"], found=["'abc' in column 2"], line_text="3"),
+    Case("edgelist-third-column", with_edgelist("weights.csv"), key="network.friendship.path",
+         files={"weights.csv": "1,2,0.5\n2,3,0.1\n"}, named_file="weights.csv", expected=["two id columns"],
+         found=["3 columns"], line_text="1"),
+    Case("edgelist-only-self-loops", with_edgelist("loops.csv"), key="network.friendship.path",
+         files={"loops.csv": "1,1\n2,2\n"}, named_file="loops.csv", found=["only self-loops"]),
     Case("edgelist-empty", with_edgelist("empty.tsv"), key="network.friendship.path",
          files={"empty.tsv": "# nothing but a comment\n"}, named_file="empty.tsv", expected=["edge"]),
     Case("edgelist-path-without-edgelist-model",
@@ -716,3 +721,9 @@ def test_mutated_scenarios_resolve_or_raise_scenario_error(data):
 
 def _has_nan(tree) -> bool:
     return any(isinstance(v, float) and math.isnan(v) for _, v in _nodes(tree))
+
+
+def test_check_accepts_experiment_files():
+    proc = cli_in_process("check", str(REPO / "experiments" / "referral_study.yaml"))
+    assert proc.returncode == 0 and "ok — experiment 'referral_study'" in proc.stdout, proc.stderr
+    assert "15 runs" in proc.stdout
