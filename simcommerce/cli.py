@@ -7,6 +7,7 @@ Bad input exits with code 2 and one sentence on stderr naming the file, the key 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 from pathlib import Path
@@ -172,6 +173,9 @@ def cmd_run(args) -> int:
     return 0
 
 
+WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES)
+
+
 def cmd_experiment(args) -> int:
     from . import executors
 
@@ -217,12 +221,15 @@ def cmd_experiment(args) -> int:
         except KeyboardInterrupt:
             store.finish(time.perf_counter() - t0, executor)
             raise
-        except OSError as exc:
-            if not args.scheduler:
-                raise
-            store.finish(time.perf_counter() - t0, executor)
-            print(f"error: cannot use the Dask scheduler at {args.scheduler} ({str(exc).splitlines()[0]}); "
-                  "finished runs are kept, rerun with --resume.", file=sys.stderr)
+        except OSError as exc:  # a full disk, or a lost Dask scheduler: say so, keep what finished
+            try:
+                store.finish(time.perf_counter() - t0, executor)  # the manifest: "incomplete"
+            except OSError:
+                pass  # the disk is still full: the files of the finished runs tell --resume what is done
+            what = (f"cannot write to {args.out}" if exc.filename or exc.errno in WRITE_ERRORS else
+                    f"cannot use the Dask scheduler at {args.scheduler}" if args.scheduler else "a system error")
+            print(f"error: {what} ({(exc.strerror or str(exc)).splitlines()[0]}); {store.n_done()} finished "
+                  f"run(s) are kept, rerun with --resume.", file=sys.stderr)
             return 1
     store.finish(time.perf_counter() - t0, executor)
     print(f"{experiment.name}: {len(todo)} run(s) done ({len(specs) - len(todo)} already done) of "

@@ -12,6 +12,7 @@ Layout of ``DIR``::
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import platform
@@ -43,16 +44,22 @@ def prepare_output(out: Path, force: bool) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a reader sees the old file or the whole new one, and a failed
+    write (a full disk) leaves neither a half-written file nor its ``.partial`` behind."""
     tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_table(df: pd.DataFrame, path: Path) -> None:
-    """Write a Parquet table atomically (a reader never sees a half-written file)."""
-    tmp = path.with_name(f".{path.name}.partial")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    """Write a Parquet table atomically (as :func:`atomic_write_bytes`)."""
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def write_manifest(out: Path, manifest: dict) -> None:

@@ -464,3 +464,61 @@ def test_replications_beyond_the_cap_are_refused_and_max_runs_raises_it(tmp_path
         load_experiment(write(tmp_path, big))
     ok = SMALL.replace("replications: 3", "replications: 6000") + "max_runs: 12000\n"
     assert len(design(load_experiment(write(tmp_path, ok)))) == 12000
+
+
+# ------------------------------------------------------------------------------------------ faults
+
+def test_resume_redoes_runs_whose_files_are_damaged(tmp_path):
+    exp = write(tmp_path, SMALL)
+    clean, hurt = tmp_path / "clean", tmp_path / "hurt"
+    for out in (clean, hurt):
+        assert main(["experiment", str(exp), "--out", str(out), "--workers", "1"]) == 0
+    truncated = next((hurt / "runs").rglob("*.parquet"))
+    truncated.write_bytes(truncated.read_bytes()[:-10])
+    flipped = sorted((hurt / "market").rglob("*.parquet"))[-1]
+    data = bytearray(flipped.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, other content
+    flipped.write_bytes(bytes(data))
+    assert main(["experiment", str(exp), "--out", str(hurt), "--resume", "--workers", "1"]) == 0
+    manifest = json.loads((hurt / "manifest.json").read_text())
+    redone = {rid for rid, r in manifest["runs"].items() if r["finished"] > manifest["resumed"][0]}
+    assert redone == {truncated.stem, flipped.stem}
+    assert file_hashes(hurt) == file_hashes(clean)
+
+
+def test_a_second_writer_of_a_store_is_refused(tmp_path, capsys):
+    from simcommerce.store import ExperimentStore
+
+    exp_file = write(tmp_path, SMALL)
+    exp = load_experiment(exp_file)
+    store = ExperimentStore.open(tmp_path / "out", exp, design(exp))  # holds the store's lock
+    assert main(["experiment", str(exp_file), "--out", str(tmp_path / "out"), "--resume"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "locked by pid" in err and len(err.splitlines()) == 1
+    del store
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 400 kB file system (tmpfs), unmounted after the test; skipped where mounting is not allowed."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root) to fill a disk")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+def test_a_full_disk_gives_one_line_keeps_finished_runs_and_resume_finishes(tmp_path, small_disk, capsys):
+    exp = write(tmp_path, SMALL.replace("replications: 3", "replications: 8"))
+    out = small_disk / "store"
+    assert main(["experiment", str(exp), "--out", str(out), "--workers", "1"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: cannot write to") and "--resume" in err and len(err.splitlines()) == 1, err
+    assert not list(small_disk.rglob("*.partial"))
+    done = len(list((out / "runs").rglob("*.parquet")))
+    assert 0 < done < 16
+    subprocess.run(["mount", "-o", "remount,size=50m", str(small_disk)], check=True)
+    assert main(["experiment", str(exp), "--out", str(out), "--resume", "--workers", "1"]) == 0
+    assert main(["experiment", str(exp), "--out", str(tmp_path / "clean"), "--workers", "1"]) == 0
+    assert file_hashes(out) == file_hashes(tmp_path / "clean")
