@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     run.add_argument("--out", type=Path, required=True, help="results folder (new or empty)")
     run.add_argument("--replications", type=int, default=1, help="number of runs (seeds seed, seed+1, ...)")
+    run.add_argument("--resume", action="store_true", help="finish an interrupted run in --out: the replications "
+                     "already finished are kept")
     run.add_argument("--seed", type=int, default=None, help="root seed of the first run (default: scenario's)")
     run.add_argument("--force", action="store_true", help="overwrite the results in a non-empty --out")
     run.add_argument("--no-report", action="store_true", help="skip report.html")
@@ -130,8 +132,12 @@ def cmd_check(args) -> int:
 
 
 def cmd_run(args) -> int:
+    import json
+    import shutil
+
     from .report import write_report
-    from .results import OutputDirError, new_manifest, prepare_output, write_manifest, write_results
+    from .results import (REPLICATIONS, OutputDirError, load_replications, new_manifest, prepare_output,
+                          save_replication, write_manifest, write_results)
     from .runner import run_once, seeds_for
     from .scenario import load_scenario
 
@@ -139,25 +145,49 @@ def cmd_run(args) -> int:
         raise ScenarioError("command line", "--replications", "a whole number >= 1", str(args.replications))
     if args.seed is not None and args.seed < 0:
         raise ScenarioError("command line", "--seed", "a whole number >= 0", str(args.seed))
+    if args.resume and args.force:
+        raise ScenarioError("command line", "--resume", "either --resume or --force", "both")
     scenario = load_scenario(args.scenario)
-    try:
-        prepare_output(args.out, args.force)
-    except OutputDirError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     seeds = seeds_for(scenario, args.replications, args.seed)
     manifest = new_manifest(scenario, seeds, " ".join(["simcommerce", *sys.argv[1:]]))
+    done = []
+    if args.resume:
+        try:
+            old = json.loads((args.out / "manifest.json").read_text())
+        except (OSError, ValueError):
+            print(f"error: {args.out}: expected the results folder of an interrupted run to resume, found no "
+                  "readable manifest.json.", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if json.loads(json.dumps(old.get("scenario"), default=str)) != json.loads(json.dumps(scenario, default=str)) \
+                or old.get("seeds") != seeds:
+            print(f"error: {args.out}: expected the results of this scenario and these seeds to resume, found "
+                  "another run's.", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        done = load_replications(args.out, seeds)
+    else:
+        try:
+            prepare_output(args.out, args.force)
+        except OutputDirError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     write_manifest(args.out, manifest)
     t0 = time.perf_counter()
-    results = []
-    with _progress(len(seeds) * scenario["steps"], f"{scenario['name']}") as bar:
+    results = {r.run: r for r in done}
+    with _progress((len(seeds) - len(done)) * scenario["steps"], f"{scenario['name']}") as bar:
         try:
             for r, seed in enumerate(seeds):
-                results.append(run_once(scenario, r, seed, progress=lambda day: bar.update(1)))
+                if r not in results:
+                    results[r] = run_once(scenario, r, seed, progress=lambda day: bar.update(1))
+                    if len(seeds) > 1:
+                        save_replication(args.out, results[r])
         except KeyboardInterrupt:
             manifest["status"] = "interrupted"
+            manifest["replications_done"] = sorted(results)
             write_manifest(args.out, manifest)
-            raise
+            print(f"interrupted: {len(results)} of {len(seeds)} replication(s) finished and kept in "
+                  f"{args.out}/{REPLICATIONS}; finish with the same command and --resume", file=sys.stderr)
+            return 130
+    results = [results[r] for r in range(len(seeds))]
     write_results(args.out, results, manifest)
     manifest["timings"] = {"total_seconds": round(time.perf_counter() - t0, 3),
                            "runs": [{"run": r.run, "build_seconds": round(r.build_seconds, 3),
@@ -166,6 +196,7 @@ def cmd_run(args) -> int:
         write_report(args.out, scenario, results)
     manifest["status"] = "complete"
     write_manifest(args.out, manifest)
+    shutil.rmtree(args.out / REPLICATIONS, ignore_errors=True)  # all in the tables now
     market = results[-1].market.iloc[-1]
     print(f"{scenario['name']}: {len(results)} run(s) × {scenario['steps']} days in "
           f"{manifest['timings']['total_seconds']:.1f} s; last run: {int(market.get('cum_orders', 0))} orders, "

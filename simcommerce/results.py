@@ -12,7 +12,6 @@ Layout of ``DIR``::
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import platform
@@ -40,7 +39,44 @@ def prepare_output(out: Path, force: bool) -> None:
                                  "(use --force to overwrite).")
         for name in [*(f"{t}.parquet" for t in TABLES), "manifest.json", "report.html"]:
             (out / name).unlink(missing_ok=True)
+        for f in (out / REPLICATIONS).glob("r*-*.parquet"):
+            f.unlink()
     out.mkdir(parents=True, exist_ok=True)
+
+
+REPLICATIONS = "replications"  # folder of a run's finished replications until all are done (for --resume)
+
+
+def save_replication(out: Path, result) -> None:
+    """Keep one finished replication (a :class:`~simcommerce.runner.RunResult`) in ``out/replications/``."""
+    folder = out / REPLICATIONS
+    folder.mkdir(exist_ok=True)
+    timing = {"build_seconds": result.build_seconds, "seconds": result.seconds}
+    write_table(pd.DataFrame([{**result.summary, **{f"_{k}": v for k, v in timing.items()}}]),
+                folder / f"r{result.run:05d}-runs.parquet")
+    write_table(result.market, folder / f"r{result.run:05d}-market.parquet")
+    write_table(result.brands, folder / f"r{result.run:05d}-brands.parquet")  # last: marks it complete
+
+
+def load_replications(out: Path, seeds: list[int]) -> list:
+    """The replications kept by :func:`save_replication` whose three files are readable and match ``seeds``
+    (a damaged one is left out, so it is run again)."""
+    from .runner import RunResult
+
+    kept = []
+    for r, seed in enumerate(seeds):
+        try:
+            runs, market, brands = (pd.read_parquet(out / REPLICATIONS / f"r{r:05d}-{t}.parquet")
+                                    for t in ("runs", "market", "brands"))
+        except (OSError, ValueError, ArithmeticError, Exception):  # noqa: BLE001 - missing or damaged: redo it
+            continue
+        row = runs.iloc[0].to_dict()
+        if int(row.get("seed", -1)) != seed or int(row.get("run", -1)) != r:
+            continue
+        build, seconds = row.pop("_build_seconds"), row.pop("_seconds")
+        row = {k: (int(v) if k in ("run", "seed", "days", "consumers") else v) for k, v in row.items()}
+        kept.append(RunResult(r, seed, market, brands, row, build, seconds))
+    return kept
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -57,9 +93,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def write_table(df: pd.DataFrame, path: Path) -> None:
     """Write a Parquet table atomically (as :func:`atomic_write_bytes`)."""
-    buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
-    atomic_write_bytes(path, buf.getvalue())
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_manifest(out: Path, manifest: dict) -> None:

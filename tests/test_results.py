@@ -226,3 +226,40 @@ def test_interrupted_run_is_marked(scenario_file, tmp_path, monkeypatch, capsys)
     assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
     assert not any((out / f"{t}.parquet").exists() for t in TABLES)
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_finished_replications_and_resume_finishes_them(tmp_path):
+    """A real SIGINT to ``simcommerce run`` once a replication has finished: exit 130, one line, the finished
+    replications kept; ``--resume`` then runs only the others, and the tables equal an uninterrupted run's."""
+    import hashlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sc = tmp_path / "sc.yaml"
+    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    sc.write_text(baseline.read_text().replace("consumers: 20000", "consumers: 3000"))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    cmd = [sys.executable, "-m", "simcommerce.cli", "run", str(sc), "--replications", "6", "--no-report"]
+    proc = subprocess.Popen([*cmd, "--out", str(tmp_path / "cut")], stderr=subprocess.PIPE, text=True, env=env)
+    first = tmp_path / "cut" / "replications" / "r00000-brands.parquet"
+    deadline = time.monotonic() + 120
+    while not first.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1].strip()
+    assert proc.returncode == 130, err
+    assert err.startswith("interrupted:") and "--resume" in err and len(err.splitlines()) == 1, err
+    kept = len(list((tmp_path / "cut" / "replications").glob("*-brands.parquet")))
+    assert 1 <= kept < 6
+    resumed = subprocess.run([*cmd, "--out", str(tmp_path / "cut"), "--resume"], capture_output=True, text=True,
+                             env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert not (tmp_path / "cut" / "replications").exists()
+    clean = subprocess.run([*cmd, "--out", str(tmp_path / "clean")], capture_output=True, text=True, env=env)
+    assert clean.returncode == 0, clean.stderr
+    for t in ("market", "brands", "runs"):
+        a, b = ((tmp_path / d / f"{t}.parquet").read_bytes() for d in ("cut", "clean"))
+        assert hashlib.sha256(a).hexdigest() == hashlib.sha256(b).hexdigest(), t
