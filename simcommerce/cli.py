@@ -226,6 +226,16 @@ def cmd_experiment(args) -> int:
                                 "(pip install 'simcommerce[distributed]')", "it missing") from None
     experiment = load_experiment(args.experiment)
     specs = design(experiment)
+    if not args.scheduler:  # local workers run at once on this machine: they must fit in its memory together
+        from .experiment import peak_run_memory
+        from .scenario import available_memory
+
+        per_run, have = peak_run_memory(experiment), available_memory()
+        workers = min(executors.local_workers(args.workers), len(specs))
+        if per_run * workers > have:
+            raise ScenarioError("command line", "--workers", f"at most {max(1, have // per_run)} worker(s): runs "
+                                f"of about {per_run / 2**30:.1f} GiB each in {have / 2**30:.1f} GiB of memory",
+                                f"{workers} worker(s)")
     try:
         store = ExperimentStore.open(args.out, experiment, specs, resume=args.resume,
                                      command=" ".join(["simcommerce", *sys.argv[1:]]))

@@ -377,6 +377,16 @@ def latin_hypercube(n: int, d: int, seed: int) -> np.ndarray:
     return u
 
 
+def peak_run_memory(experiment: "Experiment") -> int:
+    """Bytes the largest run of the design needs (:func:`~simcommerce.scenario.estimated_memory`)."""
+    from .scenario import estimated_memory
+
+    key = "population.consumers"
+    biggest = max(experiment.points or [{}], key=lambda pt: pt.get(key) or 0)
+    return max(estimated_memory(resolve_scenario(copy.deepcopy(experiment.base_data), overrides={**o, **biggest}))
+               for o in experiment.policies.values())
+
+
 def end_of_run_metrics(scenarios: list[dict]) -> set[str]:
     """Names of the runs table's end-of-run metrics for runs of any of ``scenarios``, from the mechanisms'
     declarations (no run needed): every declared metric but the daily flows ``new_*``, and the run's size."""

@@ -522,3 +522,15 @@ def test_a_full_disk_gives_one_line_keeps_finished_runs_and_resume_finishes(tmp_
     assert main(["experiment", str(exp), "--out", str(out), "--resume", "--workers", "1"]) == 0
     assert main(["experiment", str(exp), "--out", str(tmp_path / "clean"), "--workers", "1"]) == 0
     assert file_hashes(out) == file_hashes(tmp_path / "clean")
+
+
+def test_local_workers_must_fit_in_memory_together(tmp_path, capsys):
+    from simcommerce.scenario import available_memory, estimated_memory, load_scenario
+
+    per_consumer = estimated_memory(load_scenario(BASELINE, overrides={"population.consumers": 10**6})) / 10**6
+    n = int(0.6 * available_memory() / per_consumer)  # one run fits, two at once do not
+    text = SMALL.replace("population.consumers: 1500", f"population.consumers: {n}")
+    assert main(["experiment", str(write(tmp_path, text)), "--out", str(tmp_path / "o"), "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers" in err and "at most 1 worker" in err and "GiB" in err
+    assert not (tmp_path / "o").exists()  # refused before anything is written
