@@ -15,6 +15,19 @@ from pathlib import Path
 from .spec import ScenarioError
 
 EXIT_BAD_INPUT = 2
+QUIET = VERBOSE = False  # set from --quiet / --verbose
+
+
+def say(text: str) -> None:
+    """A result line on stdout (not with --quiet)."""
+    if not QUIET:
+        print(text)
+
+
+def detail(text: str) -> None:
+    """A progress line on stderr (with --verbose only)."""
+    if VERBOSE:
+        print(text, file=sys.stderr, flush=True)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,9 +35,33 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("simcommerce")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown (not installed)"
+
+
+def _experiment_format() -> str:
+    """The experiment file format, from :mod:`simcommerce.experiment`'s docstring (read, not imported: --help
+    stays fast)."""
+    import ast
+
+    doc = ast.get_docstring(ast.parse(Path(__file__).with_name("experiment.py").read_text(encoding="utf-8")))
+    return doc.split("\n\n", 1)[1].split("**Common", 1)[0].rstrip() + \
+        "\n\nCheck a file without running it: simcommerce check FILE.yaml\n"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="simcommerce", description="Agent-based simulator of social-commerce markets.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(prog="simcommerce", description="Agent-based simulator of social-commerce markets.",
+                     epilog="Start with: simcommerce run scenarios/baseline.yaml --out results/baseline")
+    parser.add_argument("--version", action="version", version=f"simcommerce {_version()}")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    noise.add_argument("-v", "--verbose", action="store_true", help="also print each finished run")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = sub.add_parser("run", help="run a scenario's replications and write tables + report")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     run.add_argument("--out", type=Path, required=True, help="results folder (new or empty)")
@@ -46,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, required=True, help="report file (summary.csv/.parquet beside it)")
     compare.add_argument("--metrics", default=None, help="comma-separated metrics (default: the experiment's)")
     compare.add_argument("--reference", default=None, help="reference policy (default: the experiment's)")
-    exp = sub.add_parser("experiment", help="run an experiment's policies × points × replications into a store")
+    exp = sub.add_parser("experiment", help="run an experiment's policies × points × replications into a store",
+                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_experiment_format())
     exp.add_argument("experiment", type=Path, help="experiment YAML file")
     exp.add_argument("--out", type=Path, required=True, help="results folder (new or empty; see --resume)")
     exp.add_argument("--workers", type=int, default=None, help="local worker processes (default: CPU count)")
@@ -65,7 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        print(parser.format_usage().rstrip() + "\n(simcommerce --help lists the commands; try: simcommerce run "
+              "scenarios/baseline.yaml --out results/baseline)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    global QUIET, VERBOSE
+    QUIET, VERBOSE = args.quiet, args.verbose
     try:
         if args.command == "check":
             return cmd_check(args)
@@ -119,14 +164,14 @@ def cmd_check(args) -> int:
         from .experiment import design, load_experiment
 
         exp = load_experiment(args.scenario)
-        print(f"{args.scenario}: ok — experiment '{exp.name}': {len(exp.policies)} polic{'y' if len(exp.policies) == 1 else 'ies'} × "
+        say(f"{args.scenario}: ok — experiment '{exp.name}': {len(exp.policies)} polic{'y' if len(exp.policies) == 1 else 'ies'} × "
               f"{max(1, len(exp.points))} point(s) × {exp.replications} replication(s) = {len(design(exp))} runs; "
               f"metrics: {', '.join(exp.metrics)}")
         return 0
     sc = load_scenario(args.scenario)
     n_inf = sum(sc["influencers"]["counts"].values()) + len(sc["influencers"]["named"])
     on = in_stage_order([k for k, v in sc["mechanisms"].items() if v["enabled"]])
-    print(f"{args.scenario}: ok — {sc['population']['consumers']} consumers, {len(sc['brands'])} brand(s), "
+    say(f"{args.scenario}: ok — {sc['population']['consumers']} consumers, {len(sc['brands'])} brand(s), "
           f"{n_inf} influencers, {sc['steps']} days; mechanisms: {', '.join(on)}")
     return 0
 
@@ -178,6 +223,9 @@ def cmd_run(args) -> int:
             for r, seed in enumerate(seeds):
                 if r not in results:
                     results[r] = run_once(scenario, r, seed, progress=lambda day: bar.update(1))
+                    last = results[r].summary
+                    detail(f"run {r} (seed {seed}): {int(last.get('cum_orders', 0))} orders in "
+                           f"{results[r].seconds:.1f} s")
                     if len(seeds) > 1:
                         save_replication(args.out, results[r])
         except KeyboardInterrupt:
@@ -198,7 +246,7 @@ def cmd_run(args) -> int:
     write_manifest(args.out, manifest)
     shutil.rmtree(args.out / REPLICATIONS, ignore_errors=True)  # all in the tables now
     market = results[-1].market.iloc[-1]
-    print(f"{scenario['name']}: {len(results)} run(s) × {scenario['steps']} days in "
+    say(f"{scenario['name']}: {len(results)} run(s) × {scenario['steps']} days in "
           f"{manifest['timings']['total_seconds']:.1f} s; last run: {int(market.get('cum_orders', 0))} orders, "
           f"GMV {market.get('cum_gmv', 0):,.0f}, {int(market['n_aware'])} aware. Results in {args.out}/")
     return 0
@@ -259,6 +307,7 @@ def cmd_experiment(args) -> int:
             for spec, blobs, timing in results:
                 store.write_encoded(spec.policy, spec.run_id, blobs, timing)
                 bar.update(1)
+                detail(f"{spec.run_id} done ({store.n_done()} of {len(specs)})")
         except KeyboardInterrupt:
             store.finish(time.perf_counter() - t0, executor)
             raise
@@ -273,7 +322,7 @@ def cmd_experiment(args) -> int:
                   f"run(s) are kept, rerun with --resume.", file=sys.stderr)
             return 1
     store.finish(time.perf_counter() - t0, executor)
-    print(f"{experiment.name}: {len(todo)} run(s) done ({len(specs) - len(todo)} already done) of "
+    say(f"{experiment.name}: {len(todo)} run(s) done ({len(specs) - len(todo)} already done) of "
           f"{len(specs)}: {len(experiment.policies)} policies × {len(experiment.points)} point(s) × "
           f"{experiment.replications} replications in {time.perf_counter() - t0:.1f} s. Results in {args.out}/")
     return 0
@@ -288,7 +337,7 @@ def cmd_compare(args) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"compared {summary['policy'].nunique()} policies on {summary['metric'].nunique()} metrics: "
+    say(f"compared {summary['policy'].nunique()} policies on {summary['metric'].nunique()} metrics: "
           f"report {out}, summary {out.parent / 'summary.csv'}")
     return 0
 
@@ -321,7 +370,7 @@ def cmd_docs(args) -> int:
     docs = args.root / "docs"
     (docs / "scenario-reference.md").write_text(reference_markdown())
     (docs / "odd.md").write_text(odd.render((docs / "odd.md").read_text()))
-    print(f"wrote {docs / 'scenario-reference.md'} and the generated part of {docs / 'odd.md'}")
+    say(f"wrote {docs / 'scenario-reference.md'} and the generated part of {docs / 'odd.md'}")
     return 0
 
 
