@@ -133,6 +133,20 @@ class Population:
         pop.earned = np.zeros(n, dtype=np.float64)
         return pop
 
+    def consumer(self, i: int) -> dict:
+        """Consumer ``i``'s state: every per-consumer array's row ``i`` (scalars, or arrays over brands,
+        products or categories), by array name."""
+        if not 0 <= i < self.n:
+            raise IndexError(f"consumer {i} of {self.n}")
+        out = {}
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray) and value.shape[:1] == (self.n,):
+                row = value[i]
+                out[name] = row.item() if np.ndim(row) == 0 else row.copy()
+            elif isinstance(value, SparseCells) and value.shape[0] == self.n:
+                out[name] = value[i, np.arange(value.shape[1])]
+        return out
+
     def add(self, name: str, array: np.ndarray) -> np.ndarray:
         """Attach a mechanism's array (first dimension N) and return it."""
         assert array.shape[0] == self.n, f"{name}: first dimension must be {self.n}"

@@ -234,6 +234,31 @@ def _compose_with_lines(text: str, file: str) -> tuple[Any, dict[str, int]]:
     return data, lines
 
 
+BUNDLED = Path(__file__).resolve().parents[1] / "scenarios"  # the shipped scenarios
+
+
+def scenario_path(name: str | Path) -> Path:
+    """A scenario file: ``name`` itself if it is a file, else the shipped scenario of that name
+    (``"baseline"`` -> ``scenarios/baseline.yaml``)."""
+    path = Path(name)
+    if path.is_file() or path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
+        return path
+    return BUNDLED / f"{path.name}.yaml"
+
+
+def flatten_overrides(overrides: dict, prefix: str = "") -> dict:
+    """Keyword overrides as dotted keys: ``population={"consumers": 9}`` -> ``{"population.consumers": 9}``
+    (dotted keys stay as they are)."""
+    out = {}
+    for key, value in overrides.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out |= flatten_overrides(value, dotted + ".")
+        else:
+            out[dotted] = value
+    return out
+
+
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, allowed_dir: Path | None = None) -> dict:
     """Read, validate and resolve a scenario file.
 
