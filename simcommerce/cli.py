@@ -58,10 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="simcommerce", description="Agent-based simulator of social-commerce markets.",
                      epilog="Start with: simcommerce run scenarios/baseline.yaml --out results/baseline")
     parser.add_argument("--version", action="version", version=f"simcommerce {_version()}")
-    noise = parser.add_mutually_exclusive_group()
-    noise.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    noise.add_argument("-v", "--verbose", action="store_true", help="also print each finished run")
+    noise = _Parser(add_help=False)  # before or after the command: simcommerce -q run ... / run ... -q
+    for p in (parser, noise):
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
+        group.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                           help="also print each finished run")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _add_parser = sub.add_parser
+    sub.add_parser = lambda *a, **k: _add_parser(*a, parents=[noise], **k)
     run = sub.add_parser("run", help="run a scenario's replications and write tables + report")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     run.add_argument("--out", type=Path, required=True, help="results folder (new or empty)")
@@ -110,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
               "scenarios/baseline.yaml --out results/baseline)", file=sys.stderr)
         return EXIT_BAD_INPUT
     global QUIET, VERBOSE
-    QUIET, VERBOSE = args.quiet, args.verbose
+    QUIET, VERBOSE = getattr(args, "quiet", False), getattr(args, "verbose", False)
     try:
         if args.command == "check":
             return cmd_check(args)
@@ -365,12 +370,15 @@ def cmd_dashboard(args) -> int:
 
 def cmd_docs(args) -> int:
     from . import odd
+    from .metrics import data_dictionary_markdown
     from .scenario import reference_markdown
 
     docs = args.root / "docs"
     (docs / "scenario-reference.md").write_text(reference_markdown())
     (docs / "odd.md").write_text(odd.render((docs / "odd.md").read_text()))
-    say(f"wrote {docs / 'scenario-reference.md'} and the generated part of {docs / 'odd.md'}")
+    (docs / "data-dictionary.md").write_text(data_dictionary_markdown())
+    say(f"wrote {docs / 'scenario-reference.md'}, {docs / 'data-dictionary.md'} and the generated part of "
+        f"{docs / 'odd.md'}")
     return 0
 
 

@@ -8,6 +8,9 @@ The recorder writes one market row and one row per brand each day.
 
 from __future__ import annotations
 
+import functools
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -186,3 +189,114 @@ def declared_columns(scenario: dict) -> dict[str, str]:
             if metric.startswith("new_"):
                 out["cum_" + metric[4:]] = f"running total of {metric}: {meaning}"
     return out
+
+
+# ---------------------------------------------------------------- units and the data dictionary
+
+ID_COLUMNS = {
+    "run": ("replication number of the run (0-based) in a `simcommerce run` folder", "index"),
+    "run_id": ("the run's id in an experiment store: POLICY-pPOINT-rREPLICATION", "text"),
+    "policy": ("policy name (experiment stores: the hive partition folder)", "text"),
+    "point": ("sweep/uncertainty point number (0 without a sweep)", "index"),
+    "replication": ("replication number (root seed = experiment seed + replication)", "index"),
+    "seed": ("root random seed of the run", "index"),
+    "day": ("simulated day (1 = the first)", "day"),
+    "brand": ("brand name (brands tables)", "text"),
+    "days": ("days simulated (runs tables)", "days"),
+    "consumers": ("consumers in the market (runs tables)", "consumers"),
+    "max_money_imbalance": ("largest daily money_imbalance of the run; 0 up to rounding (runs tables)",
+                            "currency units"),
+}
+SHARES = {"market_share", "mean_trust", "mean_platform_trust", "live_conversion", "live_return_rate", "promoter_gini"}
+UNITS = {"mean_rating": "stars (1-5; 0 if none)", "live_roi": "ratio", "max_depth": "levels",
+         "scheme_levels": "levels", "mean_fill_hours": "hours"}
+
+
+def metric_unit(name: str, meaning: str) -> str:
+    """The unit of a declared metric, from its name and meaning: ``currency units``, ``share (0-1)``,
+    ``flag`` (stored as a boolean), ``count`` (stored as an integer), or one of :data:`UNITS`."""
+    if name in UNITS:
+        return UNITS[name]
+    if "currency units" in meaning or name in ("profit", "new_profit", "money_imbalance"):
+        return "currency units"
+    if meaning.startswith(("1 if", "1 once")):
+        return "flag"
+    if name in SHARES or meaning.rstrip(")").endswith("0-1") or ", 0-1" in meaning:
+        return "share (0-1)"
+    return "count"
+
+
+@functools.cache
+def all_declarations() -> dict[str, str]:
+    """Every metric any mechanism (on or off) or the core declares, with its ``cum_*`` totals."""
+    from .mechanisms.base import REGISTRY
+
+    out = dict(CORE_METRICS)
+    for cls in REGISTRY.values():
+        out.update(cls.metrics)
+    for name, meaning in list(out.items()):
+        if name.startswith("new_"):
+            out["cum_" + name[4:]] = f"running total of {name}: {meaning}"
+    return out
+
+
+def column_info(name: str) -> tuple[str, str] | None:
+    """(meaning, unit) of a results column, or None if nothing declares it."""
+    if name in ID_COLUMNS:
+        return ID_COLUMNS[name]
+    decl = all_declarations()
+    level = re.fullmatch(r"(new|cum)_commission_level_(\d+)", name)
+    if name in decl:
+        meaning = decl[name]
+    elif level:
+        meaning = f"{'running total of ' if level[1] == 'cum' else ''}commission paid at level {level[2]} " \
+                  "(currency units)"
+    else:
+        return None
+    base = "new_" + name[4:] if name.startswith("cum_") else name
+    return meaning, metric_unit(base, decl.get(base, meaning))
+
+
+def with_units(df: pd.DataFrame):
+    """``df`` as a pyarrow Table whose fields carry ``unit`` and ``meaning`` metadata from the declarations;
+    counts are stored as integers and flags as booleans."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    fields = []
+    for field in table.schema:
+        info = column_info(field.name)
+        if info is None:
+            fields.append(field)
+            continue
+        meaning, unit = info
+        kind = pa.bool_() if unit == "flag" else pa.int64() if unit in ("count", "index", "days", "consumers", "day") \
+            else field.type
+        if kind != field.type and pa.types.is_floating(field.type):
+            col = table.column(field.name).to_numpy()
+            if kind == pa.int64() and not np.array_equal(col, np.rint(col)):
+                kind = field.type  # not whole (a mean over runs): keep it as it is
+        fields.append(pa.field(field.name, kind, metadata={"unit": unit, "meaning": meaning}))
+    schema = pa.schema(fields, metadata=table.schema.metadata)
+    return table.cast(schema)
+
+
+def data_dictionary_markdown() -> str:
+    """docs/data-dictionary.md: every column of the results tables, with meaning and unit."""
+    decl = all_declarations()
+    lines = ["# Data dictionary", "",
+             "Generated from the metric declarations (`simcommerce docs`; tests/test_data_dictionary.py checks it).",
+             "Every Parquet column also carries its `unit` and `meaning` in the Arrow field metadata:",
+             "`pyarrow.parquet.read_schema(path).field('cum_gmv').metadata`. Counts are stored as integers,",
+             "flags as booleans. Stocks `n_*`/`mean_*` are the state at the end of the day, flows `new_*`",
+             "what happened during the day, `cum_*` their running totals. Market rows hold the whole market,",
+             "brand rows one brand (market-only metrics have no brand rows).", "",
+             "## Identifiers", "", "| column | meaning | unit |", "|---|---|---|"]
+    lines += [f"| `{k}` | {m} | {u} |" for k, (m, u) in ID_COLUMNS.items()]
+    lines += ["", "## Metrics", "", "| column | meaning | unit |", "|---|---|---|"]
+    for name in sorted(decl, key=lambda n: (n.removeprefix("new_").removeprefix("cum_"), n)):
+        meaning, unit = column_info(name)
+        lines.append(f"| `{name}` | {meaning.replace('|', '/')} | {unit} |")
+    lines += ["", "`new_commission_level_k` / `cum_commission_level_k` exist for every level k that a brand's "
+              "referral rates reach (currency units).", ""]
+    return "\n".join(lines)

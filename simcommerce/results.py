@@ -70,11 +70,13 @@ def load_replications(out: Path, seeds: list[int]) -> list:
                                     for t in ("runs", "market", "brands"))
         except (OSError, ValueError, ArithmeticError, Exception):  # noqa: BLE001 - missing or damaged: redo it
             continue
+        market, brands = (df.astype({c: float for c in df.columns if c not in ("run", "seed", "day", "brand")})
+                          for df in (market, brands))  # as the recorder made them (stored: ints and booleans)
         row = runs.iloc[0].to_dict()
         if int(row.get("seed", -1)) != seed or int(row.get("run", -1)) != r:
             continue
         build, seconds = row.pop("_build_seconds"), row.pop("_seconds")
-        row = {k: (int(v) if k in ("run", "seed", "days", "consumers") else v) for k, v in row.items()}
+        row = {k: (int(v) if k in ("run", "seed", "days", "consumers") else float(v)) for k, v in row.items()}
         kept.append(RunResult(r, seed, market, brands, row, build, seconds))
     return kept
 
@@ -91,11 +93,23 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def column_units(columns) -> dict[str, str]:
+    """``{column: unit}`` ("" where nothing declares it), for manifests."""
+    from .metrics import column_info
+
+    return {c: (column_info(c) or ("", ""))[1] for c in columns}
+
+
 def write_table(df: pd.DataFrame, path: Path) -> None:
-    """Write a Parquet table atomically (as :func:`atomic_write_bytes`)."""
+    """Write a Parquet table atomically (as :func:`atomic_write_bytes`), each declared column with its unit and
+    meaning in the field metadata, counts as integers and flags as booleans (:func:`~simcommerce.metrics.with_units`)."""
+    import pyarrow.parquet as pq
+
+    from .metrics import with_units
+
     tmp = path.with_name(f".{path.name}.partial")
     try:
-        df.to_parquet(tmp, index=False)
+        pq.write_table(with_units(df), tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -131,7 +145,7 @@ def write_results(out: Path, results: list, manifest: dict) -> dict[str, pd.Data
     }
     for name, df in tables.items():
         write_table(df, out / f"{name}.parquet")
-        manifest["tables"][name] = {"file": f"{name}.parquet", "rows": len(df), "columns": list(df.columns)}
+        manifest["tables"][name] = {"file": f"{name}.parquet", "rows": len(df), "columns": column_units(df.columns)}
     return tables
 
 

@@ -75,11 +75,16 @@ def run_tables(spec, market: pd.DataFrame, brands: pd.DataFrame, summary: dict,
 
 
 def encode_tables(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
-    """Each table as Parquet bytes, without the ``policy`` column (it is the partition folder)."""
+    """Each table as Parquet bytes, without the ``policy`` column (it is the partition folder), with units
+    (:func:`~simcommerce.metrics.with_units`)."""
+    import pyarrow.parquet as pq
+
+    from .metrics import with_units
+
     out = {}
     for name, df in tables.items():
         buf = io.BytesIO()
-        df.drop(columns=["policy"], errors="ignore").to_parquet(buf, index=False)
+        pq.write_table(with_units(df.drop(columns=["policy"], errors="ignore")), buf)
         out[name] = buf.getvalue()
     return out
 
@@ -217,7 +222,24 @@ class ExperimentStore:
         self.manifest["timings"] = {"wall_seconds": round(wall_seconds, 3), "executor": executor,
                                     "run_seconds": round(sum(r.get("seconds", 0.0) for r in runs), 3)}
         self.manifest["finished"] = _now()
+        self.manifest["columns"] = self._columns()
         self.flush()
+
+    def _columns(self) -> dict[str, dict[str, str]]:
+        """``{table: {column: unit}}`` of the files written (one file per policy is read: they share columns)."""
+        import pyarrow.parquet as pq
+
+        out = {}
+        for table in (*TABLES, *EVENT_TABLES):
+            cols: dict[str, str] = {}
+            for folder in sorted((self.out / table).glob("policy=*")):
+                first = next(iter(sorted(folder.glob("*.parquet"))), None)
+                if first is not None:
+                    for field in pq.read_schema(first):
+                        cols.setdefault(field.name, (field.metadata or {}).get(b"unit", b"").decode())
+            if cols:
+                out[table] = {"policy": "text", **cols}
+        return out
 
 
 def read_partitioned(path: str | Path) -> pd.DataFrame | None:

@@ -184,17 +184,19 @@ def test_replication_r_equals_a_single_run_with_seed_plus_r(runs, scenario_file,
 
 def test_failed_table_write_leaves_nothing_that_looks_complete(scenario_file, tmp_path, monkeypatch):
     """A crash while writing the tables (disk full) leaves no complete-looking table or manifest."""
-    real = pd.DataFrame.to_parquet
+    import pyarrow.parquet as pq
+
+    real = pq.write_table
     calls = []
 
-    def flaky(self, path, *args, **kwargs):
+    def flaky(table, path, *args, **kwargs):
         calls.append(path)
         if len(calls) == 2:  # the second table: write half a file, then fail
             Path(path).write_bytes(b"PAR1 half a table")
             raise OSError(28, "No space left on device")
-        return real(self, path, *args, **kwargs)
+        return real(table, path, *args, **kwargs)
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", flaky)
+    monkeypatch.setattr(pq, "write_table", flaky)
     out = tmp_path / "out"
     try:
         rc = cli.main(["run", str(scenario_file), "--out", str(out), "--no-report"])
