@@ -16,6 +16,8 @@ import numpy as np
 
 from .spec import ScenarioError
 
+NEIGHBOR_CHUNK = 1 << 18  # CSRGraph.neighbor_mean: nodes per chunk
+
 
 class CSRGraph:
     """An undirected graph on nodes ``0..n-1`` in compressed sparse row form.
@@ -69,6 +71,19 @@ class CSRGraph:
         owner, nbr = self.expand(ids)
         return np.bincount(owner, weights=marked[nbr], minlength=len(ids)).astype(np.int32)
 
+    def neighbor_mean(self, values: np.ndarray) -> np.ndarray:
+        """For every node, the mean of ``values`` (N,; bool or numbers) over its neighbours, float64 (N,);
+        0 for a node without neighbours. One pass over the edges, in chunks of nodes (memory: a chunk's
+        edges, not N × degree), e.g. the share of each consumer's friends active yesterday."""
+        out = np.zeros(self.n, dtype=np.float64)
+        for lo in range(0, self.n, NEIGHBOR_CHUNK):
+            hi = min(lo + NEIGHBOR_CHUNK, self.n)
+            start, stop = self.indptr[lo], self.indptr[hi]
+            running = np.zeros(stop - start + 1, dtype=np.float64)
+            np.cumsum(values[self.indices[start:stop]], dtype=np.float64, out=running[1:])
+            out[lo:hi] = running[self.indptr[lo + 1:hi + 1] - start] - running[self.indptr[lo:hi] - start]
+        return np.divide(out, self.degree, out=out, where=self.degree > 0)
+
     def sample_neighbors(self, ids: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Each node in ``ids`` picks ``min(k, degree)`` distinct neighbours, uniformly among such subsets
         (sampling without replacement; see :func:`uniform_subsets`). Each entry of ``ids`` draws on its own.
@@ -120,6 +135,13 @@ class CompleteGraph:
 
     def count_marked_neighbors(self, ids: np.ndarray, marked: np.ndarray) -> np.ndarray:
         return (int(marked.sum()) - marked[ids]).astype(np.int32)
+
+    def neighbor_mean(self, values: np.ndarray) -> np.ndarray:
+        """For every node, the mean of ``values`` over everyone else: (sum − own) / (n − 1), float64 (N,)."""
+        values = np.asarray(values, dtype=np.float64)
+        if self.n < 2:
+            return np.zeros(self.n)
+        return (values.sum() - values) / (self.n - 1)
 
     def sample_neighbors(self, ids: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Each node in ``ids`` picks ``min(k, n - 1)`` distinct others, uniformly among such subsets."""
