@@ -16,8 +16,6 @@ import numpy as np
 
 from .spec import ScenarioError
 
-NEIGHBOR_CHUNK = 1 << 18  # CSRGraph.neighbor_mean: nodes per chunk
-
 
 class CSRGraph:
     """An undirected graph on nodes ``0..n-1`` in compressed sparse row form.
@@ -71,18 +69,15 @@ class CSRGraph:
         owner, nbr = self.expand(ids)
         return np.bincount(owner, weights=marked[nbr], minlength=len(ids)).astype(np.int32)
 
-    def neighbor_mean(self, values: np.ndarray) -> np.ndarray:
-        """For every node, the mean of ``values`` (N,; bool or numbers) over its neighbours, float64 (N,);
-        0 for a node without neighbours. One pass over the edges, in chunks of nodes (memory: a chunk's
-        edges, not N × degree), e.g. the share of each consumer's friends active yesterday."""
-        out = np.zeros(self.n, dtype=np.float64)
-        for lo in range(0, self.n, NEIGHBOR_CHUNK):
-            hi = min(lo + NEIGHBOR_CHUNK, self.n)
-            start, stop = self.indptr[lo], self.indptr[hi]
-            running = np.zeros(stop - start + 1, dtype=np.float64)
-            np.cumsum(values[self.indices[start:stop]], dtype=np.float64, out=running[1:])
-            out[lo:hi] = running[self.indptr[lo + 1:hi + 1] - start] - running[self.indptr[lo:hi] - start]
-        return np.divide(out, self.degree, out=out, where=self.degree > 0)
+    def random_neighbor(self, u: np.ndarray) -> np.ndarray:
+        """One uniformly random neighbour of every node, int64 (N,), from uniforms ``u`` (N,) in [0, 1): the
+        ``floor(u · degree)``-th; -1 for a node without neighbours. N operations, not one per link."""
+        if len(self.indices) == 0:
+            return np.full(self.n, -1, dtype=np.int64)
+        nth = np.minimum((u * self.degree).astype(np.int64), self.degree - 1)  # (degree 0: -1, set below)
+        out = self.indices[self.indptr[:-1] + nth].astype(np.int64)
+        out[self.degree == 0] = -1  # their pick above was another node's entry
+        return out
 
     def sample_neighbors(self, ids: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Each node in ``ids`` picks ``min(k, degree)`` distinct neighbours, uniformly among such subsets
@@ -136,12 +131,12 @@ class CompleteGraph:
     def count_marked_neighbors(self, ids: np.ndarray, marked: np.ndarray) -> np.ndarray:
         return (int(marked.sum()) - marked[ids]).astype(np.int32)
 
-    def neighbor_mean(self, values: np.ndarray) -> np.ndarray:
-        """For every node, the mean of ``values`` over everyone else: (sum − own) / (n − 1), float64 (N,)."""
-        values = np.asarray(values, dtype=np.float64)
+    def random_neighbor(self, u: np.ndarray) -> np.ndarray:
+        """One uniformly random other node for every node, int64 (N,), from uniforms ``u`` (N,); -1 if n < 2."""
         if self.n < 2:
-            return np.zeros(self.n)
-        return (values.sum() - values) / (self.n - 1)
+            return np.full(self.n, -1, dtype=np.int64)
+        other = (u * (self.n - 1)).astype(np.int64)
+        return other + (other >= np.arange(self.n))  # the own id skipped
 
     def sample_neighbors(self, ids: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Each node in ``ids`` picks ``min(k, n - 1)`` distinct others, uniformly among such subsets."""

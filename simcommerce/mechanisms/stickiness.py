@@ -20,10 +20,13 @@ class Stickiness(Mechanism):
 
         min(1, a × (1 + peer_effect × s + size_effect × U / (U + half_users) + habit_effect × min(1, h)))
 
-    * **Peer effect** (local network effect): ``s`` (0-1) is the share of the consumer's friends
-      who were active yesterday (on the complete graph: of everyone else). Activity spreads along
-      the friendship graph: the social multiplier, a fixed point ``a* = a / (1 − a × peer_effect)``
-      when everyone has the same ``a`` and the others are off.
+    * **Peer effect** (local network effect): ``s`` is 1 if a friend drawn at random that day (on the
+      complete graph: anyone else) was active yesterday, else 0 — a message, a shared link, a friend
+      seen online. Its mean is the share of the consumer's friends active yesterday, and the
+      probability is linear in ``s``, so the chance of being active is that of the exact share
+      (below the cap of 1), at a cost of N draws a day instead of a pass over every link. Activity
+      spreads along the friendship graph: the social multiplier, a fixed point
+      ``a* = a / (1 − a × peer_effect)`` when everyone has the same ``a`` and the other terms are 0.
     * **Size effect** (global network effect, Katz & Shapiro 1985): ``U`` is the number of consumers
       active on at least one of the last ``window_days`` days (weekly active users, in simulated
       consumers); a bigger user base makes the app worth opening more often, with diminishing
@@ -37,7 +40,8 @@ class Stickiness(Mechanism):
     The multiplier is computed at the start of each day from the previous days' state (the
     activity draw in ``Market.step`` uses the same uniforms with and without it, so activity
     with stickiness is a superset of activity without at the same trust); the habit stock and
-    the recent-activity record are updated at the end of the experience stage. Draws nothing.
+    the recent-activity record are updated at the end of the experience stage. Draws one uniform per
+    consumer a day from its stream (which friend), whatever the state.
     """
 
     name = "stickiness"
@@ -79,8 +83,10 @@ class Stickiness(Mechanism):
         """Today's activity multiplier of every consumer (N,) float64, ≥ 1, from yesterday's state."""
         p = self.p
         boost = np.ones(market.population.n)
+        friend = market.friends.random_neighbor(self.rng.random(market.population.n))
         if p["peer_effect"] > 0:
-            boost += p["peer_effect"] * market.friends.neighbor_mean(market.active)  # market.active: yesterday's
+            seen = market.active[np.maximum(friend, 0)] & (friend >= 0)  # market.active: still yesterday's
+            boost += p["peer_effect"] * seen
         if p["size_effect"] > 0:
             boost += p["size_effect"] * self.recent_users / (self.recent_users + p["half_users"])
         if p["habit_effect"] > 0:
