@@ -39,9 +39,10 @@ def main(days: int = 120, seeds: int = 5) -> None:
         for n in SIZES:
             runs = np.array([measure(overrides, n, days, s) for s in range(1, seeds + 1)])
             orders = runs[:, 0]
+            adoption = "–" if np.isnan(runs[:, 2]).all() else f"{runs[:, 2].mean():.3f}"  # reported by stickiness
             print(f"{label:28s} N={n:6d}: orders/consumer {orders.mean():.4f} ± "
                   f"{orders.std(ddof=1) / np.sqrt(seeds):.4f}, active share {runs[:, 1].mean():.3f}, "
-                  f"adoption share {np.nanmean(runs[:, 2]) if not np.isnan(runs[:, 2]).all() else float('nan'):.3f}")
+                  f"adoption share {adoption}")
 
 
 if __name__ == "__main__":
