@@ -50,8 +50,8 @@ class Stickiness(Mechanism):
     enabled_by_default = False
     help = "activity rises with friends' activity, the number of users and one's own purchases (off by default)"
     params = {
-        "peer_effect": Param(0.5, "float", "relative rise of the chance of being active when all of one's friends "
-                             "were active yesterday (against none)", "", 0, 100),
+        "peer_effect": Param(0.5, "float", "relative rise of the chance of being active when the friend drawn that "
+                             "day was active yesterday (on average: all friends active against none)", "", 0, 100),
         "size_effect": Param(0.5, "float", "relative rise of the chance of being active when the platform's "
                              "recently active users are far above half_users", "", 0, 100),
         "half_users": Param(10000.0, "float", "recently active users at which the size effect is half its full "
