@@ -54,6 +54,7 @@ def scaled_overrides(scenario: Path, n: int) -> dict:
     if scenario.resolve() == SCENARIO.resolve():
         over["brands.Glow.policy.seeding.count"] = max(1, n // 1000)
         over["brands.Glow.policy.livestream.stock"] = max(1, n // 100)
+        over["mechanisms.stickiness.half_users"] = n  # the size effect's share the same at every size
     return over
 
 

@@ -47,6 +47,8 @@ class Market(mesa.Model):
         feed: content waiting to reach consumers at the next expose stage.
         orders: today's orders.
         active: bool (N,), consumers active today.
+        activity_hook: None, or a function (market, base activity probabilities) -> today's probabilities
+            (set by the ``stickiness`` mechanism).
     """
 
     def __init__(self, scenario: dict | str = "baseline", seed: int | None = None, **overrides):
@@ -80,6 +82,7 @@ class Market(mesa.Model):
         self.share_incentive = np.zeros(len(self.brands))  # referral incentive per brand (0-2), set by referral
         self.referral_brands = np.zeros(len(self.brands), dtype=bool)  # brands whose shares carry a link
         self._activity_rng = self.stream("activity")
+        self.activity_hook = None  # set by stickiness: (market, base probabilities) -> today's probabilities
         enabled = [n for n, p in scenario["mechanisms"].items() if p["enabled"]]
         self.mechanisms = [REGISTRY[n](self, scenario["mechanisms"][n]) for n in in_stage_order(enabled)]
         for mech in self.mechanisms:
@@ -163,7 +166,8 @@ class Market(mesa.Model):
         floor = np.maximum(pop.trust_platform_initial, np.float32(1e-6))
         low = np.flatnonzero(pop.trust_platform < floor)  # the rest have ratio 1 (few, or none before a breach)
         threshold[low] = share * np.minimum(pop.trust_platform[low] / floor[low], 1.0)
-        self.active = self._activity_rng.random(pop.n) < threshold
+        hook = self.activity_hook  # the stickiness mechanism's multiplier (None when it is off)
+        self.active = self._activity_rng.random(pop.n) < (threshold if hook is None else hook(self, threshold))
         self.orders = Orders()
         for mech in self.mechanisms:
             if not self.sells and mech.stage in STAGES[STAGES.index("transact") + 1:]:

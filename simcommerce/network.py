@@ -69,6 +69,16 @@ class CSRGraph:
         owner, nbr = self.expand(ids)
         return np.bincount(owner, weights=marked[nbr], minlength=len(ids)).astype(np.int32)
 
+    def random_neighbor(self, u: np.ndarray) -> np.ndarray:
+        """One uniformly random neighbour of every node, int64 (N,), from uniforms ``u`` (N,) in [0, 1): the
+        ``floor(u · degree)``-th; -1 for a node without neighbours. N operations, not one per link."""
+        if len(self.indices) == 0:
+            return np.full(self.n, -1, dtype=np.int64)
+        nth = np.minimum((u * self.degree).astype(np.int64), self.degree - 1)  # (degree 0: -1, set below)
+        out = self.indices[self.indptr[:-1] + nth].astype(np.int64)
+        out[self.degree == 0] = -1  # their pick above was another node's entry
+        return out
+
     def sample_neighbors(self, ids: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Each node in ``ids`` picks ``min(k, degree)`` distinct neighbours, uniformly among such subsets
         (sampling without replacement; see :func:`uniform_subsets`). Each entry of ``ids`` draws on its own.
@@ -120,6 +130,13 @@ class CompleteGraph:
 
     def count_marked_neighbors(self, ids: np.ndarray, marked: np.ndarray) -> np.ndarray:
         return (int(marked.sum()) - marked[ids]).astype(np.int32)
+
+    def random_neighbor(self, u: np.ndarray) -> np.ndarray:
+        """One uniformly random other node for every node, int64 (N,), from uniforms ``u`` (N,); -1 if n < 2."""
+        if self.n < 2:
+            return np.full(self.n, -1, dtype=np.int64)
+        other = (u * (self.n - 1)).astype(np.int64)
+        return other + (other >= np.arange(self.n))  # the own id skipped
 
     def sample_neighbors(self, ids: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Each node in ``ids`` picks ``min(k, n - 1)`` distinct others, uniformly among such subsets."""
