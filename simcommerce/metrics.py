@@ -141,10 +141,10 @@ class Recorder:
             brand["cum_" + name[4:]] = self._cum[name].copy()
             market[name] = float(new.sum())
             market["cum_" + name[4:]] = float(self._cum[name].sum())
-        if "new_orders" in self._cum:
-            total = self._cum["new_orders"].sum()
-            brand["market_share"] = self._cum["new_orders"] / total if total else np.zeros(self.n_brands)
-            market["market_share"] = 1.0 if total else 0.0
+        sold = self._cum.get("new_orders", np.zeros(self.n_brands))  # none without the checkout
+        total = sold.sum()
+        brand["market_share"] = sold / total if total else np.zeros(self.n_brands)
+        market["market_share"] = 1.0 if total else 0.0
         profit = m.ledger.profit()
         brand["profit"], brand["new_profit"] = profit, profit - self._last_profit
         market["profit"], market["new_profit"] = float(profit.sum()), float((profit - self._last_profit).sum())
