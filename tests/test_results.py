@@ -265,3 +265,18 @@ def test_ctrl_c_keeps_finished_replications_and_resume_finishes_them(tmp_path):
     for t in ("market", "brands", "runs"):
         a, b = ((tmp_path / d / f"{t}.parquet").read_bytes() for d in ("cut", "clean"))
         assert hashlib.sha256(a).hexdigest() == hashlib.sha256(b).hexdigest(), t
+
+
+def test_the_report_of_one_replication_has_no_nan_and_says_why_there_is_no_band(scenario_file, tmp_path):
+    out = tmp_path / "one"
+    assert cli.main(["run", str(scenario_file), "--out", str(out)]) == 0
+    text = (out / "report.html").read_text()
+    table = text[text.index("<h2>End of run</h2>"):text.index("</table>")]
+    assert "NaN" not in table and ">value<" in table and ">std<" not in table
+    assert "one run: a line, no band" in text
+    assert '"fill":"toself"' not in text  # no band drawn around a single run
+    assert '"title":{"text":"currency units"}' in text and '"tickformat":",.0f"' in text
+    out5 = tmp_path / "five"
+    assert cli.main(["run", str(scenario_file), "--out", str(out5), "--replications", "3"]) == 0
+    text5 = (out5 / "report.html").read_text()
+    assert '"fill":"toself"' in text5 and "mean of 3 runs, band: min\\u2013max" in text5 and ">std<" in text5
