@@ -534,3 +534,40 @@ def test_local_workers_must_fit_in_memory_together(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--workers" in err and "at most 1 worker" in err and "GiB" in err
     assert not (tmp_path / "o").exists()  # refused before anything is written
+
+
+def test_a_lost_dask_scheduler_gives_one_line_and_resume_finishes_locally(tmp_path, capsys):
+    """A real scheduler and worker; the scheduler is killed once some runs are stored."""
+    pytest.importorskip("distributed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = dict(os.environ, DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error", DASK_CONFIG=str(DASK_CONFIG))
+    scheduler = subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    worker = subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    exp = write(tmp_path, SMALL.replace("replications: 3", "replications: 12"))
+    out = tmp_path / "out"
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "simcommerce.cli", "experiment", str(exp), "--out", str(out),
+                                 "--scheduler", address], stderr=subprocess.PIPE, text=True,
+                                env=dict(env, PYTHONPATH=str(REPO)))
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            if len(list((out / "runs").rglob("*.parquet"))) >= 4:
+                break
+            time.sleep(0.1)
+        scheduler.kill()
+        err = proc.communicate(timeout=240)[1].strip()
+    finally:
+        for p in (worker, scheduler):
+            p.kill()
+            p.wait()
+    assert proc.returncode == 1, err
+    assert err.startswith("error: cannot use the Dask scheduler") and "--resume" in err, err
+    assert len(err.splitlines()) == 1, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete"
+    assert not list(out.rglob("*.partial"))
+    assert main(["experiment", str(exp), "--out", str(out), "--resume", "--workers", "1"]) == 0
+    assert len(read_table(out, "runs")) == 24
