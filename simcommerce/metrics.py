@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Core metrics (mechanisms document their own in their ``metrics`` attribute).
 CORE_METRICS = {
@@ -170,6 +173,8 @@ class Recorder:
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(market time series, brand time series) for the days recorded so far."""
+        import pandas as pd  # here, so that check and --help start without pandas
+
         market = pd.DataFrame(self.market_rows).fillna(0.0)
         brands = pd.DataFrame(self.brand_rows).fillna(0.0)
         return market[["day", *sorted(market.columns[1:])]], brands[["day", "brand", *sorted(brands.columns[2:])]]
