@@ -311,10 +311,10 @@ def test_edgelist_whitespace_and_extra_columns(tmp_path):
     f = tmp_path / "e.txt"
     f.write_text("3 9\n9 4\n\n4 3\n")
     assert from_edgelist(f).n_edges == 3
-    f2 = tmp_path / "w.csv"
+    f2 = tmp_path / "w.csv"  # a weight column would be dropped silently: refused, with the line
     f2.write_text("a,b,weight\n3,9,0.5\n9,4,2\n")
-    g = from_edgelist(f2)
-    assert g.n == 3 and g.n_edges == 2
+    with pytest.raises(ScenarioError, match="3 columns on line 2"):
+        from_edgelist(f2)
 
 
 @pytest.mark.parametrize("content, found", [
