@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 
 from .spec import ScenarioError
+from .unique import unique
 
 
 class CSRGraph:
@@ -40,7 +41,7 @@ class CSRGraph:
         v = np.asarray(v, dtype=np.int64)
         keep = u != v
         u, v = u[keep], v[keep]
-        key = np.unique(np.concatenate([u * n + v, v * n + u]))  # (source, neighbour) of both directions, sorted
+        key = unique(np.concatenate([u * n + v, v * n + u]))  # (source, neighbour) of both directions, sorted
         del u, v, keep
         src = key // n
         indptr = np.zeros(n + 1, dtype=np.int64)
@@ -92,7 +93,7 @@ class CSRGraph:
 
     def transmit(self, ids: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
         """Each edge from ``ids`` passes a message with probability ``prob``; the distinct receivers."""
-        return np.unique(self.transmit_pairs(ids, prob, rng)[1])
+        return unique(self.transmit_pairs(ids, prob, rng)[1])
 
     def to_networkx(self) -> nx.Graph:
         g = nx.Graph()
@@ -147,7 +148,7 @@ class CompleteGraph:
 
     def transmit(self, ids: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
         # P(hear) = 1 - (1-prob)^(tellers other than oneself)
-        tellers = np.unique(ids)
+        tellers = unique(ids)
         others = np.full(self.n, len(tellers), dtype=np.float64)
         others[tellers] -= 1
         return np.flatnonzero(rng.random(self.n) < 1.0 - (1.0 - prob) ** others)
@@ -252,7 +253,7 @@ class FriendCounts:
         self.totals += np.bincount(col, minlength=cols)
         if not self.complete:
             owner, friend = self.graph.expand(ids)
-            cell, times = np.unique(col[owner] * n + friend, return_counts=True)
+            cell, times = unique(col[owner] * n + friend, return_counts=True)
             self.counts.ravel()[cell] += times.astype(np.int32)  # (np.add.at is slower)
 
     def with_marked_friends(self, col: int) -> np.ndarray:
@@ -505,7 +506,7 @@ def read_edgelist_ids(file: Path, key: str = "network.friendship.path"):
     if not ends:
         raise ScenarioError(str(file), key, "at least one edge", "an empty edge list")
     raw = np.array(ends, dtype=np.int64)
-    ids, inverse = np.unique(raw.ravel(), return_inverse=True)
+    ids, inverse = unique(raw.ravel(), return_inverse=True)
     inverse = inverse.reshape(-1, 2)
     return inverse[:, 0], inverse[:, 1], ids
 
@@ -568,7 +569,7 @@ def _successive_sample(cumulative: np.ndarray, k: int, rng: np.random.Generator,
         more = rng.random(int((k - distinct) * 1.1) + 16) * cumulative[-1]
         drawn = np.concatenate([drawn, np.searchsorted(cumulative, more, side="right")])
         np.minimum(drawn, len(cumulative) - 1, out=drawn)  # rounding at the very top
-        _, first = np.unique(drawn, return_index=True)
+        _, first = unique(drawn, return_index=True)
         distinct = len(first)
         if distinct >= k:
             return drawn[np.sort(first)[:k]]  # the first k distinct, in the order drawn

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .unique import unique
+
 STRATEGIES = ("random", "degree", "degree_discount", "greedy")
 
 
@@ -92,5 +94,5 @@ def expected_spread(graph, seeds: np.ndarray, p: float, samples: int, rng: np.ra
     total = 0.0
     for lab in live_edge_components(graph, p, samples, rng):
         size = np.bincount(lab)
-        total += size[np.unique(lab[seeds])].sum()
+        total += size[unique(lab[seeds])].sum()
     return total / samples

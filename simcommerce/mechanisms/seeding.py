@@ -6,6 +6,7 @@ import numpy as np
 
 from ..seeding import STRATEGIES, choose_seeds
 from ..spec import Param, ScenarioError
+from ..unique import unique
 from .base import Mechanism, register
 
 
@@ -41,7 +42,7 @@ class Seeding(Mechanism):
         for brand in market.brands:
             pol = self.policy_of(brand)
             if pol["consumers"]:
-                ids = np.unique(np.array(pol["consumers"], dtype=np.int64))
+                ids = unique(np.array(pol["consumers"], dtype=np.int64))
                 if ids.max() >= market.population.n:
                     raise ScenarioError(market.config["source"], f"brands[{brand.index}].policy.seeding.consumers",
                                         f"consumer ids below population.consumers ({market.population.n})",
