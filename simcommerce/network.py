@@ -439,9 +439,9 @@ def planted_communities(n: int, mean_degree: float, communities: int, mixing: fl
     start = np.concatenate([[0], np.cumsum(size)[:-1]])
     target = int(round(n * mean_degree / 2))
     us, vs = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    links = np.empty(0, dtype=np.int64)  # the distinct links so far, min * n + max, sorted
     for _ in range(5):  # draw, drop self-loops and repeats, top up what was lost
-        graph = CSRGraph.from_edges(n, us, vs, community=label)
-        missing = target - graph.n_edges
+        missing = target - len(links)
         if missing <= 0:
             break
         u = rng.integers(0, n, missing)
@@ -450,6 +450,8 @@ def planted_communities(n: int, mean_degree: float, communities: int, mixing: fl
         c = label[u[inside]]
         v[inside] = order[start[c] + (rng.random(int(inside.sum())) * size[c]).astype(np.int64)]
         us, vs = np.concatenate([us, u]), np.concatenate([vs, v])
+        loop = u == v
+        links = unique(np.concatenate([links, np.minimum(u, v)[~loop] * n + np.maximum(u, v)[~loop]]))
     return CSRGraph.from_edges(n, us, vs, community=label)
 
 

@@ -164,6 +164,41 @@ def test_planted_communities_mixing(mixing):
     assert within == pytest.approx(1 - mixing, abs=0.04)
 
 
+def planted_communities_rebuilding(n, mean_degree, communities, mixing, rng):
+    """The generator as it was before 2026-12-03: the CSR graph rebuilt every round to count its links."""
+    communities = max(1, min(communities, n))
+    label = rng.permutation(np.arange(n) % communities).astype(np.int32)
+    order = np.argsort(label, kind="stable")
+    size = np.bincount(label, minlength=communities)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    target = int(round(n * mean_degree / 2))
+    us, vs = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    for _ in range(5):
+        graph = CSRGraph.from_edges(n, us, vs, community=label)
+        missing = target - graph.n_edges
+        if missing <= 0:
+            break
+        u = rng.integers(0, n, missing)
+        inside = rng.random(missing) >= mixing
+        v = rng.integers(0, n, missing)
+        c = label[u[inside]]
+        v[inside] = order[start[c] + (rng.random(int(inside.sum())) * size[c]).astype(np.int64)]
+        us, vs = np.concatenate([us, u]), np.concatenate([vs, v])
+    return CSRGraph.from_edges(n, us, vs, community=label)
+
+
+@pytest.mark.parametrize("n, degree, communities, mixing", [(3000, 10, 20, 0.1), (500, 40, 50, 0.5), (200, 8, 1, 0.0),
+                                                            (50, 30, 5, 0.9), (1, 4, 3, 0.1)])
+def test_planted_communities_counts_links_without_rebuilding_and_gives_the_same_graph(n, degree, communities, mixing):
+    """It counts the distinct links of each round from sorted keys instead of rebuilding the CSR graph
+    (one sort of the new links per round); the rounds, and so the draws and the graph, are the same."""
+    for seed in range(4):
+        a = planted_communities(n, degree, communities, mixing, rng(seed))
+        b = planted_communities_rebuilding(n, degree, communities, mixing, rng(seed))
+        assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+        assert np.array_equal(a.community, b.community)
+
+
 def test_community_labels_only_from_planted_generator(graphs):
     assert graphs["holme_kim"].community.max() == 0
     assert len(np.unique(graphs["planted_communities"].community)) == 20
