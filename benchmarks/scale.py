@@ -211,6 +211,7 @@ def run_matrix(args) -> int:
           f"{info['mem_available_gib']:.1f} GiB available")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}", flush=True)
     n = args.matrix_size
+    args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for group, label, path, over in matrix_cases(n, args.out, args.only):
         days = args.matrix_days if args.matrix_days > 0 else 0  # 0: the scenario's own steps
