@@ -39,6 +39,7 @@ from scipy import stats
 from . import plots
 from .results import atomic_write_bytes, write_table
 from .store import read_partitioned
+from .unique import unique
 
 DEFAULT_METRICS = ["cum_orders", "cum_gmv", "profit", "n_aware", "cum_shares", "cum_referral_orders", "mean_trust"]
 FUNNEL_STAGES = ["n_aware", "n_considered", "n_customers", "n_repeat_customers"]
@@ -238,8 +239,8 @@ def cascade_sizes(events: pd.DataFrame) -> np.ndarray:
     by = [c for c in ("policy", "run_id", "product") if c in events.columns]
     sizes = []
     for _, g in (events.groupby(by, sort=False) if by else [(None, events)]):
-        ids, inv = np.unique(np.concatenate([g["referrer"].to_numpy(), g["buyer"].to_numpy()]),
-                             return_inverse=True)
+        ids, inv = unique(np.concatenate([g["referrer"].to_numpy(), g["buyer"].to_numpy()]),
+                          return_inverse=True)
         k = len(g)
         a = coo_matrix((np.ones(k), (inv[:k], inv[k:])), shape=(len(ids), len(ids)))
         _, labels = connected_components(a, directed=False)
@@ -254,7 +255,7 @@ def cascade_ccdf(sizes_by_policy: dict[str, np.ndarray]) -> go.Figure:
         s = np.sort(np.asarray(sizes, dtype=float))
         if len(s) == 0:
             continue
-        values, first = np.unique(s, return_index=True)
+        values, first = unique(s, return_index=True)
         ccdf = 1.0 - first / len(s)
         fig.add_trace(go.Scatter(x=values, y=ccdf, mode="lines+markers", name=name, line={"shape": "hv"},
                                  marker={"color": plots.COLORS[k % len(plots.COLORS)]}))

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .unique import unique
+
 NEVER = np.iinfo(np.int32).min // 2  # "day" of something that never happened
 
 
@@ -67,7 +69,7 @@ class SparseCells:
         flat = self._flat(index)
         value = np.broadcast_to(np.asarray(value, dtype=self.dtype), flat.shape).ravel()
         flat = flat.ravel()
-        flat, last = np.unique(flat[::-1], return_index=True)  # the last write to a cell wins
+        flat, last = unique(flat[::-1], return_index=True)  # the last write to a cell wins
         value = value[::-1][last]
         pos, found = self._find(flat)
         self.values[pos[found]] = value[found]

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..buffers import Exposure
 from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
 
 MAX_IMPRESSIONS_PER_CONSUMER = 100  # a day: beyond this a lever is a typo, and the draw would exhaust memory
@@ -86,5 +87,5 @@ class Ads(Mechanism):
                     hit = self.rng.random(len(seen)) < pol["precision"]
                     seen[hit] = audience[self.rng.integers(0, len(audience), int(hit.sum()))]
                 seen = seen[market.active[seen] & attends[mine]]  # noticed: the viewer is active and attends
-                market.feed.append(Exposure(np.unique(seen), product.index, "ad", self.p["credibility"],
+                market.feed.append(Exposure(unique(seen), product.index, "ad", self.p["credibility"],
                                             product.claimed_quality))

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..metrics import any_columns, count_columns
 from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
 from .reviews import rating_signal
 
@@ -94,7 +95,7 @@ class Decision(Mechanism):
                 continue
             self.shoppers[c] = (ids, prods, aware)  # today's in-market consumers aware of the category (group_buying)
             brands = market.product_brand[prods]
-            for b in np.unique(brands):
+            for b in unique(brands):
                 knows = aware[:, brands == b].any(axis=1)
                 pop.considered[ids[knows], b] = True
                 market.tally("new_considered", int(b), int(knows.sum()))

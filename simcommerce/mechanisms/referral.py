@@ -8,6 +8,7 @@ import numpy as np
 from ..buffers import CHANNELS, Exposure
 from ..metrics import any_columns, max_columns, sum_columns
 from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
 
 
@@ -235,7 +236,7 @@ class Referral(Mechanism):
         if not new.any():
             return
         idx = np.flatnonzero(new)
-        _, first = np.unique(consumers[idx] * len(market.brands) + brand[idx], return_index=True)
+        _, first = unique(consumers[idx] * len(market.brands) + brand[idx], return_index=True)
         idx = idx[np.sort(first)]  # one enrolment per consumer and brand (the first order of the day)
         c, b, s = consumers[idx], brand[idx], ref[idx]
         pop.promoter[c, b] = True

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..seeding import STRATEGIES, choose_seeds
 from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
 
 
@@ -54,7 +55,7 @@ class Seeding(Mechanism):
         for brand in market.brands:
             pol = self.policy_of(brand)
             if pol["consumers"]:
-                self.seeds[brand.index] = np.unique(np.array(pol["consumers"], dtype=np.int64))  # ids < N: checked
+                self.seeds[brand.index] = unique(np.array(pol["consumers"], dtype=np.int64))  # ids < N: checked
             elif pol["count"]:
                 self.seeds[brand.index] = choose_seeds(market.friends, pol["count"], pol["strategy"], self.rng, p,
                                                        self.p["greedy_samples"])

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..buffers import Exposure
 from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
 
 
@@ -50,7 +51,7 @@ class WordOfMouth(Mechanism):
         if len(shares) == 0:
             return
         market.tally("new_shares", brand[shares])
-        for j in np.unique(o.products[shares]):
+        for j in unique(o.products[shares]):
             k = shares[o.products[shares] == j]
             if p["reach"] == "each_friend":
                 senders, receivers = market.friends.transmit_pairs(o.consumers[k], p["per_friend_prob"], self.rng)
