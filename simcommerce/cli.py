@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_parser = sub.add_parser
     sub.add_parser = lambda *a, **k: _add_parser(*a, parents=[noise], **k)
     run = sub.add_parser("run", help="run a scenario's replications and write tables + report")
-    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("scenario", type=Path, help="scenario YAML file, or the name of a shipped one (simcommerce "
+                     "scenarios lists them)")
     run.add_argument("--out", type=Path, required=True, help="results folder (new or empty)")
     run.add_argument("--replications", type=int, default=1, help="number of runs (seeds seed, seed+1, ...)")
     run.add_argument("--resume", action="store_true", help="finish an interrupted run in --out: the replications "
@@ -76,8 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="root seed of the first run (default: scenario's)")
     run.add_argument("--force", action="store_true", help="overwrite the results in a non-empty --out")
     run.add_argument("--no-report", action="store_true", help="skip report.html")
-    check = sub.add_parser("check", help="validate a scenario without running it")
-    check.add_argument("scenario", type=Path)
+    check = sub.add_parser("check", help="validate a scenario or experiment file without running it")
+    check.add_argument("scenario", type=Path, help="scenario or experiment YAML file, or a shipped scenario's name")
+    scen = sub.add_parser("scenarios", help="list the shipped scenarios, or copy one to edit (scenarios copy NAME DEST)")
+    scen.add_argument("action", nargs="?", choices=["list", "copy"], default="list")
+    scen.add_argument("name", nargs="?", help="copy: the shipped scenario's name")
+    scen.add_argument("dest", nargs="?", type=Path, help="copy: the file (or folder) to write")
     validate = sub.add_parser("validate", help="dock the model to published theory and data")
     validate.add_argument("--out", type=Path, default=Path("results/validation"), help="folder for report.html")
     validate.add_argument("--quick", action="store_true", help="smaller sizes (about 2 minutes)")
@@ -136,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_experiment(args)
         if args.command == "dashboard":
             return cmd_dashboard(args)
+        if args.command == "scenarios":
+            return cmd_scenarios(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -163,7 +170,7 @@ def _is_experiment_file(path: str) -> bool:
 
 def cmd_check(args) -> int:
     from .mechanisms.base import in_stage_order
-    from .scenario import load_scenario
+    from .scenario import load_scenario, scenario_path
 
     if _is_experiment_file(args.scenario):
         from .experiment import design, load_experiment
@@ -173,7 +180,7 @@ def cmd_check(args) -> int:
               f"{max(1, len(exp.points))} point(s) × {exp.replications} replication(s) = {len(design(exp))} runs; "
               f"metrics: {', '.join(exp.metrics)}")
         return 0
-    sc = load_scenario(args.scenario)
+    sc = load_scenario(scenario_path(args.scenario))
     n_inf = sum(sc["influencers"]["counts"].values()) + len(sc["influencers"]["named"])
     on = in_stage_order([k for k, v in sc["mechanisms"].items() if v["enabled"]])
     say(f"{args.scenario}: ok — {sc['population']['consumers']} consumers, {len(sc['brands'])} brand(s), "
@@ -189,7 +196,7 @@ def cmd_run(args) -> int:
     from .results import (REPLICATIONS, OutputDirError, load_replications, new_manifest, prepare_output,
                           save_replication, write_manifest, write_results)
     from .runner import run_once, seeds_for
-    from .scenario import load_scenario
+    from .scenario import load_scenario, scenario_path
 
     if args.replications < 1:
         raise ScenarioError("command line", "--replications", "a whole number >= 1", str(args.replications))
@@ -197,7 +204,7 @@ def cmd_run(args) -> int:
         raise ScenarioError("command line", "--seed", "a whole number >= 0", str(args.seed))
     if args.resume and args.force:
         raise ScenarioError("command line", "--resume", "either --resume or --force", "both")
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(scenario_path(args.scenario))
     seeds = seeds_for(scenario, args.replications, args.seed)
     manifest = new_manifest(scenario, seeds, " ".join(["simcommerce", *sys.argv[1:]]))
     done = []
@@ -344,6 +351,32 @@ def cmd_compare(args) -> int:
         return EXIT_BAD_INPUT
     say(f"compared {summary['policy'].nunique()} policies on {summary['metric'].nunique()} metrics: "
           f"report {out}, summary {out.parent / 'summary.csv'}")
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    from .scenario import BUNDLED, _compose_with_lines
+
+    names = sorted(p.stem for p in BUNDLED.glob("*.yaml"))
+    if args.action == "list":
+        for name in names:
+            data, _ = _compose_with_lines((BUNDLED / f"{name}.yaml").read_text(encoding="utf-8"), name)
+            say(f"{name:28s} {(data or {}).get('description', '')}")
+        return 0
+    if args.name not in names:
+        from .spec import suggest
+
+        raise ScenarioError("command line", "scenarios copy NAME", "the name of a shipped scenario" +
+                            suggest(str(args.name), names), repr(args.name))
+    if args.dest is None:
+        raise ScenarioError("command line", "scenarios copy NAME DEST", "a destination file or folder", "none")
+    dest = args.dest / f"{args.name}.yaml" if args.dest.is_dir() else args.dest
+    if dest.exists():
+        print(f"error: {dest}: expected a new file, found an existing one (nothing was changed).", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    text = (BUNDLED / f"{args.name}.yaml").read_text(encoding="utf-8")
+    dest.write_text(text, encoding="utf-8")
+    say(f"copied {args.name} to {dest}: edit it, then simcommerce run {dest} --out results/{args.name}")
     return 0
 
 

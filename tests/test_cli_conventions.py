@@ -91,3 +91,16 @@ def test_a_licence_and_no_readme_link_outside_the_repository():
     links = re.findall(r"\]\(([^)]+)\)|`(\.\./[^`]+)`", readme)
     outside = [a or b for a, b in links if (a or b).startswith("../")]
     assert not outside, outside
+
+
+def test_shipped_scenarios_are_listed_run_by_name_and_copied(tmp_path, capsys):
+    assert main(["scenarios"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("baseline ") for line in listed) and len(listed) >= 13
+    assert main(["check", "baseline"]) == 0 and "baseline: ok" in capsys.readouterr().out
+    assert main(["scenarios", "copy", "livestream", str(tmp_path)]) == 0
+    copied = tmp_path / "livestream.yaml"
+    assert copied.read_text() == (ROOT / "scenarios" / "livestream.yaml").read_text()
+    assert main(["scenarios", "copy", "livestream", str(tmp_path)]) == 2  # never overwrites
+    assert main(["scenarios", "copy", "basline", str(tmp_path / "x.yaml")]) == 2
+    assert "did you mean 'baseline'" in capsys.readouterr().err
