@@ -76,6 +76,8 @@ class Ads(Mechanism):
 
     def setup(self, market) -> None:
         pop = market.population
+        for flow in ("new_impressions", "new_ad_spend", "new_ads_noticed"):  # the same columns in every run
+            market.recorder.declare_flow(flow)
         # per category: consumers with above-median interest (the targetable audience minus opt-outs)
         self.interested = []
         for c in range(pop.n_categories):
@@ -103,24 +105,25 @@ class Ads(Mechanism):
         for brand in market.brands:
             pol = self.policy_of(brand)
             if pol["reach_share"] is not None:
-                who = np.flatnonzero(self.rng.random(pop.n) < pol["reach_share"])
+                who = np.flatnonzero(self._draws(market, brand, 0).random(pop.n) < pol["reach_share"])
             else:
-                who = self.rng.integers(0, pop.n, pol["impressions_per_day"])
+                who = self._draws(market, brand, 0).integers(0, pop.n, pol["impressions_per_day"])
             if len(who) == 0:
                 continue
-            which = self.rng.integers(0, len(brand.products), len(who))
+            which = self._draws(market, brand, 1).integers(0, len(brand.products), len(who))
             if pol["targeting"] == "interest":
                 for k, product in enumerate(brand.products):
                     audience = self.audience[product.category]
                     mine = np.flatnonzero(which == k)
                     if len(audience) == 0 or len(mine) == 0:
                         continue
-                    hit = mine[self.rng.random(len(mine)) < pol["precision"]]
-                    who[hit] = audience[self.rng.integers(0, len(audience), len(hit))]
+                    aim = self._draws(market, brand, 2 + 2 * k)
+                    hit = mine[aim.random(len(mine)) < pol["precision"]]
+                    who[hit] = audience[self._draws(market, brand, 3 + 2 * k).integers(0, len(audience), len(hit))]
             shown = self.shown[brand.index]
             prior = shown[who].astype(np.int64)  # impressions of the brand this consumer saw earlier this window
             if pol["frequency_cap"] is not None:
-                who, which, prior = self._cap(market, who, which, prior, shown, pol["frequency_cap"])
+                who, which, prior = self._cap(market, brand, who, which, prior, shown, pol["frequency_cap"])
             total = len(who)
             cost = total * cpm / 1000.0
             if total == 0 or not brand.affordable(cost):
@@ -131,7 +134,7 @@ class Ads(Mechanism):
             active = market.active[who]
             k = prior + rank_within(np.where(active, who, -1))  # 0 for the first impression in the window
             chance = p["attention"] * np.power(p["frequency_decay"], k.astype(np.float64))
-            noticed = active & (self.rng.random(total) < chance)
+            noticed = active & (self._draws(market, brand, -1).random(total) < chance)
             seen_by, times = np.unique(who[active], return_counts=True)
             shown[seen_by] = np.minimum(shown[seen_by] + times, 255)  # saturates: decay ** 254 is nil anyway
             market.tally("new_ads_noticed", brand.index, int(noticed.sum()))
@@ -140,10 +143,15 @@ class Ads(Mechanism):
                 market.feed.append(Exposure(np.unique(seen), product.index, "ad", p["credibility"],
                                             product.claimed_quality))
 
-    def _cap(self, market, who, which, prior, shown, cap):
+    def _draws(self, market, brand, purpose: int) -> np.random.Generator:
+        """A stream of its own for each (day, brand, purpose): impression i of a day gets the same consumer
+        and the same notice draw whatever the number bought (common random numbers across ad budgets)."""
+        return np.random.default_rng([self.key, market.day, brand.index, purpose % 1024])
+
+    def _cap(self, market, brand, who, which, prior, shown, cap):
         """Move impressions that would take an active consumer over ``cap`` this window to consumers drawn at
         random (up to ``REDRAWS`` times); drop those still over. Returns (who, which, prior)."""
-        n = market.population.n
+        n, redraw = market.population.n, self._draws(market, brand, -2)
         for attempt in range(self.REDRAWS + 1):
             active = market.active[who]
             over = active & (prior + rank_within(np.where(active, who, -1)) >= cap)
@@ -153,7 +161,7 @@ class Ads(Mechanism):
                 keep = ~over
                 return who[keep], which[keep], prior[keep]
             who = who.copy()
-            who[over] = self.rng.integers(0, n, int(over.sum()))
+            who[over] = redraw.integers(0, n, int(over.sum()))
             prior = shown[who].astype(np.int64)
         return who, which, prior
 

@@ -41,6 +41,7 @@ class WordOfMouth(Mechanism):
     def step(self, market) -> None:
         pop, p, o = market.population, self.p, market.orders
         market.recorder.declare_flow("new_shares")
+        market.recorder.declare_flow("new_share_reach")
         if len(o) == 0:
             return
         brand = market.product_brand[o.products]
