@@ -180,7 +180,9 @@ def success(**policy) -> np.ndarray:
     sc = scenario("baseline", **{"population.consumers": N, "steps": DAYS, "mechanisms.group_buying.enabled": True,
                                  **over})
     rows = [run_market(sc, s)[0].iloc[-1] for s in SEEDS]
-    assert all(r["cum_groups_opened"] > 100 for r in rows)
+    # enough groups that a success rate has a standard error of ~0.05 (86-143 opened a run since ads are
+    # priced at real rates and 4 of baseline's impressions a consumer a day wear out; 258-352 before)
+    assert all(r["cum_groups_opened"] > 80 for r in rows)
     return np.array([r["group_success_rate"] for r in rows])
 
 

@@ -84,7 +84,7 @@ def test_precision_targeting_beats_random_at_equal_spend_in_privacy():
         spend_ratio.append(targeted["cum_ad_spend"] / rand["cum_ad_spend"])
     gain = np.array(gain)
     assert np.allclose(spend_ratio, 1.0, atol=0.01)
-    assert (gain > 0).all() and gain.mean() > 0.05, gain  # measured +8.2% +- 1.7% (seeds 1-6)
+    assert (gain > 0).all() and gain.mean() > 0.05, gain  # measured +7.3% +- 1.8% (seeds 1-6; before: -2.4%)
 
 
 def test_privacy_breach_raises_opt_outs_among_hearers_and_shrinks_the_targetable_audience():
