@@ -71,7 +71,7 @@ def shares(path: str, seeds: int = 3, scale: float = 1.0, overrides: dict | None
         rev = np.array([r["revenue"][i] for r in runs])
         spend = np.array([sum(r[c][i] for c in CHANNELS) for r in runs])
         out[b["name"]] = {"revenue": rev.mean(), **{c: np.mean([r[c][i] for r in runs]) for c in CHANNELS},
-                          "share": spend / np.maximum(rev, 1e-9)}
+                          "share": np.divide(spend, rev, out=np.full(len(rev), np.inf), where=rev > 0)}
     return out
 
 
