@@ -38,6 +38,8 @@ from scipy import stats
 
 from . import plots
 from .results import atomic_write_bytes, write_table
+from .store import read_partitioned
+from .unique import unique
 
 DEFAULT_METRICS = ["cum_orders", "cum_gmv", "profit", "n_aware", "cum_shares", "cum_referral_orders", "mean_trust"]
 FUNNEL_STAGES = ["n_aware", "n_considered", "n_customers", "n_repeat_customers"]
@@ -165,15 +167,6 @@ def write_summary(df: pd.DataFrame, path: str | Path) -> tuple[Path, Path]:
 # ----------------------------------------------------------------------------------------------------------------
 # loading
 
-def _read_partitioned(path: Path) -> pd.DataFrame | None:
-    if not path.is_dir() or not any(path.rglob("*.parquet")):
-        return None
-    df = pd.read_parquet(path)
-    if "policy" in df.columns:
-        df["policy"] = df["policy"].astype(str)
-    return df
-
-
 def load_experiment_results(dir: str | Path) -> dict:
     """Load an experiment store.
 
@@ -187,14 +180,14 @@ def load_experiment_results(dir: str | Path) -> dict:
     if not mpath.exists():
         raise FileNotFoundError(f"{d} is not an experiment folder: no manifest.json")
     manifest = json.loads(mpath.read_text())
-    runs = _read_partitioned(d / "runs")
+    runs = read_partitioned(d / "runs")
     if runs is None:
         raise FileNotFoundError(f"{d} holds no runs yet (no {d / 'runs'}/policy=*/*.parquet)")
     sort = [c for c in ("policy", "point", "replication") if c in runs.columns]
     runs = runs.sort_values(sort, kind="stable").reset_index(drop=True)
     out = {"manifest": manifest, "experiment": manifest.get("experiment", {}), "runs": runs, "dir": d}
     for name in ("market", "brands", "events", "promoters"):
-        out[name] = _read_partitioned(d / name)
+        out[name] = read_partitioned(d / name)
     return out
 
 
@@ -246,8 +239,8 @@ def cascade_sizes(events: pd.DataFrame) -> np.ndarray:
     by = [c for c in ("policy", "run_id", "product") if c in events.columns]
     sizes = []
     for _, g in (events.groupby(by, sort=False) if by else [(None, events)]):
-        ids, inv = np.unique(np.concatenate([g["referrer"].to_numpy(), g["buyer"].to_numpy()]),
-                             return_inverse=True)
+        ids, inv = unique(np.concatenate([g["referrer"].to_numpy(), g["buyer"].to_numpy()]),
+                          return_inverse=True)
         k = len(g)
         a = coo_matrix((np.ones(k), (inv[:k], inv[k:])), shape=(len(ids), len(ids)))
         _, labels = connected_components(a, directed=False)
@@ -262,7 +255,7 @@ def cascade_ccdf(sizes_by_policy: dict[str, np.ndarray]) -> go.Figure:
         s = np.sort(np.asarray(sizes, dtype=float))
         if len(s) == 0:
             continue
-        values, first = np.unique(s, return_index=True)
+        values, first = unique(s, return_index=True)
         ccdf = 1.0 - first / len(s)
         fig.add_trace(go.Scatter(x=values, y=ccdf, mode="lines+markers", name=name, line={"shape": "hv"},
                                  marker={"color": plots.COLORS[k % len(plots.COLORS)]}))
@@ -608,9 +601,14 @@ def compare(dirs: list[str | Path], out: str | Path, metrics: list[str] | None =
     """Load one or more experiment stores, write the report and ``summary.csv``/``summary.parquet`` beside it."""
     exp = merge_experiments([load_experiment_results(d) for d in dirs])
     runs = exp["runs"]
-    metrics = metrics or [m for m in (exp["experiment"].get("metrics") or DEFAULT_METRICS) if m in runs.columns]
-    if not metrics:
-        raise ValueError("none of the metrics to compare is in the runs table")
+    if metrics or exp["experiment"].get("metrics"):
+        metrics = metrics or exp["experiment"]["metrics"]
+        missing = [m for m in metrics if m not in runs.columns]
+        if missing:
+            raise ValueError(f"metric(s) {', '.join(missing)} not in the runs table of {', '.join(map(str, dirs))}"
+                             f" (it has: {', '.join(c for c in runs.columns if c not in ID_COLUMNS)})")
+    else:
+        metrics = [m for m in DEFAULT_METRICS if m in runs.columns]
     policies = list(dict.fromkeys(runs["policy"]))
     reference = reference or exp["experiment"].get("reference") or policies[0]
     if reference not in policies:

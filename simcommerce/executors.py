@@ -186,9 +186,13 @@ def profiler_note(client) -> str | None:
 
 def run_dask(specs: list[RunSpec], base: Any, parameters: list[str], address: str) -> Iterator[Encoded]:
     """Run the specs on a Dask distributed cluster (``address``: e.g. ``tcp://host:8786``)."""
+    import logging
+    from concurrent.futures import CancelledError
+
     from distributed import Client
     from distributed import as_completed as dask_as_completed
 
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)  # a lost scheduler: our one line, not its log
     client = Client(address, set_as_default=False)
     try:
         note = profiler_note(client)
@@ -203,7 +207,11 @@ def run_dask(specs: list[RunSpec], base: Any, parameters: list[str], address: st
             with client.as_current():
                 done = dask_as_completed(futures)
             for fut in done:
-                yield from fut.result()
+                try:
+                    result = fut.result()
+                except CancelledError as exc:  # distributed cancels every future when the scheduler is lost
+                    raise ConnectionError(f"lost the connection ({str(exc).splitlines()[0][-60:]})") from None
+                yield from result
                 fut.release()  # the worker may drop the results now
         finally:
             if unfinished := [f for f in futures if not f.done()]:

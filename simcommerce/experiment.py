@@ -19,6 +19,7 @@ An experiment file (YAML; DESIGN.md §4 "Experiment")::
       method: lhs
       samples: 4
       parameters: {population.daily_active_share: {min: 0.4, max: 0.8}}
+    max_runs: 10000                        # refuse larger designs (policies x points x replications)
 
 **Common random numbers**: replication ``r`` of *every* policy and every point uses root
 seed ``seed + r``, so paired differences between policies remove the noise they share.
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +42,14 @@ from typing import Any
 
 import numpy as np
 
+from .metrics import declared_columns
 from .runspec import RunSpec
 from .scenario import _compose_with_lines, resolve_scenario
-from .spec import ScenarioError, Source, describe, one_line, suggest
+from .spec import MAX_SEED, ScenarioError, Source, describe, one_line, suggest
 
 KEYS = ("name", "description", "base", "scenario", "replications", "seed", "policies", "reference", "metrics",
-        "sweep", "uncertainties")
+        "sweep", "uncertainties", "max_runs")
+MAX_RUNS = 10_000  # default cap on policies x points x replications (max_runs: overrides it)
 METHODS = ("grid", "lhs", "sobol", "morris")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -83,12 +87,11 @@ class Experiment:
                 "parameters": self.parameters}
 
 
-def load_experiment(path: str | Path, check_metrics: bool = True) -> Experiment:
+def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file.
 
     Args:
         path: the experiment YAML file.
-        check_metrics: check the metric names against the columns of a 1-day run of the base.
 
     Raises:
         ScenarioError: on any problem, naming the experiment file, key path and line.
@@ -188,8 +191,14 @@ def load_experiment(path: str | Path, check_metrics: bool = True) -> Experiment:
     if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
         raise src.error("replications", "a whole number >= 1 (runs per policy and point)", describe(reps))
     seed = data.get("seed", scenario["seed"])
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise src.error("seed", "a whole number >= 0 (root seed of replication 0)", describe(seed))
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise src.error("seed", f"a whole number between 0 and {MAX_SEED} (root seed of replication 0)",
+                        describe(seed))
+    max_runs = data.get("max_runs", MAX_RUNS)
+    if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
+        raise src.error("max_runs", "a whole number >= 1 (the largest design to accept)", describe(max_runs))
+    if reps > max_runs:
+        raise src.error("replications", f"at most max_runs ({max_runs:,}) runs in all", f"{reps:,} replications")
 
     # --- policies
     policies = data.get("policies")
@@ -197,6 +206,7 @@ def load_experiment(path: str | Path, check_metrics: bool = True) -> Experiment:
         raise src.error("policies", "a non-empty mapping of policy name -> {dotted.key: value} overrides",
                         "it missing" if policies is None and "policies" not in data else describe(policies))
     out_policies: dict[str, dict] = {}
+    policy_scenarios = []  # resolved, for the metric check
     for pname, overrides in policies.items():
         where = f"policies.{pname}"
         if not isinstance(pname, str) or not NAME_RE.match(pname):
@@ -210,28 +220,44 @@ def load_experiment(path: str | Path, check_metrics: bool = True) -> Experiment:
         for key in overrides:
             if not isinstance(key, str) or not key:
                 raise src.error(where, "dotted scenario keys (text)", describe(key))
-        resolve_with(overrides, where)
+        policy_scenarios.append(resolve_with(overrides, where))
         out_policies[pname] = copy.deepcopy(overrides)
 
     reference = data.get("reference", next(iter(out_policies)))
-    if reference not in out_policies:
+    if not isinstance(reference, str) or reference not in out_policies:
         close = suggest(str(reference), list(out_policies))
         raise src.error("reference", f"the name of a policy{close}", describe(reference))
 
-    # --- sweep and uncertainties
+    # --- sweep and uncertainties (sizes checked before any point is drawn)
+    n_points = _design_size(data.get("sweep"), "sweep", src) * _design_size(data.get("uncertainties"),
+                                                                           "uncertainties", src)
+    runs = len(out_policies) * n_points * reps
+    if runs > max_runs:
+        raise src.error("sweep" if "sweep" in data else "uncertainties" if "uncertainties" in data else "replications",
+                        f"a design of at most max_runs ({max_runs:,}) runs (policies x points x replications; raise "
+                        "max_runs to allow more)", f"{len(out_policies)} x {n_points:,} x {reps} = {runs:,}")
     sweep_points, sweep = _points(data.get("sweep"), "sweep", src, seed)
     unc_points, unc = _points(data.get("uncertainties"), "uncertainties", src, seed + 7919)
     points = [dict(a, **b) for a, b in itertools.product(sweep_points, unc_points)]
-    for i, pt in enumerate(points):  # each point must be valid with every policy
-        for pname, overrides in out_policies.items():
-            try:
-                resolve_scenario(raw, base_src, base_dir if base is None else Path("."), {**overrides, **pt})
-            except ScenarioError as exc:
-                key = exc.path if exc.path in pt else next((k for k in pt if exc.path.startswith(k)), "")
-                section = "sweep" if key in (sweep or {}).get("parameters", {}) else "uncertainties"
-                kp = f"{section}.parameters.{key}" if key else section
-                raise ScenarioError(file, kp, f"{exc.expected} (point {i}, policy {pname})", exc.found,
-                                    src.line(kp)) from None
+    # every value must be valid with every policy: each parameter's distinct values (a grid's values, a sample's
+    # extremes) are resolved one key at a time, so the check grows with the values, not with the points
+    values: dict[str, dict] = {}
+    for pt in points:
+        for k, v in pt.items():
+            values.setdefault(k, {})[repr(v)] = v
+    for key, vals in values.items():
+        section = "sweep" if key in (sweep or {}).get("parameters", {}) else "uncertainties"
+        kp = f"{section}.parameters.{key}"
+        vals = list(vals.values())
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            vals = [min(vals), max(vals)]
+        for v in vals:
+            for pname, overrides in out_policies.items():
+                try:
+                    resolve_scenario(raw, base_src, base_dir if base is None else Path("."), {**overrides, key: v})
+                except ScenarioError as exc:
+                    raise ScenarioError(file, kp, f"{exc.expected} (value {one_line(v)}, policy {pname})",
+                                        exc.found, src.line(kp)) from None
 
     # --- metrics
     metrics = data.get("metrics")
@@ -241,17 +267,30 @@ def load_experiment(path: str | Path, check_metrics: bool = True) -> Experiment:
     for i, m in enumerate(metrics):
         if not isinstance(m, str) or not m.strip():
             raise src.error(f"metrics[{i}]", "a metric name (text)", describe(m))
-    if check_metrics:
-        known = _metric_columns(scenario)
-        if known:
-            for i, m in enumerate(metrics):
-                if m not in known:
-                    raise src.error(f"metrics[{i}]", "an end-of-run market metric" + suggest(m, sorted(known)),
-                                    one_line(m))
+    known = end_of_run_metrics([scenario, *policy_scenarios])  # declared metrics, so no probe run is needed
+    for i, m in enumerate(metrics):
+        if m not in known:
+            raise src.error(f"metrics[{i}]", "an end-of-run market metric" + suggest(m, sorted(known)),
+                            one_line(m))
 
     return Experiment(name=name, description=description, file=str(path.resolve()), base=base, base_data=raw,
                       scenario=scenario, replications=reps, seed=seed, policies=out_policies,
                       reference=reference, metrics=list(metrics), sweep=sweep, uncertainties=unc, points=points)
+
+
+def _design_size(block: Any, where: str, src: Source) -> int:
+    """Number of points a ``sweep``/``uncertainties`` block will have (1 if absent or not yet valid: the
+    full check is :func:`_points`)."""
+    if not isinstance(block, dict) or not isinstance(block.get("parameters"), dict):
+        return 1
+    params, method = block["parameters"], block.get("method", "grid")
+    if method == "grid":
+        return math.prod(len(v) if isinstance(v, list) else 1 for v in params.values())
+    n = block.get("samples")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        return 1
+    d = len(params)
+    return n * {"lhs": 1, "sobol": d + 2, "morris": d + 1}.get(method, 1)
 
 
 def _points(block: Any, where: str, src: Source, seed: int) -> tuple[list[dict], dict | None]:
@@ -338,20 +377,23 @@ def latin_hypercube(n: int, d: int, seed: int) -> np.ndarray:
     return u
 
 
-def _metric_columns(scenario: dict) -> set[str]:
-    """End-of-run metric names of a 1-day run of the scenario (a small market of it)."""
-    from .runner import run_once
+def peak_run_memory(experiment: "Experiment") -> int:
+    """Bytes the largest run of the design needs (:func:`~simcommerce.scenario.estimated_memory`)."""
+    from .scenario import estimated_memory
 
-    sc = copy.deepcopy(scenario)
-    sc["steps"] = 1
-    sc["events"] = []
-    if sc["network"]["friendship"]["model"] != "edgelist":
-        sc["population"]["consumers"] = min(sc["population"]["consumers"] or 300, 300)
-    try:
-        res = run_once(sc, 0, sc["seed"])
-    except Exception:  # noqa: BLE001 - a failed probe must not hide the user's real problem
-        return set()
-    return set(res.summary) - {"run", "seed"} | set(res.market.columns) - {"run", "seed", "day"}
+    key = "population.consumers"
+    biggest = max(experiment.points or [{}], key=lambda pt: pt.get(key) or 0)
+    return max(estimated_memory(resolve_scenario(copy.deepcopy(experiment.base_data), overrides={**o, **biggest}))
+               for o in experiment.policies.values())
+
+
+def end_of_run_metrics(scenarios: list[dict]) -> set[str]:
+    """Names of the runs table's end-of-run metrics for runs of any of ``scenarios``, from the mechanisms'
+    declarations (no run needed): every declared metric but the daily flows ``new_*``, and the run's size."""
+    names = {"days", "consumers", "max_money_imbalance"}
+    for sc in scenarios:
+        names |= {m for m in declared_columns(sc) if not m.startswith("new_")}
+    return names
 
 
 def run_id(policy: str, point: int, replication: int) -> str:

@@ -14,8 +14,8 @@ from . import mechanisms as _mechanisms  # noqa: F401  (registers the mechanisms
 from .actors import Brand, Influencer, Product
 from .buffers import Exposure, Orders
 from .ledger import Ledger
-from .mechanisms.base import REGISTRY, in_stage_order
-from .metrics import Recorder
+from .mechanisms.base import REGISTRY, STAGES, in_stage_order
+from .metrics import Recorder, declared_columns
 from .network import FriendCounts, build_follows, build_friendship
 from .population import Population, beta_with_mean
 from .spec import TIERS
@@ -25,8 +25,14 @@ class Market(mesa.Model):
     """One simulated market.
 
     Args:
-        scenario: a resolved scenario (see :func:`simcommerce.load_scenario`).
+        scenario: a resolved scenario (see :func:`simcommerce.load_scenario`), a scenario file, or the name of a
+            shipped one (``"baseline"``).
         seed: root seed (default: the scenario's). Every random stream is spawned from it.
+        **overrides: scenario keys to change, dotted (``**{"population.consumers": 5000}``) or nested
+            (``population={"consumers": 5000}``), as ``mesa.batch_run`` passes its parameters.
+
+    For Mesa's tools: ``running`` turns False at the horizon (``steps`` days), and ``datacollector`` (a
+    :class:`mesa.DataCollector`) has one model reporter per market metric, collected every day.
 
     Attributes:
         day: the current day (1 on the first step).
@@ -41,9 +47,17 @@ class Market(mesa.Model):
         feed: content waiting to reach consumers at the next expose stage.
         orders: today's orders.
         active: bool (N,), consumers active today.
+        activity_hook: None, or a function (market, base activity probabilities) -> today's probabilities
+            (set by the ``stickiness`` mechanism).
     """
 
-    def __init__(self, scenario: dict, seed: int | None = None):
+    def __init__(self, scenario: dict | str = "baseline", seed: int | None = None, **overrides):
+        if not isinstance(scenario, dict) or overrides:
+            from .scenario import flatten_overrides, load_scenario, resolve_scenario, scenario_path
+
+            flat = flatten_overrides(overrides)
+            scenario = (resolve_scenario(scenario, overrides=flat) if isinstance(scenario, dict)
+                        else load_scenario(scenario_path(scenario), overrides=flat))
         self.seed = int(scenario["seed"] if seed is None else seed)
         super().__init__(rng=self.seed)
         self.config = scenario
@@ -68,10 +82,16 @@ class Market(mesa.Model):
         self.share_incentive = np.zeros(len(self.brands))  # referral incentive per brand (0-2), set by referral
         self.referral_brands = np.zeros(len(self.brands), dtype=bool)  # brands whose shares carry a link
         self._activity_rng = self.stream("activity")
+        self.activity_hook = None  # set by stickiness: (market, base probabilities) -> today's probabilities
         enabled = [n for n, p in scenario["mechanisms"].items() if p["enabled"]]
         self.mechanisms = [REGISTRY[n](self, scenario["mechanisms"][n]) for n in in_stage_order(enabled)]
         for mech in self.mechanisms:
             mech.setup(self)
+        self.recorder.declare(self.mechanisms)
+        market_metrics = [m for m in declared_columns(scenario)]
+        self.datacollector = mesa.DataCollector(
+            model_reporters={m: (lambda model, m=m: model.recorder.market_rows[-1][m]) for m in market_metrics})
+        self.sells = "checkout" in enabled  # orders are paid (switched off: awareness alone)
 
     # ------------------------------------------------------------------ build
 
@@ -146,11 +166,16 @@ class Market(mesa.Model):
         floor = np.maximum(pop.trust_platform_initial, np.float32(1e-6))
         low = np.flatnonzero(pop.trust_platform < floor)  # the rest have ratio 1 (few, or none before a breach)
         threshold[low] = share * np.minimum(pop.trust_platform[low] / floor[low], 1.0)
-        self.active = self._activity_rng.random(pop.n) < threshold
+        hook = self.activity_hook  # the stickiness mechanism's multiplier (None when it is off)
+        self.active = self._activity_rng.random(pop.n) < (threshold if hook is None else hook(self, threshold))
         self.orders = Orders()
         for mech in self.mechanisms:
+            if not self.sells and mech.stage in STAGES[STAGES.index("transact") + 1:]:
+                self.orders = Orders()  # without the checkout nothing is paid: awareness alone
             mech.step(self)
         self.recorder.record()
+        self.datacollector.collect(self)
+        self.running = self.day < self.config["steps"]
 
     def run(self, days: int | None = None, progress=None) -> None:
         """Run ``days`` days (default: the scenario's ``steps``); ``progress(day)`` is called after each."""

@@ -69,6 +69,19 @@ RATIONALE = {
     "mechanisms.false_advertising.news_reach": "assumption, as the scheduled events' default reach (0.3)",
     "mechanisms.false_advertising.correct_claims": "Advertising Law Art. 55: the regulator orders the advertiser "
                                                    "to stop publishing the advertisement",
+    "mechanisms.stickiness.peer_effect": "peers raise one another's activity, which feeds back (the social "
+                                         "multiplier, Glaeser, Sacerdote & Scheinkman 2003; local network effects, "
+                                         "Sundararajan 2007); magnitude an assumption",
+    "mechanisms.stickiness.size_effect": "network externality: a user's value rises with the number of users "
+                                         "(Katz & Shapiro 1985), with diminishing returns (value per user ∝ log n "
+                                         "rather than n, Briscoe, Odlyzko & Tilly 2006); magnitude an assumption",
+    "mechanisms.stickiness.half_users": "assumption, in simulated consumers: puts 2,500–20,000-consumer markets on "
+                                        "the rising part of the curve; vary it",
+    "mechanisms.stickiness.habit_effect": "state dependence: past purchases raise the chance of coming back "
+                                          "(Guadagni & Little 1983's exponentially smoothed loyalty); magnitude an "
+                                          "assumption",
+    "mechanisms.stickiness.habit_half_life": "assumption: about one purchase cycle (decision.cooldown_days 30)",
+    "mechanisms.stickiness.window_days": "weekly active users (WAU), a reporting convention of platforms",
     "platform.take_rate": "typical marketplace commission of a few percent; assumption",
     "platform.ad_cost_per_mille": "social-media feed CPM in China of roughly ¥20–100 (Douyin/Ocean Engine and "
                                   "Tencent Moments rate cards, trade press; weak source); ¥40 puts every shipped "

@@ -12,15 +12,29 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-KPIS = {
-    "new_orders": "Orders per day",
-    "cum_gmv": "Cumulative GMV",
-    "n_aware": "Aware consumers",
-    "new_shares": "Shares per day",
-    "mean_trust": "Mean trust in brands",
-    "profit": "Cumulative profit (all brands)",
+KPIS = {  # metric: (title, y axis title with its unit)
+    "new_orders": ("Orders per day", "orders / day"),
+    "cum_gmv": ("Cumulative GMV", "currency units"),
+    "n_aware": ("Aware consumers", "consumers"),
+    "new_shares": ("Shares per day", "shares / day"),
+    "mean_trust": ("Mean trust in brands", "trust (0–1)"),
+    "profit": ("Cumulative profit (all brands)", "currency units"),
 }
 COLORS = qualitative.Plotly
+
+
+def number_format(values) -> str:
+    """A d3 tick format a reader takes in at once: thousands separated (14,783, not 14.783k), decimals
+    only for small values."""
+    top = float(np.nanmax(np.abs(values))) if len(values) else 0.0
+    return ",.0f" if top >= 100 else ",.1f" if top >= 10 else ",.2f"
+
+
+def spread_note(n_runs: int) -> str:
+    """What the band around a line is."""
+    if n_runs == 1:
+        return "one run: a line, no band (run --replications 5 or more for bands over seeds)"
+    return f"mean of {n_runs} runs, band: {'5–95%' if n_runs >= 20 else 'min–max'}"
 
 
 def band(df: pd.DataFrame, metric: str, by: list[str] | None = None) -> pd.DataFrame:
@@ -34,11 +48,13 @@ def band(df: pd.DataFrame, metric: str, by: list[str] | None = None) -> pd.DataF
 
 
 def _add_band(fig, b: pd.DataFrame, name: str, color: str, row=None, col=None, showlegend=True):
+    """The mean as a line, and the band around it unless it has no width (a single run)."""
     kw = {"row": row, "col": col} if row else {}
-    x = np.concatenate([b["day"], b["day"][::-1]])
-    y = np.concatenate([b["hi"], b["lo"][::-1]])
-    fig.add_trace(go.Scatter(x=x, y=y, fill="toself", line={"width": 0}, fillcolor=color, opacity=0.2,
-                             hoverinfo="skip", showlegend=False, legendgroup=name), **kw)
+    if (b["hi"] > b["lo"]).any():
+        x = np.concatenate([b["day"], b["day"][::-1]])
+        y = np.concatenate([b["hi"], b["lo"][::-1]])
+        fig.add_trace(go.Scatter(x=x, y=y, fill="toself", line={"width": 0}, fillcolor=color, opacity=0.2,
+                                 hoverinfo="skip", showlegend=False, legendgroup=name), **kw)
     fig.add_trace(go.Scatter(x=b["day"], y=b["mean"], name=name, line={"color": color}, legendgroup=name,
                              showlegend=showlegend), **kw)
 
@@ -47,12 +63,13 @@ def kpi_timeseries(market: pd.DataFrame) -> go.Figure:
     """Market KPIs over time: mean over replications with a band."""
     metrics = [m for m in KPIS if m in market.columns]
     rows = (len(metrics) + 2) // 3
-    fig = make_subplots(rows=rows, cols=3, subplot_titles=[KPIS[m] for m in metrics])
+    fig = make_subplots(rows=rows, cols=3, subplot_titles=[KPIS[m][0] for m in metrics])
     for k, m in enumerate(metrics):
-        _add_band(fig, band(market, m), m, COLORS[0], row=k // 3 + 1, col=k % 3 + 1, showlegend=False)
-    n = market["run"].nunique()
-    fig.update_layout(title=f"Market KPIs (mean of {n} run(s), band: {'5–95%' if n >= 20 else 'min–max'})",
-                      height=330 * rows, showlegend=False)
+        r, c = k // 3 + 1, k % 3 + 1
+        _add_band(fig, band(market, m), m, COLORS[0], row=r, col=c, showlegend=False)
+        fig.update_yaxes(title_text=KPIS[m][1], tickformat=number_format(market[m]), row=r, col=c)
+    fig.update_layout(title=f"Market KPIs ({spread_note(market['run'].nunique())})", height=330 * rows,
+                      showlegend=False)
     fig.update_xaxes(title_text="day")
     return fig
 
@@ -114,10 +131,15 @@ def mechanism_panels(brands: pd.DataFrame, title: str, metrics: dict[str, str]) 
     if not cols:
         return None
     rows = (len(cols) + 2) // 3
+    from .metrics import column_info
+
     fig = make_subplots(rows=rows, cols=3, subplot_titles=cols)
     for k, col in enumerate(cols):
+        r, c = k // 3 + 1, k % 3 + 1
         for j, (name, g) in enumerate(brands.groupby("brand", sort=False)):
-            _add_band(fig, band(g, col), name, COLORS[j % len(COLORS)], row=k // 3 + 1, col=k % 3 + 1,
-                      showlegend=k == 0)
-    fig.update_layout(title=title, height=300 * rows)
+            _add_band(fig, band(g, col), name, COLORS[j % len(COLORS)], row=r, col=c, showlegend=k == 0)
+        unit = (column_info(col) or ("", ""))[1]
+        fig.update_yaxes(title_text=unit, tickformat=number_format(brands[col]), row=r, col=c)
+    fig.update_layout(title=f"{title} ({spread_note(brands['run'].nunique())})", height=300 * rows)
+    fig.update_xaxes(title_text="day")
     return fig

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .unique import unique
+
 NEVER = np.iinfo(np.int32).min // 2  # "day" of something that never happened
 
 
@@ -67,7 +69,7 @@ class SparseCells:
         flat = self._flat(index)
         value = np.broadcast_to(np.asarray(value, dtype=self.dtype), flat.shape).ravel()
         flat = flat.ravel()
-        flat, last = np.unique(flat[::-1], return_index=True)  # the last write to a cell wins
+        flat, last = unique(flat[::-1], return_index=True)  # the last write to a cell wins
         value = value[::-1][last]
         pos, found = self._find(flat)
         self.values[pos[found]] = value[found]
@@ -132,6 +134,20 @@ class Population:
         pop.refunded = np.zeros(n, dtype=np.float64)
         pop.earned = np.zeros(n, dtype=np.float64)
         return pop
+
+    def consumer(self, i: int) -> dict:
+        """Consumer ``i``'s state: every per-consumer array's row ``i`` (scalars, or arrays over brands,
+        products or categories), by array name."""
+        if not 0 <= i < self.n:
+            raise IndexError(f"consumer {i} of {self.n}")
+        out = {}
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray) and value.shape[:1] == (self.n,):
+                row = value[i]
+                out[name] = row.item() if np.ndim(row) == 0 else row.copy()
+            elif isinstance(value, SparseCells) and value.shape[0] == self.n:
+                out[name] = value[i, np.arange(value.shape[1])]
+        return out
 
     def add(self, name: str, array: np.ndarray) -> np.ndarray:
         """Attach a mechanism's array (first dimension N) and return it."""

@@ -35,7 +35,11 @@ def render(scenario: dict, market: pd.DataFrame, brands: pd.DataFrame) -> str:
     last = market[market["day"] == market["day"].max()]
     summary = last[[c for c in ("cum_orders", "cum_gmv", "n_aware", "n_customers", "cum_shares",
                                 "cum_referral_orders", "mean_rating", "mean_trust", "profit") if c in last]]
-    table = summary.describe().loc[["mean", "std", "min", "max"]].to_html(float_format=lambda x: f"{x:,.2f}")
+    if len(summary) == 1:  # one run: its values (a spread over one run would be NaN)
+        stats = summary.set_axis(["value"])
+    else:
+        stats = summary.describe().loc[["mean", "std", "min", "max"]]
+    table = stats.to_html(float_format=lambda x: f"{x:,.2f}")
     title = html.escape(scenario["name"])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>simcommerce — {title}</title>
@@ -46,6 +50,7 @@ table{{border-collapse:collapse}}td,th{{padding:4px 10px;border-bottom:1px solid
 <p>{int(scenario["population"]["consumers"]):,} consumers, {scenario["steps"]} days,
 {market["run"].nunique()} run(s) (seeds {", ".join(str(s) for s in sorted(market["seed"].unique()))}).</p>
 <h2>End of run</h2>{table}
+<p>{html.escape(plots.spread_note(market["run"].nunique()).capitalize())}.</p>
 {"".join(f'<div class="figure">{p}</div>' for p in parts)}
 </body></html>"""
 

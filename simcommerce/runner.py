@@ -48,8 +48,8 @@ def run_once(scenario: dict, run: int, seed: int, progress=None) -> RunResult:
     seconds = time.perf_counter() - t0
     last = market_ts.iloc[-1]
     summary = {"run": run, "seed": seed, "days": int(last["day"]), "consumers": market.population.n}
-    for col in market_ts.columns:
-        if col.startswith(("cum_", "n_", "mean_")) or col == "profit":
+    for col in market_ts.columns[3:]:  # after run, seed, day: the metrics; a day's flow is no end-of-run figure
+        if not col.startswith("new_"):
             summary[col] = float(last[col])
     summary["max_money_imbalance"] = float(market_ts["money_imbalance"].max())
     referral = next((m for m in market.mechanisms if m.name == "referral"), None)

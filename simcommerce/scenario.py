@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +18,26 @@ import yaml
 
 from .mechanisms import REGISTRY
 from .network import read_edgelist_ids
-from .spec import TIERS, ListOf, Param, ScenarioError, Section, Source, describe, json_schema, resolve, tier_table
+from .spec import (MAX_SEED, TIERS, ListOf, Param, ScenarioError, Section, Source, describe, json_schema, one_line,
+                   resolve, tier_table)
+
+# Peak memory of a market (build and run): bytes per consumer, per consumer and product/brand column, per
+# consumer and friendship link (the planted-communities generator needs more while it builds). Measured with
+# scripts/memory_per_consumer.py (benchmarks/README.md, "Memory"), rounded up.
+BYTES_PER_CONSUMER = 120
+BYTES_PER_COLUMN = 15
+BYTES_PER_LINK = {"planted_communities": 100}
+BYTES_PER_LINK_OTHER = 7
+
+MIN_INFLUENCER_CAP = 100  # influencers allowed whatever the market's size (tiny test markets keep the defaults)
 
 NETWORK_MODELS = ("holme_kim", "barabasi_albert", "watts_strogatz", "planted_communities", "complete", "edgelist")
 
 PRODUCT = Section({
     "name": Param(None, "str", "product name, unique within the brand", required=True),
     "category": Param("general", "str", "product category; consumers' interests are per category"),
-    "price": Param(None, "float", "list price", "currency units", min=0.01, required=True),
-    "cost": Param(0.0, "float", "unit cost of goods sold", "currency units", min=0),
+    "price": Param(None, "float", "list price", "currency units", min=0.01, max=1e9, required=True),
+    "cost": Param(0.0, "float", "unit cost of goods sold", "currency units", min=0, max=1e9),
     "quality": Param(None, "float", "true quality, learned by buyers", "0-1", 0, 1, required=True),
     "claimed_quality": Param(None, "float", "quality claimed in ads and posts (default: the true quality)",
                              "0-1", 0, 1, nullable=True),
@@ -39,7 +51,7 @@ def brand_spec() -> Section:
         "name": Param(None, "str", "brand name, unique", required=True),
         "products": ListOf(PRODUCT, "the brand's products", min_items=1),
         "marketing_budget": Param(None, "float", "total marketing budget over the run (null: unlimited)",
-                                  "currency units", min=0, nullable=True),
+                                  "currency units", min=0, max=1e15, nullable=True),
         "initial_trust": Param(0.5, "float", "mean initial consumer trust in the brand", "0-1", 0, 1),
         "policy": policy,
     }, "a brand and its marketing policy")
@@ -53,7 +65,7 @@ INFLUENCER = Section({
 }, "a named influencer (for events and hand-picked sponsorships)")
 
 EVENT = Section({
-    "day": Param(None, "int", "day the event happens", "day", min=1, required=True),
+    "day": Param(None, "int", "day the event happens", "day", min=1, max=36500, required=True),
     "type": Param(None, "str", "event type", required=True),
     "brand": Param(None, "str", "brand concerned", nullable=True),
     "influencer": Param(None, "str", "influencer concerned", nullable=True),
@@ -67,7 +79,7 @@ def scenario_spec() -> Section:
     return Section({
         "name": Param("scenario", "str", "short name of the scenario"),
         "description": Param("", "str", "what this scenario is for"),
-        "seed": Param(1, "int", "root random seed of the first replication", min=0),
+        "seed": Param(1, "int", "root random seed of the first replication", min=0, max=MAX_SEED),
         "steps": Param(120, "int", "days to simulate", "days", 1, 36500),
         "population": Section({
             "consumers": Param(None, "int", "number of consumers (with an edge list: defaults to its node count)",
@@ -114,12 +126,12 @@ def scenario_spec() -> Section:
             "named": ListOf(INFLUENCER, "influencers with a name (added to the generated ones)"),
             "credibility_mean": Param(0.6, "float", "mean credibility of generated influencers", "0-1", 0, 1),
             "fee_per_1k_followers": Param(100.0, "float", "fee a brand pays per sponsored post per 1,000 followers",
-                                          "currency units", 0),
+                                          "currency units", 0, 1e6),
         }, "the influencers"),
         "brands": ListOf(brand_spec(), "the brands", min_items=1),
         "platform": Section({
             "take_rate": Param(0.05, "float", "platform commission on each sale, paid by the brand", "0-1", 0, 1),
-            "ad_cost_per_mille": Param(40.0, "float", "price of 1,000 ad impressions", "currency units", 0),
+            "ad_cost_per_mille": Param(40.0, "float", "price of 1,000 ad impressions", "currency units", 0, 1e5),
         }, "the platform"),
         "mechanisms": Section({
             name: Section({"enabled": Param(cls.enabled_by_default, "bool", f"switch {name} on")} | cls.params,
@@ -142,7 +154,42 @@ class _LineLoader(yaml.SafeLoader):
     """A YAML loader that records the line of every key path."""
 
 
+MAX_YAML_CHARS = 2_000_000  # a scenario or experiment file is a few kB
+MAX_YAML_NODES = 100_000  # values once aliases (*anchor) are expanded: bounds a "billion laughs" document
+MAX_YAML_DEPTH = 40  # levels of nesting (a scenario needs about 6)
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _check_size(root, file: str) -> None:
+    """Refuse a document nested deeper than MAX_YAML_DEPTH or larger than MAX_YAML_NODES once expanded
+    (a node repeated by an alias counts each time; sizes are memoised, so this is linear in the text)."""
+    sizes: dict[int, int] = {}
+
+    def size(node, depth: int) -> int:
+        if depth > MAX_YAML_DEPTH:
+            raise ScenarioError(file, "", f"YAML nested at most {MAX_YAML_DEPTH} levels deep",
+                                "deeper nesting", node.start_mark.line + 1)
+        if id(node) not in sizes:
+            sizes[id(node)] = 1 + sum(size(c, depth + 1) for c in _children(node))
+            if sizes[id(node)] > MAX_YAML_NODES:
+                raise ScenarioError(file, "", f"at most {MAX_YAML_NODES:,} YAML values once aliases (*name) are "
+                                    "expanded", "more (an alias bomb?)", node.start_mark.line + 1)
+        return sizes[id(node)]
+
+    if root is not None:
+        size(root, 0)
+
+
 def _compose_with_lines(text: str, file: str) -> tuple[Any, dict[str, int]]:
+    """Parse YAML text safely: bounded in size, depth and alias expansion, keys plain scalars. Returns
+    (data, {key path: line})."""
+    if len(text) > MAX_YAML_CHARS:
+        raise ScenarioError(file, "", f"a YAML file of at most {MAX_YAML_CHARS:,} characters", f"{len(text):,}")
     try:
         root = yaml.compose(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
@@ -150,6 +197,9 @@ def _compose_with_lines(text: str, file: str) -> tuple[Any, dict[str, int]]:
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(file, "", "valid YAML", f"a syntax error ({problem})", line) from None
+    except RecursionError:
+        raise ScenarioError(file, "", f"YAML nested at most {MAX_YAML_DEPTH} levels deep", "deeper nesting") from None
+    _check_size(root, file)
     lines: dict[str, int] = {}
     seen_maps: dict[int, set] = {}
 
@@ -159,6 +209,10 @@ def _compose_with_lines(text: str, file: str) -> tuple[Any, dict[str, int]]:
         lines.setdefault(path, node.start_mark.line + 1) if path else None
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
+                if not isinstance(k, yaml.ScalarNode):
+                    kind = "a list" if isinstance(k, yaml.SequenceNode) else "a mapping"
+                    raise ScenarioError(file, path, "keys that are plain names", f"{kind} as a key (? ...)",
+                                        k.start_mark.line + 1)
                 key = k.value
                 sub = f"{path}.{key}" if path else key
                 if key in seen_maps.setdefault(id(node), set()) and key != "<<":
@@ -180,13 +234,40 @@ def _compose_with_lines(text: str, file: str) -> tuple[Any, dict[str, int]]:
     return data, lines
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> dict:
+BUNDLED = Path(__file__).resolve().parents[1] / "scenarios"  # the shipped scenarios
+
+
+def scenario_path(name: str | Path) -> Path:
+    """A scenario file: ``name`` itself if it is a file, else the shipped scenario of that name
+    (``"baseline"`` -> ``scenarios/baseline.yaml``)."""
+    path = Path(name)
+    if path.is_file() or path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
+        return path
+    return BUNDLED / f"{path.name}.yaml"
+
+
+def flatten_overrides(overrides: dict, prefix: str = "") -> dict:
+    """Keyword overrides as dotted keys: ``population={"consumers": 9}`` -> ``{"population.consumers": 9}``
+    (dotted keys stay as they are)."""
+    out = {}
+    for key, value in overrides.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out |= flatten_overrides(value, dotted + ".")
+        else:
+            out[dotted] = value
+    return out
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, allowed_dir: Path | None = None) -> dict:
     """Read, validate and resolve a scenario file.
 
     Args:
         path: the YAML file.
         overrides: optional ``{dotted.key: value}`` applied before validation
             (brands may be addressed by name, e.g. ``brands.Glow.policy.ads.impressions_per_day``).
+        allowed_dir: if given, files the scenario names (an edge list) must lie inside it (a server's rule
+            for uploaded scenarios: no other file of the machine is ever read).
 
     Raises:
         ScenarioError: on any problem, with a one-sentence message.
@@ -199,11 +280,12 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
         raise ScenarioError(str(path), "", "a readable UTF-8 text file", type(exc).__name__) from None
     data, lines = _compose_with_lines(text, str(path))
-    return resolve_scenario(data, Source(str(path), lines), base_dir=path.parent, overrides=overrides)
+    return resolve_scenario(data, Source(str(path), lines), base_dir=path.parent, overrides=overrides,
+                            allowed_dir=allowed_dir)
 
 
 def resolve_scenario(data: Any, src: Source | None = None, base_dir: Path | str = ".",
-                     overrides: dict[str, Any] | None = None) -> dict:
+                     overrides: dict[str, Any] | None = None, allowed_dir: Path | None = None) -> dict:
     """Validate a scenario given as data (see :func:`load_scenario`)."""
     src = src or Source()
     if not isinstance(data, dict):
@@ -216,7 +298,8 @@ def resolve_scenario(data: Any, src: Source | None = None, base_dir: Path | str 
         for key, expected, found in cls.check(sc["mechanisms"][name]):
             raise src.error(f"mechanisms.{name}.{key}", expected, found)
     _check_references(sc, src)
-    _resolve_network_file(sc, src, Path(base_dir))
+    _resolve_network_file(sc, src, Path(base_dir), allowed_dir)
+    _check_consistency(sc, src)
     for b in sc["brands"]:
         for p in b["products"]:
             if p["claimed_quality"] is None:
@@ -273,7 +356,57 @@ def _check_references(sc: dict, src: Source) -> None:
                             f"'{ev[ref]}'")
 
 
-def _resolve_network_file(sc: dict, src: Source, base_dir: Path) -> None:
+def _check_consistency(sc: dict, src: Source) -> None:
+    """What the bounds of single keys cannot see: sizes against the market, names, memory."""
+    n = sc["population"]["consumers"]
+    names = {}
+    for i, b in enumerate(sc["brands"]):
+        key = b["name"].strip().casefold()
+        if not key or key in names:
+            raise src.error(f"brands[{i}].name", "a brand name unlike the others (case and spaces aside)",
+                            f"{one_line(b['name'])}" + (f" like brands[{names[key]}]" if key in names else ""))
+        names[key] = i
+    inf = sc["influencers"]
+    total = sum(inf["counts"].values()) + len(inf["named"])
+    if total > max(n, MIN_INFLUENCER_CAP):
+        raise src.error("influencers.counts", f"at most one influencer per consumer ({max(n, MIN_INFLUENCER_CAP)} "
+                        "here)", f"{total:,}")
+    fr = sc["network"]["friendship"]
+    if fr["model"] not in ("complete", "edgelist") and fr["mean_degree"] >= n:
+        raise src.error("network.friendship.mean_degree", f"fewer friends than consumers (< {n}; for everyone "
+                        "linked to everyone use model: complete)", f"{fr['mean_degree']:g}")
+    for name, cls in REGISTRY.items():
+        if sc["mechanisms"][name]["enabled"]:
+            for key, expected, found in cls.check_scenario(sc):
+                raise src.error(key, expected, found)
+    need, have = estimated_memory(sc), available_memory()
+    if need > have:
+        raise src.error("population.consumers", f"a market that fits in this machine's memory ({have / 2**30:.1f} "
+                        f"GiB available)", f"{n:,} consumers needing about {need / 2**30:.1f} GiB")
+
+
+def estimated_memory(sc: dict) -> int:
+    """Bytes a market of ``sc`` needs at its peak (build), roughly: measured per consumer, per product and
+    brand column, and per friendship link (benchmarks/README.md)."""
+    n = sc["population"]["consumers"]
+    products = sum(len(b["products"]) for b in sc["brands"])
+    fr = sc["network"]["friendship"]
+    degree = 0 if fr["model"] == "complete" else fr["mean_degree"]
+    per_link = BYTES_PER_LINK.get(fr["model"], BYTES_PER_LINK_OTHER)
+    return int(n * (BYTES_PER_CONSUMER + BYTES_PER_COLUMN * (products + len(sc["brands"])) + per_link * degree))
+
+
+def available_memory() -> int:
+    """Bytes of memory this process may use: physical memory, or a cgroup limit if lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        limit = int(Path("/sys/fs/cgroup/memory.max").read_text())
+    except (OSError, ValueError):
+        limit = total
+    return min(total, limit)
+
+
+def _resolve_network_file(sc: dict, src: Source, base_dir: Path, allowed_dir: Path | None = None) -> None:
     fr = sc["network"]["friendship"]
     key = "network.friendship.path"
     if fr["model"] != "edgelist":
@@ -288,6 +421,14 @@ def _resolve_network_file(sc: dict, src: Source, base_dir: Path) -> None:
     file = Path(fr["path"])
     if not file.is_absolute():
         file = base_dir / file
+    if allowed_dir is not None:
+        try:
+            inside = file.resolve().is_relative_to(Path(allowed_dir).resolve())
+        except (OSError, ValueError, RuntimeError):
+            inside = False
+        if not inside:
+            raise src.error(key, "an edge-list file in the scenario's own folder (a scenario given to a server may "
+                            "name no other file)", one_line(str(fr["path"])[:60]))
     try:
         exists = file.is_file()
     except (OSError, ValueError) as exc:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .unique import unique
+
 STRATEGIES = ("random", "degree", "degree_discount", "greedy")
 
 
@@ -24,14 +26,26 @@ def choose_seeds(graph, k: int, strategy: str, rng: np.random.Generator, p: floa
     if strategy == "random" or not hasattr(graph, "indptr"):
         return np.sort(rng.choice(n, k, replace=False)).astype(np.int64)
     if strategy == "degree":
-        # highest degree first; ties broken at random
-        order = np.lexsort((rng.random(n), -graph.degree))
-        return np.sort(order[:k]).astype(np.int64)
+        return highest_degree(graph.degree, k, rng.random(n))
     if strategy == "degree_discount":
         return degree_discount(graph, k, p)
     if strategy == "greedy":
         return greedy(graph, k, p, samples, rng)
     raise ValueError(f"unknown seeding strategy {strategy}")
+
+
+def highest_degree(degree: np.ndarray, k: int, tiebreak: np.ndarray) -> np.ndarray:
+    """The ``k`` (1 <= k <= n) ids of highest degree, ties broken by the smaller ``tiebreak`` (uniforms), then
+    the smaller id; sorted. The first k of ``np.lexsort((tiebreak, -degree))``, found in O(n): every node
+    above the k-th degree, and the tie-break order only among the nodes at it (10^7 nodes: a full lexsort
+    took ~4 s)."""
+    counts = np.bincount(degree)
+    above = np.cumsum(counts[::-1])[::-1]  # above[d]: nodes of degree >= d
+    kth = int(np.flatnonzero(above >= k)[-1])  # the degree of the k-th node
+    top = np.flatnonzero(degree > kth)
+    at = np.flatnonzero(degree == kth)
+    at = at[np.argsort(tiebreak[at], kind="stable")[:k - len(top)]]
+    return np.sort(np.concatenate([top, at])).astype(np.int64)
 
 
 def degree_discount(graph, k: int, p: float) -> np.ndarray:
@@ -92,5 +106,5 @@ def expected_spread(graph, seeds: np.ndarray, p: float, samples: int, rng: np.ra
     total = 0.0
     for lab in live_edge_components(graph, p, samples, rng):
         size = np.bincount(lab)
-        total += size[np.unique(lab[seeds])].sum()
+        total += size[unique(lab[seeds])].sum()
     return total / samples

@@ -25,6 +25,7 @@ class ScenarioError(Exception):
         super().__init__(f"{where}{key}: expected {expected}{found_part}.")
 
 
+MAX_SEED = 2**62  # root seeds; replication r uses seed + r, which must stay a 64-bit integer
 MISSING = object()  # a key that is absent (as opposed to an explicit null)
 
 TIERS = ("nano", "micro", "macro", "mega")  # influencer tiers, by follower count
@@ -59,6 +60,8 @@ class Param:
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
+        if self.kind in ("float", "int", "floats", "ints"):  # every number is bounded: no 1e300 reaches the model
+            assert self.min is not None and self.max is not None, f"{self.help}: give min and max"
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,19 @@ def describe(value: Any) -> str:
     if isinstance(value, str):
         return f"{one_line(value)} (text)"
     return one_line(value)
+
+
+def describe_number(value: Any) -> str:
+    """:func:`describe` for a value where a number was expected: YAML reads ``1e300`` (no dot, no sign in the
+    exponent) as text, so say how to write it."""
+    if isinstance(value, str):
+        try:
+            x = float(value)
+        except ValueError:
+            return describe(value)
+        return f"{one_line(value)} (text: YAML reads an exponent without a dot and sign as text; write e.g. " \
+               f"{x:.1e}".replace("e+0", "e+").replace("e-0", "e-") + ")"
+    return describe(value)
 
 
 def one_line(value: Any) -> str:
@@ -199,7 +215,7 @@ def check_param(p: Param, value: Any, path: str, src: Source) -> Any:
         if not finite:
             raise src.error(where, f"a finite number{bounds}{unit} ({p.help})", repr(float(x)))
         if (p.min is not None and x < p.min) or (p.max is not None and x > p.max):
-            kind = "a whole number" if isinstance(x, int) else "a number"
+            kind = "a whole number" if p.kind in ("int", "ints") else "a number"
             raise src.error(where, f"{kind}{bounds}{unit} ({p.help})", repr(x))
 
     if p.kind == "bool":
@@ -217,12 +233,12 @@ def check_param(p: Param, value: Any, path: str, src: Source) -> Any:
     if p.kind == "int":
         if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)
                                                                       and value.is_integer())):
-            raise src.error(path, f"a whole number{bounds}{unit} ({p.help})", describe(value))
-        in_range(int(value), path)
+            raise src.error(path, f"a whole number{bounds}{unit} ({p.help})", describe_number(value))
+        in_range(value, path)  # as given: a float prints as 1e+300, not as its 301 digits
         return int(value)
     if p.kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise src.error(path, f"a number{bounds}{unit} ({p.help})", describe(value))
+            raise src.error(path, f"a number{bounds}{unit} ({p.help})", describe_number(value))
         in_range(value, path)
         return float(value)
     if p.kind in ("floats", "ints"):
@@ -235,7 +251,7 @@ def check_param(p: Param, value: Any, path: str, src: Source) -> Any:
         out = []
         for i, x in enumerate(value):
             if isinstance(x, bool) or not isinstance(x, (int, float)) or (whole and not float(x).is_integer()):
-                raise src.error(f"{path}[{i}]", f"a {what}{bounds}", describe(x))
+                raise src.error(f"{path}[{i}]", f"a {what}{bounds}", describe_number(x))
             in_range(x, f"{path}[{i}]")
             out.append(int(x) if whole else float(x))
         return out

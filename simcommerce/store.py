@@ -20,16 +20,22 @@ refuses a column that is both in the files and in the partitioning). Read a tabl
     SELECT policy, avg(cum_gmv) FROM read_parquet('DIR/runs/*/*.parquet', hive_partitioning=true) GROUP BY policy
 
 Each file is written under a temporary name and renamed (a file that exists is complete), the
-``runs`` file last, so a run whose ``runs`` file exists is finished. The tables are encoded to
-Parquet where the run ran (in the worker), so the main process only writes bytes. The manifest is
-rewritten (atomically) at most every ``MANIFEST_EVERY`` seconds and at the end; on ``--resume`` a
-run counts as done when all its files exist, so an interrupted experiment redoes only the others.
+``runs`` file last. The tables are encoded to Parquet where the run ran (in the worker), so the main
+process only writes bytes. The manifest records each file's size and SHA-256 and is rewritten
+(atomically) at most every ``MANIFEST_EVERY`` seconds and at the end; on ``--resume`` a run counts
+as done only when each of its recorded files is there with that size and checksum, so an
+interrupted experiment redoes the others, and a damaged or truncated file is redone, never trusted.
+While a process writes a store it holds a lock on ``DIR/.lock``: a second ``--resume`` on the same
+store is refused instead of redoing the same runs.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import io
 import json
+import os
 import time
 from pathlib import Path
 
@@ -69,13 +75,22 @@ def run_tables(spec, market: pd.DataFrame, brands: pd.DataFrame, summary: dict,
 
 
 def encode_tables(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
-    """Each table as Parquet bytes, without the ``policy`` column (it is the partition folder)."""
+    """Each table as Parquet bytes, without the ``policy`` column (it is the partition folder), with units
+    (:func:`~simcommerce.metrics.with_units`)."""
+    import pyarrow.parquet as pq
+
+    from .metrics import with_units
+
     out = {}
     for name, df in tables.items():
         buf = io.BytesIO()
-        df.drop(columns=["policy"], errors="ignore").to_parquet(buf, index=False)
+        pq.write_table(with_units(df.drop(columns=["policy"], errors="ignore")), buf)
         out[name] = buf.getvalue()
     return out
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _now() -> str:
@@ -91,10 +106,42 @@ def _plan(specs) -> dict:
 class ExperimentStore:
     """Writes an experiment's tables and manifest into ``out``."""
 
-    def __init__(self, out: Path, manifest: dict):
+    def __init__(self, out: Path, manifest: dict, lock=None):
         self.out = Path(out)
         self.manifest = manifest
         self._flushed = time.monotonic()
+        self._lock = lock  # the open .lock file, held while this store is written
+
+    @staticmethod
+    def _take_lock(out: Path):
+        """Lock ``out`` for this process (released when it ends, however it ends)."""
+        f = open(out / ".lock", "a+")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            f.close()
+            raise OutputDirError(f"{out}: expected a store no other process is writing, found it locked by "
+                                 f"{holder} (wait for it, or stop it first).") from None
+        f.truncate(0)
+        f.write(f"pid {os.getpid()}")
+        f.flush()
+        return f
+
+    def _intact(self, run_id: str, run: dict) -> bool:
+        """All the run's tables are there, each with the size and checksum the manifest recorded."""
+        files = run.get("files", {})
+        if not set(TABLES) <= set(files):
+            return False
+        for table, rec in files.items():
+            path = self._path(table, run["policy"], run_id)
+            try:
+                if path.stat().st_size != rec["bytes"] or _sha256(path.read_bytes()) != rec["sha256"]:
+                    return False
+            except OSError:
+                return False
+        return True
 
     @classmethod
     def open(cls, out: str | Path, experiment, specs, resume: bool = False, command: str = "") -> "ExperimentStore":
@@ -123,14 +170,15 @@ class ExperimentStore:
             if old != plan:
                 raise OutputDirError(f"{out}: expected the results of this experiment to resume, found a "
                                      "different experiment (other policies, points, seeds or overrides).")
-            store = cls(out, manifest)
-            for rid, r in manifest["runs"].items():  # a run is done if and only if all its files exist
-                r["status"] = "done" if all(store._path(t, r["policy"], rid).exists() for t in TABLES) else "pending"
+            store = cls(out, manifest, cls._take_lock(out))
+            for rid, r in manifest["runs"].items():  # done: all its files there, as recorded; else redone
+                r["status"] = "done" if store._intact(rid, r) else "pending"
             manifest["status"] = "running"
             manifest.setdefault("resumed", []).append(_now())
             write_manifest(out, manifest)
             return store
         out.mkdir(parents=True, exist_ok=True)
+        lock = cls._take_lock(out)
         manifest = {
             "kind": "experiment", "status": "running", "command": command, "started": _now(),
             "experiment": experiment.as_dict(), "scenario": experiment.scenario, "versions": versions(),
@@ -139,7 +187,7 @@ class ExperimentStore:
             "timings": {},
         }
         write_manifest(out, manifest)
-        return cls(out, manifest)
+        return cls(out, manifest, lock)
 
     def _path(self, table: str, policy: str, run_id: str) -> Path:
         return self.out / table / f"policy={policy}" / f"{run_id}.parquet"
@@ -153,11 +201,13 @@ class ExperimentStore:
 
     def write_encoded(self, policy: str, run_id: str, blobs: dict[str, bytes], timing: dict) -> None:
         """Write one run's Parquet files (``runs`` last), then mark it done in the manifest."""
+        files = {}
         for name in sorted(blobs, key=lambda n: n == "runs"):
             path = self._path(name, policy, run_id)
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(path, blobs[name])
-        self.manifest["runs"][run_id].update(status="done", finished=_now(), **timing)
+            files[name] = {"bytes": len(blobs[name]), "sha256": _sha256(blobs[name])}
+        self.manifest["runs"][run_id].update(status="done", finished=_now(), files=files, **timing)
         if time.monotonic() - self._flushed >= MANIFEST_EVERY:
             self.flush()
 
@@ -172,12 +222,60 @@ class ExperimentStore:
         self.manifest["timings"] = {"wall_seconds": round(wall_seconds, 3), "executor": executor,
                                     "run_seconds": round(sum(r.get("seconds", 0.0) for r in runs), 3)}
         self.manifest["finished"] = _now()
+        self.manifest["columns"] = self._columns()
         self.flush()
+
+    def _columns(self) -> dict[str, dict[str, str]]:
+        """``{table: {column: unit}}`` of the files written (one file per policy is read: they share columns)."""
+        import pyarrow.parquet as pq
+
+        out = {}
+        for table in (*TABLES, *EVENT_TABLES):
+            cols: dict[str, str] = {}
+            for folder in sorted((self.out / table).glob("policy=*")):
+                first = next(iter(sorted(folder.glob("*.parquet"))), None)
+                if first is not None:
+                    for field in pq.read_schema(first):
+                        cols.setdefault(field.name, (field.metadata or {}).get(b"unit", b"").decode())
+            if cols:
+                out[table] = {"policy": "text", **cols}
+        return out
+
+
+def read_partitioned(path: str | Path) -> pd.DataFrame | None:
+    """A ``policy=<name>/<run_id>.parquet`` table as one frame (None if it holds no file), ``policy`` as text.
+
+    The schema is the union of the files' schemas (a run of another policy may write columns another does
+    not, e.g. deeper commission levels): a flow (``new_*``/``cum_*``) missing from a file is 0 in its rows,
+    any other missing column is NaN. pandas' own reader would take the first file's schema and drop the rest.
+    """
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    files = sorted(path.glob("policy=*/*.parquet")) if path.is_dir() else []
+    if not files:
+        return None
+    schemas = {}
+    for f in files:
+        for field in pq.read_schema(f):
+            schemas.setdefault(field.name, field)
+    partition = pa.schema([("policy", pa.string())])
+    fields = [f for name, f in schemas.items() if name != "policy"] + list(partition)
+    dataset = ds.dataset([str(f) for f in files], schema=pa.schema(fields),
+                         partitioning=ds.partitioning(partition, flavor="hive"), partition_base_dir=str(path))
+    df = dataset.to_table().to_pandas()
+    flows = [c for c in df.columns if c.startswith(("new_", "cum_"))]  # never NaN where written
+    df[flows] = df[flows].fillna(0)
+    df["policy"] = df["policy"].astype(str)
+    return df
 
 
 def read_table(out: str | Path, table: str) -> pd.DataFrame:
     """One table of a store, ``policy`` as plain text, sorted by run_id (and day, brand where present)."""
-    df = pd.read_parquet(Path(out) / table)
-    df["policy"] = df["policy"].astype(str)
+    df = read_partitioned(Path(out) / table)
+    if df is None:
+        raise FileNotFoundError(f"{out} holds no {table} table yet ({Path(out) / table}/policy=*/*.parquet)")
     keys = [c for c in ("run_id", "day", "brand") if c in df.columns]
     return df.sort_values(keys, kind="stable").reset_index(drop=True)

@@ -74,6 +74,16 @@ def edit(old: str, new: str, text: str = MINIMAL) -> str:
     return text.replace(old, new)
 
 
+def with_policy(block: str) -> str:
+    """MINIMAL with the brand's ``policy: {block}``."""
+    return edit("        quality: 0.7\n", "        quality: 0.7\n    policy: {" + block + "}\n")
+
+
+# a "billion laughs": 9^9 strings once the aliases are expanded, in 600 bytes
+LAUGHS = 'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 9))
+
+
 def with_edgelist(path: str) -> str:
     """MINIMAL with the friendship network read from ``path`` (consumers from the file)."""
     text = edit("population:\n  consumers: 200\n", "")
@@ -244,7 +254,12 @@ CASES = [
          expected=["two"], line_text="2"),
     Case("edgelist-non-integer-ids", with_edgelist("bad_ids.csv"), key="network.friendship.path",
          files={"bad_ids.csv": DATA / "edges_non_integer.csv"}, named_file="bad_ids.csv",
-         expected=["integer"], found=["abc"], line_text="3"),
+         expected=["integer"], found=["'abc' in column 2"], line_text="3"),
+    Case("edgelist-third-column", with_edgelist("weights.csv"), key="network.friendship.path",
+         files={"weights.csv": "1,2,0.5\n2,3,0.1\n"}, named_file="weights.csv", expected=["two id columns"],
+         found=["3 columns"], line_text="1"),
+    Case("edgelist-only-self-loops", with_edgelist("loops.csv"), key="network.friendship.path",
+         files={"loops.csv": "1,1\n2,2\n"}, named_file="loops.csv", found=["only self-loops"]),
     Case("edgelist-empty", with_edgelist("empty.tsv"), key="network.friendship.path",
          files={"empty.tsv": "# nothing but a comment\n"}, named_file="empty.tsv", expected=["edge"]),
     Case("edgelist-path-without-edgelist-model",
@@ -265,6 +280,46 @@ CASES = [
     Case("python-tag", edit("name: tiny", "name: !!python/object/apply:os.system [echo]"),
          line_marker="name: !!python", expected=["YAML"]),
     Case("unknown-key-with-newline", MINIMAL + '"step\\ns": 3\n', line_marker='"step'),
+    # --- hardening (issue 16): bounded parsing, finite bounds, sizes against the market
+    Case("yaml-alias-bomb", LAUGHS, expected=["aliases"], found=["bomb"]),
+    Case("yaml-deep-nesting", "x: " + "[" * 10000 + "]" * 10000 + "\n", expected=["nested"]),
+    Case("yaml-complex-key", MINIMAL + "? [a, b]\n: 1\n", line_marker="? [a, b]", expected=["plain names"],
+         found=["list"]),
+    Case("seed-beyond-int64", edit("seed: 3", "seed: 9223372036854775808"), key="seed", line_marker="seed:",
+         expected=["between 0 and"], found=["9223372036854775808"]),
+    Case("seed-1e300", edit("seed: 3", "seed: 1.0e+300"), key="seed", line_marker="seed:", found=["1e+300"]),
+    Case("number-written-1e300", edit("price: 20", "price: 1e300"), key="brands[0].products[0].price",
+         line_marker="price: 1e300", expected=["number"], found=["write e.g. 1.0e+300"]),
+    Case("float-key-not-called-whole", edit("price: 20", "price: 2000000000"), key="brands[0].products[0].price",
+         line_marker="price: 2000000000", expected=["a number between"]),
+    Case("seeding-id-1e29", with_policy("seeding: {consumers: [1.0e+29]}"),
+         key="brands[0].policy.seeding.consumers[0]", found=["1e+29"]),
+    Case("seeding-id-beyond-population", with_policy("seeding: {consumers: [5, 200]}"),
+         key="brands[0].policy.seeding.consumers", found=["200"]),
+    Case("seeding-day-beyond-steps", with_policy("seeding: {count: 3, day: 9}"),
+         key="brands[0].policy.seeding.day", expected=["steps (5)"]),
+    Case("seeding-count-beyond-market", with_policy("seeding: {count: 500}"),
+         key="brands[0].policy.seeding.count", expected=["200 consumers"]),
+    Case("impressions-1e300", with_policy("ads: {impressions_per_day: 1.0e+300}"),
+         key="brands[0].policy.ads.impressions_per_day", found=["1e+300"]),
+    Case("impressions-beyond-market", with_policy("ads: {impressions_per_day: 100000}"),
+         key="brands[0].policy.ads.impressions_per_day", expected=["per consumer"]),
+    Case("fake-reviews-1e300", with_policy("fake_reviews: {per_day: 1.0e+300}"),
+         key="brands[0].policy.fake_reviews.per_day", found=["1e+300"]),
+    Case("livestream-tier-without-influencers",
+         with_policy("livestream: {sessions_per_week: 2, host_tier: macro}") + "influencers: {counts: {macro: 0}}\n",
+         key="brands[0].policy.livestream.host_tier", found=["with none"]),
+    Case("influencers-beyond-market", MINIMAL + "influencers: {counts: {nano: 90000, micro: 90000}}\n",
+         key="influencers.counts", expected=["one influencer per consumer"]),
+    Case("mean-degree-beyond-market", edit("mean_degree: 4", "mean_degree: 200"),
+         key="network.friendship.mean_degree", line_marker="mean_degree: 200", expected=["fewer friends"]),
+    Case("population-beyond-memory", edit("consumers: 200", "consumers: 2000000000"), key="population.consumers",
+         expected=["memory"], found=["GiB"]),
+    Case("referral-rates-above-1", with_policy("referral: {rates: [0.7, 0.5]}"),
+         key="brands[0].policy.referral.rates", expected=["at most 1"]),
+    Case("brand-names-equal-after-trimming",
+         MINIMAL + "  - name: ' glow '\n    products: [{name: x, price: 1, quality: 0.5}]\n",
+         key="brands[1].name", expected=["unlike the others"]),
 ]
 
 
@@ -666,3 +721,9 @@ def test_mutated_scenarios_resolve_or_raise_scenario_error(data):
 
 def _has_nan(tree) -> bool:
     return any(isinstance(v, float) and math.isnan(v) for _, v in _nodes(tree))
+
+
+def test_check_accepts_experiment_files():
+    proc = cli_in_process("check", str(REPO / "experiments" / "referral_study.yaml"))
+    assert proc.returncode == 0 and "ok — experiment 'referral_study'" in proc.stdout, proc.stderr
+    assert "15 runs" in proc.stdout

@@ -434,3 +434,140 @@ def test_resume_after_kill(tmp_path):
     a, b = tables(out), tables(whole)
     for t in a:
         assert a[t].equals(b[t]), t
+
+
+# ------------------------------------------------------------------------------------------ hardening
+
+@pytest.mark.parametrize("extra, key, expected", [
+    ("reference: [none]\n", "reference", "name of a policy"),
+    ("max_runs: 0\n", "max_runs", "whole number >= 1"),
+    ("seed: 9223372036854775808\n", "seed", "between 0 and"),
+    ("sweep: {method: lhs, samples: 10000000, parameters: {platform.take_rate: {min: 0.01, max: 0.1}}}\n",
+     "sweep", "max_runs"),
+    ("sweep: {method: sobol, samples: 10000000, parameters: {platform.take_rate: {min: 0.01, max: 0.1}}}\n",
+     "sweep", "max_runs"),
+    ("sweep: {method: grid, parameters: {platform.take_rate: [" + ", ".join(["0.05"] * 400) + "], "
+     "steps: [" + ", ".join(["20"] * 400) + "]}}\n", "sweep", "max_runs"),
+])
+def test_experiment_files_refuse_what_would_crash_or_hang(tmp_path, extra, key, expected):
+    text = SMALL.replace("seed: 40\n", "") if extra.startswith("seed") else SMALL
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError) as err:
+        load_experiment(write(tmp_path, text + extra))
+    assert err.value.path == key and expected in err.value.expected, str(err.value)
+    assert time.perf_counter() - t0 < 10  # refused before any point is drawn
+
+
+def test_replications_beyond_the_cap_are_refused_and_max_runs_raises_it(tmp_path):
+    big = SMALL.replace("replications: 3", "replications: 1000000000")
+    with pytest.raises(ScenarioError, match="max_runs"):
+        load_experiment(write(tmp_path, big))
+    ok = SMALL.replace("replications: 3", "replications: 6000") + "max_runs: 12000\n"
+    assert len(design(load_experiment(write(tmp_path, ok)))) == 12000
+
+
+# ------------------------------------------------------------------------------------------ faults
+
+def test_resume_redoes_runs_whose_files_are_damaged(tmp_path):
+    exp = write(tmp_path, SMALL)
+    clean, hurt = tmp_path / "clean", tmp_path / "hurt"
+    for out in (clean, hurt):
+        assert main(["experiment", str(exp), "--out", str(out), "--workers", "1"]) == 0
+    truncated = next((hurt / "runs").rglob("*.parquet"))
+    truncated.write_bytes(truncated.read_bytes()[:-10])
+    flipped = sorted((hurt / "market").rglob("*.parquet"))[-1]
+    data = bytearray(flipped.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, other content
+    flipped.write_bytes(bytes(data))
+    assert main(["experiment", str(exp), "--out", str(hurt), "--resume", "--workers", "1"]) == 0
+    manifest = json.loads((hurt / "manifest.json").read_text())
+    redone = {rid for rid, r in manifest["runs"].items() if r["finished"] > manifest["resumed"][0]}
+    assert redone == {truncated.stem, flipped.stem}
+    assert file_hashes(hurt) == file_hashes(clean)
+
+
+def test_a_second_writer_of_a_store_is_refused(tmp_path, capsys):
+    from simcommerce.store import ExperimentStore
+
+    exp_file = write(tmp_path, SMALL)
+    exp = load_experiment(exp_file)
+    store = ExperimentStore.open(tmp_path / "out", exp, design(exp))  # holds the store's lock
+    assert main(["experiment", str(exp_file), "--out", str(tmp_path / "out"), "--resume"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "locked by pid" in err and len(err.splitlines()) == 1
+    del store
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 400 kB file system (tmpfs), unmounted after the test; skipped where mounting is not allowed."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root) to fill a disk")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+def test_a_full_disk_gives_one_line_keeps_finished_runs_and_resume_finishes(tmp_path, small_disk, capsys):
+    exp = write(tmp_path, SMALL.replace("replications: 3", "replications: 8"))
+    out = small_disk / "store"
+    assert main(["experiment", str(exp), "--out", str(out), "--workers", "1"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: cannot write to") and "--resume" in err and len(err.splitlines()) == 1, err
+    assert not list(small_disk.rglob("*.partial"))
+    done = len(list((out / "runs").rglob("*.parquet")))
+    assert 0 < done < 16
+    subprocess.run(["mount", "-o", "remount,size=50m", str(small_disk)], check=True)
+    assert main(["experiment", str(exp), "--out", str(out), "--resume", "--workers", "1"]) == 0
+    assert main(["experiment", str(exp), "--out", str(tmp_path / "clean"), "--workers", "1"]) == 0
+    assert file_hashes(out) == file_hashes(tmp_path / "clean")
+
+
+def test_local_workers_must_fit_in_memory_together(tmp_path, capsys):
+    from simcommerce.scenario import available_memory, estimated_memory, load_scenario
+
+    per_consumer = estimated_memory(load_scenario(BASELINE, overrides={"population.consumers": 10**6})) / 10**6
+    n = int(0.6 * available_memory() / per_consumer)  # one run fits, two at once do not
+    text = SMALL.replace("population.consumers: 1500", f"population.consumers: {n}")
+    assert main(["experiment", str(write(tmp_path, text)), "--out", str(tmp_path / "o"), "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers" in err and "at most 1 worker" in err and "GiB" in err
+    assert not (tmp_path / "o").exists()  # refused before anything is written
+
+
+def test_a_lost_dask_scheduler_gives_one_line_and_resume_finishes_locally(tmp_path, capsys):
+    """A real scheduler and worker; the scheduler is killed once some runs are stored."""
+    pytest.importorskip("distributed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = dict(os.environ, DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error", DASK_CONFIG=str(DASK_CONFIG))
+    scheduler = subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    worker = subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    exp = write(tmp_path, SMALL.replace("replications: 3", "replications: 12"))
+    out = tmp_path / "out"
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "simcommerce.cli", "experiment", str(exp), "--out", str(out),
+                                 "--scheduler", address], stderr=subprocess.PIPE, text=True,
+                                env=dict(env, PYTHONPATH=str(REPO)))
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            if len(list((out / "runs").rglob("*.parquet"))) >= 4:
+                break
+            time.sleep(0.1)
+        scheduler.kill()
+        err = proc.communicate(timeout=240)[1].strip()
+    finally:
+        for p in (worker, scheduler):
+            p.kill()
+            p.wait()
+    assert proc.returncode == 1, err
+    assert err.startswith("error: cannot use the Dask scheduler") and "--resume" in err, err
+    assert len(err.splitlines()) == 1, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete"
+    assert not list(out.rglob("*.partial"))
+    assert main(["experiment", str(exp), "--out", str(out), "--resume", "--workers", "1"]) == 0
+    assert len(read_table(out, "runs")) == 24

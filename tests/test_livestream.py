@@ -157,7 +157,9 @@ def test_impulse_returns_need_an_inducement_and_are_refunded():
 
 def test_inert_by_default():
     market, _, _ = run_market(scenario("baseline", **{"population.consumers": 1000, "steps": 10}), 1)
-    assert not [c for c in market.columns if "live" in c or "session" in c]
+    live = [c for c in market.columns if "live" in c or "session" in c]
+    assert "cum_live_orders" in live and "live_conversion" in live  # declared, so always written ...
+    assert (market[live] == 0).all().all()  # ... and zero when no brand streams
 
 
 def test_unknown_host_tier_is_a_clear_error():

@@ -164,6 +164,41 @@ def test_planted_communities_mixing(mixing):
     assert within == pytest.approx(1 - mixing, abs=0.04)
 
 
+def planted_communities_rebuilding(n, mean_degree, communities, mixing, rng):
+    """The generator as it was before 2026-12-03: the CSR graph rebuilt every round to count its links."""
+    communities = max(1, min(communities, n))
+    label = rng.permutation(np.arange(n) % communities).astype(np.int32)
+    order = np.argsort(label, kind="stable")
+    size = np.bincount(label, minlength=communities)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    target = int(round(n * mean_degree / 2))
+    us, vs = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    for _ in range(5):
+        graph = CSRGraph.from_edges(n, us, vs, community=label)
+        missing = target - graph.n_edges
+        if missing <= 0:
+            break
+        u = rng.integers(0, n, missing)
+        inside = rng.random(missing) >= mixing
+        v = rng.integers(0, n, missing)
+        c = label[u[inside]]
+        v[inside] = order[start[c] + (rng.random(int(inside.sum())) * size[c]).astype(np.int64)]
+        us, vs = np.concatenate([us, u]), np.concatenate([vs, v])
+    return CSRGraph.from_edges(n, us, vs, community=label)
+
+
+@pytest.mark.parametrize("n, degree, communities, mixing", [(3000, 10, 20, 0.1), (500, 40, 50, 0.5), (200, 8, 1, 0.0),
+                                                            (50, 30, 5, 0.9), (1, 4, 3, 0.1)])
+def test_planted_communities_counts_links_without_rebuilding_and_gives_the_same_graph(n, degree, communities, mixing):
+    """It counts the distinct links of each round from sorted keys instead of rebuilding the CSR graph
+    (one sort of the new links per round); the rounds, and so the draws and the graph, are the same."""
+    for seed in range(4):
+        a = planted_communities(n, degree, communities, mixing, rng(seed))
+        b = planted_communities_rebuilding(n, degree, communities, mixing, rng(seed))
+        assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+        assert np.array_equal(a.community, b.community)
+
+
 def test_community_labels_only_from_planted_generator(graphs):
     assert graphs["holme_kim"].community.max() == 0
     assert len(np.unique(graphs["planted_communities"].community)) == 20
@@ -311,10 +346,10 @@ def test_edgelist_whitespace_and_extra_columns(tmp_path):
     f = tmp_path / "e.txt"
     f.write_text("3 9\n9 4\n\n4 3\n")
     assert from_edgelist(f).n_edges == 3
-    f2 = tmp_path / "w.csv"
+    f2 = tmp_path / "w.csv"  # a weight column would be dropped silently: refused, with the line
     f2.write_text("a,b,weight\n3,9,0.5\n9,4,2\n")
-    g = from_edgelist(f2)
-    assert g.n == 3 and g.n_edges == 2
+    with pytest.raises(ScenarioError, match="3 columns on line 2"):
+        from_edgelist(f2)
 
 
 @pytest.mark.parametrize("content, found", [
@@ -395,3 +430,35 @@ def test_followers_lean_towards_the_influencers_category(market):
             lifts.append(interest[inf.followers, inf.category].mean() / interest[:, inf.category].mean())
     assert len(lifts) >= 10
     assert np.median(lifts) > 1.1, np.median(lifts)
+
+
+def test_plain_edge_lists_parse_fast_to_the_same_ids_and_others_fall_back():
+    """The C-speed parser of plain files (two ids and one delimiter a line) gives the line parser's array,
+    and declines every other layout, which the line parser then reads or rejects with its message."""
+    from simcommerce.network import _parse_edges, _plain_edges
+
+    r = np.random.default_rng(4)
+    edges = r.integers(0, 10**12, (5000, 2))
+    body = "\n".join(f"{a},{b}" for a, b in edges)
+    plain = {",": "src,dst\n" + body + "\n", "\t": "# c\nfrom\tto\n" + body.replace(",", "\t"),
+             None: "\n" + body.replace(",", " ") + "\n\n"}
+    for delim, text in plain.items():
+        fast = _plain_edges(text, delim)
+        assert fast is not None and fast.dtype == np.int64
+        assert np.array_equal(fast, _parse_edges(text, delim, Path("f"), "k"))
+        assert np.array_equal(fast, edges)
+    pieces = ["source,target", "# comment", "", "  ", "1,2", "3,4", "007,8", "-1,2", "1,2,3", "1,", ",2", "x,1",
+              "1,x", "99999999999999999999,1", f"{2**62},1", f"{2**62 - 1},1", " 1,2", "1 ,2", '"1",2', "1\x0b2,3",
+              "1\t2", "1 2", "a b", "a,b,c"]
+    taken = 0
+    for _ in range(1500):
+        rows = list(r.choice(pieces, r.integers(1, 6))) + ["12,34"] * int(r.integers(0, 4))
+        text = "\n".join(rows) + str(r.choice(["", "\n", "\n\n"]))
+        fast = _plain_edges(text, ",")
+        if fast is None:
+            continue
+        taken += 1
+        assert np.array_equal(fast, _parse_edges(text, ",", Path("f"), "k")), repr(text)  # and it did not raise
+    assert taken > 20
+    for odd in ("1,2\n-3,4\n", "1,2\n3,4,5\n6\n", "1,2\r\n3,4\n", f"1,2\n{2**62},3\n", "1,2\n\n3,4\n", "1,2\n3,\n"):
+        assert _plain_edges(odd, ",") is None

@@ -184,17 +184,19 @@ def test_replication_r_equals_a_single_run_with_seed_plus_r(runs, scenario_file,
 
 def test_failed_table_write_leaves_nothing_that_looks_complete(scenario_file, tmp_path, monkeypatch):
     """A crash while writing the tables (disk full) leaves no complete-looking table or manifest."""
-    real = pd.DataFrame.to_parquet
+    import pyarrow.parquet as pq
+
+    real = pq.write_table
     calls = []
 
-    def flaky(self, path, *args, **kwargs):
+    def flaky(table, path, *args, **kwargs):
         calls.append(path)
         if len(calls) == 2:  # the second table: write half a file, then fail
             Path(path).write_bytes(b"PAR1 half a table")
             raise OSError(28, "No space left on device")
-        return real(self, path, *args, **kwargs)
+        return real(table, path, *args, **kwargs)
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", flaky)
+    monkeypatch.setattr(pq, "write_table", flaky)
     out = tmp_path / "out"
     try:
         rc = cli.main(["run", str(scenario_file), "--out", str(out), "--no-report"])
@@ -226,3 +228,55 @@ def test_interrupted_run_is_marked(scenario_file, tmp_path, monkeypatch, capsys)
     assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
     assert not any((out / f"{t}.parquet").exists() for t in TABLES)
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_finished_replications_and_resume_finishes_them(tmp_path):
+    """A real SIGINT to ``simcommerce run`` once a replication has finished: exit 130, one line, the finished
+    replications kept; ``--resume`` then runs only the others, and the tables equal an uninterrupted run's."""
+    import hashlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sc = tmp_path / "sc.yaml"
+    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    sc.write_text(baseline.read_text().replace("consumers: 20000", "consumers: 3000"))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    cmd = [sys.executable, "-m", "simcommerce.cli", "run", str(sc), "--replications", "6", "--no-report"]
+    proc = subprocess.Popen([*cmd, "--out", str(tmp_path / "cut")], stderr=subprocess.PIPE, text=True, env=env)
+    first = tmp_path / "cut" / "replications" / "r00000-brands.parquet"
+    deadline = time.monotonic() + 120
+    while not first.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1].strip()
+    assert proc.returncode == 130, err
+    assert err.startswith("interrupted:") and "--resume" in err and len(err.splitlines()) == 1, err
+    kept = len(list((tmp_path / "cut" / "replications").glob("*-brands.parquet")))
+    assert 1 <= kept < 6
+    resumed = subprocess.run([*cmd, "--out", str(tmp_path / "cut"), "--resume"], capture_output=True, text=True,
+                             env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert not (tmp_path / "cut" / "replications").exists()
+    clean = subprocess.run([*cmd, "--out", str(tmp_path / "clean")], capture_output=True, text=True, env=env)
+    assert clean.returncode == 0, clean.stderr
+    for t in ("market", "brands", "runs"):
+        a, b = ((tmp_path / d / f"{t}.parquet").read_bytes() for d in ("cut", "clean"))
+        assert hashlib.sha256(a).hexdigest() == hashlib.sha256(b).hexdigest(), t
+
+
+def test_the_report_of_one_replication_has_no_nan_and_says_why_there_is_no_band(scenario_file, tmp_path):
+    out = tmp_path / "one"
+    assert cli.main(["run", str(scenario_file), "--out", str(out)]) == 0
+    text = (out / "report.html").read_text()
+    table = text[text.index("<h2>End of run</h2>"):text.index("</table>")]
+    assert "NaN" not in table and ">value<" in table and ">std<" not in table
+    assert "one run: a line, no band" in text
+    assert '"fill":"toself"' not in text  # no band drawn around a single run
+    assert '"title":{"text":"currency units"}' in text and '"tickformat":",.0f"' in text
+    out5 = tmp_path / "five"
+    assert cli.main(["run", str(scenario_file), "--out", str(out5), "--replications", "3"]) == 0
+    text5 = (out5 / "report.html").read_text()
+    assert '"fill":"toself"' in text5 and "mean of 3 runs, band: min\\u2013max" in text5 and ">std<" in text5

@@ -37,6 +37,7 @@ def test_the_scale_scenario_runs_every_mechanism_and_balances():
     n = 6000  # at 3,000 a seed can end with no review left standing (few orders, fake ones removed)
     sc = load_scenario(ALL, overrides=scale_module().scaled_overrides(ALL, n))
     assert sc["brands"][0]["policy"]["seeding"]["count"] == 6 and sc["brands"][0]["policy"]["livestream"]["stock"] == 60
+    assert sc["mechanisms"]["stickiness"]["half_users"] == n
     m = Market(sc, seed=2)
     m.run()
     last = m.recorder.frames()[0].iloc[-1]

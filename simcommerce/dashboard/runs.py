@@ -36,6 +36,9 @@ from .policies import MAX_POLICIES, MIN_POLICIES
 from .scenarios import path_of
 
 SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
+# Enforced by the server, whatever a browser sends (the page's own limits are only a convenience)
+SERVER_LIMITS = {"consumers": (2, 1_000_000), "days": (1, 3650), "replications": (1, 50), "seed": (0, 2**31 - 1)}
+MAX_RUNNING = 2  # experiments running at once on this server, all browsers together (each uses its workers)
 
 
 def experiment_data(name: str, base: Path, consumers: int | None, days: int | None, replications: int | None,
@@ -73,9 +76,17 @@ def prepare(results: Path, session: str, name: str, choice: str, consumers, days
     """
     from ..experiment import design, load_experiment
 
-    if not MIN_POLICIES <= len(policies or []) <= MAX_POLICIES:
+    if not isinstance(policies, list) or not MIN_POLICIES <= len(policies) <= MAX_POLICIES:
         raise ScenarioError("dashboard", "policies", f"{MIN_POLICIES} to {MAX_POLICIES} policies",
-                            str(len(policies or [])))
+                            str(len(policies)) if isinstance(policies, list) else type(policies).__name__)
+    for i, p in enumerate(policies):
+        if not (isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("overrides"), dict)):
+            raise ScenarioError("dashboard", f"policies[{i}]", "a policy with a name and its overrides", "neither")
+    for what, value in (("consumers", consumers), ("days", days), ("replications", replications), ("seed", seed)):
+        lo, hi = SERVER_LIMITS[what]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi):
+            raise ScenarioError("dashboard", what, f"a whole number between {lo:,} and {hi:,} on this server",
+                                repr(value)[:40])
     base = path_of(choice, results, session)
     if base is None:
         raise ScenarioError("dashboard", "scenario", "a bundled or uploaded scenario", repr(choice))
@@ -144,6 +155,10 @@ def start(results: Path, session: str, workers: int | None, *args) -> Job:
         if job is not None and job.proc.poll() is None:
             raise ScenarioError("dashboard", "run", "one run at a time per browser (cancel the running one first)",
                                 "a run in progress")
+        running = sum(1 for other in JOBS.values() if other.proc.poll() is None)
+        if running >= MAX_RUNNING:
+            raise ScenarioError("dashboard", "run", f"at most {MAX_RUNNING} runs at once on this server (try again "
+                                "when one has finished)", f"{running} running")
         file, folder, total = prepare(results, session, *args)
         log = open(folder.with_suffix(".log"), "w")
         proc = subprocess.Popen(command(file, folder, workers), stdout=log, stderr=subprocess.STDOUT,

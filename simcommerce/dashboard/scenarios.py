@@ -26,9 +26,12 @@ def bundled() -> list[dict]:
     return [{"label": p.stem, "value": f"bundled:{p.name}"} for p in sorted(BUNDLED.glob("*.yaml"))]
 
 
+MAX_NAME = 100  # characters of an uploaded file's name that are kept
+
+
 def safe_name(filename: str) -> str:
     """A file name without folders or odd characters, ending in .yaml (``my market.yml`` -> ``my_market.yml``)."""
-    name = SAFE_NAME.sub("_", Path(str(filename)).name).strip("._") or "uploaded"
+    name = SAFE_NAME.sub("_", Path(str(filename)[:MAX_NAME]).name).strip("._")[:MAX_NAME] or "uploaded"
     return name if name.endswith((".yaml", ".yml")) else name + ".yaml"
 
 
@@ -51,7 +54,7 @@ def path_of(choice: str | None, results: Path, session: str | None) -> Path | No
 def load(path: Path, shown_as: str | None = None) -> dict:
     """Load and validate a scenario; a ScenarioError names the file as ``shown_as`` (the user's file name)."""
     try:
-        return load_scenario(path)
+        return load_scenario(path, allowed_dir=path.parent)  # names no file outside its own folder
     except ScenarioError as exc:
         if shown_as is None:
             raise
@@ -87,7 +90,7 @@ def save_upload(data: bytes, filename: str, results: Path, session: str) -> tupl
 
 @lru_cache(maxsize=32)
 def _cached(path: str, mtime: float) -> dict:
-    return load_scenario(path)
+    return load_scenario(path, allowed_dir=Path(path).parent)
 
 
 def scenario_at(path: Path | None) -> dict | None:

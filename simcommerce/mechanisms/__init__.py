@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (importing a module registers its mechanism)
     referral,
     reviews,
     seeding,
+    stickiness,
     storefront,
     trust,
     word_of_mouth,

@@ -7,7 +7,10 @@ import numpy as np
 
 from ..buffers import Exposure
 from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
+
+MAX_IMPRESSIONS_PER_CONSUMER = 100  # a day: beyond this a lever is a typo, and the draw would exhaust memory
 
 
 def rank_within(ids: np.ndarray) -> np.ndarray:
@@ -55,7 +58,7 @@ class Ads(Mechanism):
     }
     policy = {
         "impressions_per_day": Param(0, "int", "ad impressions bought per day (split over the products)",
-                                     "impressions/day", 0),
+                                     "impressions/day", 0, 10**9),
         "targeting": Param("random", "str", "who sees the ads", choices=("random", "interest")),
         "precision": Param(0.8, "float", "interest targeting: share of impressions that hit the targeted "
                            "audience", "0-1", 0, 1),
@@ -73,6 +76,13 @@ class Ads(Mechanism):
     }
 
     REDRAWS = 3  # draws of a new consumer for an impression over the frequency cap
+
+    @classmethod
+    def check_scenario(cls, sc: dict) -> list[tuple[str, str, str]]:
+        cap = MAX_IMPRESSIONS_PER_CONSUMER * sc["population"]["consumers"]
+        return [(f"{where}.impressions_per_day", f"at most {MAX_IMPRESSIONS_PER_CONSUMER} impressions per consumer "
+                 f"a day ({cap:,} here)", f"{pol['impressions_per_day']:,}")
+                for where, pol in cls.each_policy(sc) if pol["impressions_per_day"] > cap]
 
     def setup(self, market) -> None:
         pop = market.population
@@ -140,7 +150,7 @@ class Ads(Mechanism):
             market.tally("new_ads_noticed", brand.index, int(noticed.sum()))
             for j, product in enumerate(brand.products):
                 seen = who[noticed & (which == j)]
-                market.feed.append(Exposure(np.unique(seen), product.index, "ad", p["credibility"],
+                market.feed.append(Exposure(unique(seen), product.index, "ad", p["credibility"],
                                             product.claimed_quality))
 
     def _draws(self, market, brand, purpose: int) -> np.random.Generator:

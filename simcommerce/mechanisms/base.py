@@ -8,7 +8,10 @@ A mechanism is one behavioural process of the market. It declares:
 * ``params`` — behavioural constants (``mechanisms.<name>.<param>``), each a
   :class:`~simcommerce.spec.Param` with default, bounds, unit and meaning;
 * ``policy`` — the strategist's levers for each brand (``brands[].policy.<name>.<param>``);
-* ``metrics`` — the daily metrics it reports (name -> meaning);
+* ``metrics`` — the daily metrics it reports (name -> meaning): flows ``new_*`` (each gets a
+  running total ``cum_*``) and stocks; all are registered at build, so every run of a scenario
+  writes the same columns (zero when nothing happened). ``market_flows`` names the flows that
+  exist for the market only; :meth:`Mechanism.metric_names` adds names that depend on the scenario;
 * ``events`` — the scheduled event types it handles (type -> required reference).
 
 It implements :meth:`Mechanism.step` with array operations and draws only from its
@@ -82,6 +85,7 @@ class Mechanism:
     params: ClassVar[dict[str, Param]] = {}
     policy: ClassVar[dict[str, Param]] = {}
     metrics: ClassVar[dict[str, str]] = {}
+    market_flows: ClassVar[tuple[str, ...]] = ()
     events: ClassVar[dict[str, str]] = {}
 
     def __init__(self, market: "Market", params: dict):
@@ -91,9 +95,27 @@ class Mechanism:
         self.key = market.stream_key(self.name)  # for consumer_uniforms
 
     @classmethod
+    def metric_names(cls, scenario: dict) -> dict[str, str]:
+        """The metrics this mechanism writes in a run of ``scenario`` (name -> meaning); by default
+        :attr:`metrics`."""
+        return dict(cls.metrics)
+
+    @classmethod
     def check(cls, params: dict) -> list[tuple[str, str, str]]:
         """Problems that bounds alone cannot express: ``[(param, expected, found)]``."""
         return []
+
+    @classmethod
+    def check_scenario(cls, sc: dict) -> list[tuple[str, str, str]]:
+        """Problems of this mechanism's settings in the context of the whole resolved scenario ``sc`` (its
+        size, its influencers, its horizon): ``[(key path, expected, found)]``. Called when it is enabled."""
+        return []
+
+    @classmethod
+    def each_policy(cls, sc: dict):
+        """``(key path prefix, levers)`` of this mechanism for every brand of ``sc``."""
+        for i, b in enumerate(sc["brands"]):
+            yield f"brands[{i}].policy.{cls.name}", b["policy"][cls.name]
 
     def setup(self, market: "Market") -> None:
         """Add the consumer arrays this mechanism needs (called once, after the build)."""

@@ -34,8 +34,6 @@ class Checkout(Mechanism):
 
     def step(self, market) -> None:
         o, pop = market.orders, market.population
-        market.recorder.declare_flow("new_orders")
-        market.recorder.declare_flow("new_gmv")
         if len(o) == 0:
             return
         brand = market.product_brand[o.products]

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..metrics import any_columns, count_columns
 from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
 from .reviews import rating_signal
 
@@ -46,18 +47,19 @@ class Decision(Mechanism):
         "beta_trust": Param(2.0, "float", "utility per unit of trust in the brand above 0.5", "utils", 0, 50),
         "beta_price": Param(1.0, "float", "utility lost per price_scale of price (times price sensitivity)",
                             "utils", 0, 50),
-        "price_scale": Param(100.0, "float", "price unit of the price term", "currency units", 0.01),
+        "price_scale": Param(100.0, "float", "price unit of the price term", "currency units", 0.01, 1e9),
         "beta_social": Param(0.5, "float", "utility per log(1 + friends who bought the product)", "utils", 0, 50),
         "beta_rating": Param(1.0, "float", "utility of the shown rating, from -1 (1 star) to 1 (5 stars)", "utils",
                              0, 50),
         "rating_prior": Param(10.0, "float", "reviews needed before the mean rating counts half (shrinkage)",
-                              "reviews", 0),
+                              "reviews", 0, 1e6),
     }
     metrics = {
         "new_in_market": "consumer-categories entering the market today (market only)",
         "new_considered": "in-market consumers aware of at least one of the brand's products",
         "n_considered": "consumers who have ever been in the market aware of the brand's products",
     }
+    market_flows = ("new_in_market",)
 
     def setup(self, market) -> None:
         pop = market.population
@@ -93,7 +95,7 @@ class Decision(Mechanism):
                 continue
             self.shoppers[c] = (ids, prods, aware)  # today's in-market consumers aware of the category (group_buying)
             brands = market.product_brand[prods]
-            for b in np.unique(brands):
+            for b in unique(brands):
                 knows = aware[:, brands == b].any(axis=1)
                 pop.considered[ids[knows], b] = True
                 market.tally("new_considered", int(b), int(knows.sum()))

@@ -43,8 +43,6 @@ class Experience(Mechanism):
 
     def step(self, market) -> None:
         pop, p, o = market.population, self.p, market.orders
-        market.recorder.declare_flow("new_returns")
-        market.recorder.declare_flow("new_refunds")
         if len(o) == 0:
             return
         c, j = o.consumers, o.products

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
 
 
@@ -43,13 +44,13 @@ class ExposureStage(Mechanism):
             b = int(market.product_brand[p])
             new = ~pop.aware[ids, p]
             market.tally("new_exposures", b, len(ids))
-            market.tally("new_aware", b, len(np.unique(ids[new])))
+            market.tally("new_aware", b, len(unique(ids[new])))
             pop.aware[ids, p] = True
             w = (self.p["learning_rate"] * np.broadcast_to(np.asarray(ex.credibility, dtype=np.float32), ids.shape))
             msg = np.broadcast_to(np.asarray(ex.message, dtype=np.float32), ids.shape)
             pending = np.arange(len(ids))
             while len(pending):  # a consumer reached twice in a batch takes both messages, in order
-                _, first = np.unique(ids[pending], return_index=True)
+                _, first = unique(ids[pending], return_index=True)
                 k = pending[first]
                 belief = pop.belief[ids[k], p]
                 pop.belief[ids[k], p] = belief + w[k] * (msg[k] - belief)

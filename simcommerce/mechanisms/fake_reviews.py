@@ -38,8 +38,8 @@ class FakeReviews(Mechanism):
                                   "0-1", 0, 1),
     }
     policy = {
-        "per_day": Param(0, "int", "fake five-star reviews bought per day", "reviews/day", 0),
-        "price": Param(5.0, "float", "price of one fake review", "currency units", 0),
+        "per_day": Param(0, "int", "fake five-star reviews bought per day", "reviews/day", 0, 10**7),
+        "price": Param(5.0, "float", "price of one fake review", "currency units", 0, 1e9),
     }
     metrics = {
         "new_fake_reviews": "fake reviews posted",
@@ -49,6 +49,12 @@ class FakeReviews(Mechanism):
     }
     events = {"fake_reviews_exposed": "brand"}
 
+    @classmethod
+    def check_scenario(cls, sc: dict) -> list[tuple[str, str, str]]:
+        n = sc["population"]["consumers"]
+        return [(f"{where}.per_day", f"at most one fake review per consumer a day ({n:,} here)",
+                 f"{pol['per_day']:,}") for where, pol in cls.each_policy(sc) if pol["per_day"] > n]
+
     def setup(self, market) -> None:
         self.fake_counts = np.zeros(len(market.products), dtype=np.int64)  # live fake reviews per product
         self.exposed = np.zeros(len(market.brands), dtype=bool)
@@ -57,7 +63,6 @@ class FakeReviews(Mechanism):
 
     def step(self, market) -> None:
         u_detect = self.rng.random(len(market.brands))
-        market.recorder.declare_flow("new_fake_reviews")
         for brand in market.brands:
             b, pol = brand.index, self.policy_of(brand)
             buying = pol["per_day"] > 0 and not self.exposed[b]

@@ -68,8 +68,6 @@ class FalseAdvertising(Mechanism):
 
     def step(self, market) -> None:
         p, ledger = self.p, market.ledger
-        market.recorder.declare_flow("new_false_ad_detections")
-        market.recorder.declare_flow("new_fines")
         excess = np.maximum(self.gaps(market) - p["tolerance"], 0.0)
         detected = (self.rng.random(len(excess)) < np.minimum(1.0, p["detection_rate"] * excess)) & (excess > 0)
         for b in np.flatnonzero(detected):

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..buffers import CHANNELS, Exposure
 from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
 
 OPEN, FILLED, FAILED = 0, 1, 2
@@ -199,10 +200,6 @@ class GroupBuying(Mechanism):
     # ------------------------------------------------------------------ daily step
 
     def step(self, market) -> None:
-        rec = market.recorder
-        for name in self.metrics:
-            if name.startswith("new_"):
-                rec.declare_flow(name)
         self.exposures: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (consumers, product, message)
         self._open_groups(market)
         self._strangers(market)
@@ -216,7 +213,7 @@ class GroupBuying(Mechanism):
             c = np.concatenate([e[0] for e in self.exposures])
             j = np.concatenate([e[1] for e in self.exposures])
             msg = np.concatenate([e[2] for e in self.exposures])
-            for prod in np.unique(j):
+            for prod in unique(j):
                 k = j == prod
                 market.feed.append(Exposure(c[k], int(prod), "group_invite", self.p["invite_credibility"], msg[k]))
 
@@ -350,7 +347,7 @@ class GroupBuying(Mechanism):
             eligible = ~self.in_group[c, j] & ((market.day - pop.last_purchase_day[c, cat]) > self.cooldown)
             if len(market.orders):
                 today = np.zeros((pop.n,), dtype=bool)
-                for prod in np.unique(j):
+                for prod in unique(j):
                     today[:] = False
                     today[market.orders.consumers[market.orders.products == prod]] = True
                     eligible[j == prod] &= ~today[c[j == prod]]
@@ -363,7 +360,7 @@ class GroupBuying(Mechanism):
             yes = np.flatnonzero(eligible & (u < p_join))
             if len(yes):
                 yes = yes[self.rng.permutation(len(yes))]  # random order decides who gets the last slots
-                _, first = np.unique(c[yes] * len(market.products) + j[yes], return_index=True)
+                _, first = unique(c[yes] * len(market.products) + j[yes], return_index=True)
                 yes = yes[np.sort(first)]  # one group per consumer and product
                 gy = grp[yes]
                 o = np.argsort(gy, kind="stable")

@@ -45,7 +45,7 @@ class InfluencerPosts(Mechanism):
                                   "sponsorship", "0-1", 0, 1),
     }
     policy = {
-        "sponsored": Param(0, "int", "number of influencers the brand sponsors", "influencers", 0),
+        "sponsored": Param(0, "int", "number of influencers the brand sponsors", "influencers", 0, 10**6),
         "tier": Param("micro", "str", "tier of the sponsored influencers", choices=TIERS),
         "posts_per_week": Param(2.0, "float", "sponsored posts per influencer per week", "posts/week", 0, 7),
         "disclose": Param(False, "bool", "flag sponsored posts as sponsored"),
@@ -56,6 +56,13 @@ class InfluencerPosts(Mechanism):
         "new_influencer_fees": "money paid to influencers (currency units)",
         "new_sponsorships_exposed": "undisclosed sponsorships exposed",
     }
+
+    @classmethod
+    def check_scenario(cls, sc: dict) -> list[tuple[str, str, str]]:
+        inf = sc["influencers"]
+        total = sum(inf["counts"].values()) + len(inf["named"])
+        return [(f"{where}.sponsored", f"at most the {total} influencers of the scenario", str(pol["sponsored"]))
+                for where, pol in cls.each_policy(sc) if pol["sponsored"] > total]
 
     def setup(self, market) -> None:
         self.deals: list[tuple[int, int]] = []  # (brand index, influencer index)
@@ -78,7 +85,6 @@ class InfluencerPosts(Mechanism):
     def step(self, market) -> None:
         posting = self.rng.random(len(self.deals))
         u_exposed = self.rng.random(len(self.deals))
-        market.recorder.declare_flow("new_sponsorships_exposed")
         for (b, i), u, ue in zip(self.deals, posting, u_exposed):
             brand, inf = market.brands[b], market.influencers[i]
             if ((b, i) in self.posted and (b, i) not in self.exposed and not self.disclosed(brand)

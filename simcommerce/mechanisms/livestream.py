@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..buffers import CHANNELS
-from ..spec import TIERS, Param, ScenarioError
+from ..spec import TIERS, Param
 from .base import Mechanism, register
 
 LIVE = CHANNELS.index("live")
@@ -109,8 +109,8 @@ class Livestream(Mechanism):
         "host_tier": Param("macro", "str", "tier of the hosts", choices=TIERS),
         "discount": Param(0.2, "float", "time-limited price cut during a session, share of the list price", "0-1",
                           0, 1),
-        "stock": Param(200, "int", "units on sale per session (null: unlimited)", "units", 0, nullable=True),
-        "slot_fee": Param(500.0, "float", "fee paid to the host per session (坑位费)", "currency units", 0),
+        "stock": Param(200, "int", "units on sale per session (null: unlimited)", "units", 0, 10**9, nullable=True),
+        "slot_fee": Param(500.0, "float", "fee paid to the host per session (坑位费)", "currency units", 0, 1e9),
         "commission": Param(0.2, "float", "share of the session's sales paid to the host", "0-1", 0, 1),
     }
     metrics = {
@@ -131,6 +131,18 @@ class Livestream(Mechanism):
         "live_roi": "cumulative (live gross margin − refunds − slot fees − commissions) / (slot fees + commissions)",
     }
 
+    @classmethod
+    def check_scenario(cls, sc: dict) -> list[tuple[str, str, str]]:
+        inf = sc["influencers"]
+        out = []
+        for where, pol in cls.each_policy(sc):
+            tier = pol["host_tier"]
+            available = inf["counts"][tier] + sum(i["tier"] == tier for i in inf["named"])
+            if pol["sessions_per_week"] > 0 and available == 0:
+                out.append((f"{where}.host_tier", "a tier with at least one influencer (see influencers.counts)",
+                            f"'{tier}' with none"))
+        return out
+
     def setup(self, market) -> None:
         self.hosts: dict[int, list] = {}
         self.n_sessions = np.zeros(len(market.brands), dtype=np.int64)
@@ -139,11 +151,6 @@ class Livestream(Mechanism):
             if pol["sessions_per_week"] <= 0:
                 continue
             pool = [i for i in market.influencers if i.tier == pol["host_tier"]]
-            if not pool:
-                raise ScenarioError(market.config.get("source", "<scenario>"),
-                                    f"brands[{brand.index}].policy.livestream.host_tier",
-                                    "a tier with at least one influencer (see influencers.counts)",
-                                    f"'{pol['host_tier']}' with none")
             cats = {p.category for p in brand.products}
             own = [i for i in pool if i.category in cats]
             other = [i for i in pool if i.category not in cats]
@@ -160,9 +167,6 @@ class Livestream(Mechanism):
     def step(self, market) -> None:
         if not self.on:
             return
-        for name in self.metrics:
-            if name.startswith("new_"):
-                market.recorder.declare_flow(name)
         self._settle_impulse_returns(market)
         flagged = []
         for b, hosts in self.hosts.items():
@@ -274,8 +278,6 @@ class Livestream(Mechanism):
         market.tally("new_live_refunds", brand, o.paid[mask])
 
     def report(self, market) -> dict[str, tuple]:
-        if not self.on:
-            return {}
         cum = self.cum
         returns = market.recorder._cum.get("new_live_returns", np.zeros(len(market.brands)))
         refunds = market.recorder._cum.get("new_live_refunds", np.zeros(len(market.brands)))

@@ -8,6 +8,7 @@ import numpy as np
 from ..buffers import CHANNELS, Exposure
 from ..metrics import any_columns, max_columns, sum_columns
 from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
 
 
@@ -138,6 +139,25 @@ class Referral(Mechanism):
         "illegal_scheme": "1 if any regulatory flag is raised (market: any brand)",
     }
 
+    @classmethod
+    def metric_names(cls, scenario: dict) -> dict[str, str]:
+        """The metrics, with ``new_commission_level_k`` for every level k a brand's rates reach."""
+        out = dict(cls.metrics)
+        levels = max([1, *(len(b["policy"][cls.name]["rates"]) for b in scenario["brands"])])
+        for k in range(2, levels + 1):
+            out[f"new_commission_level_{k}"] = f"commission paid at level {k} (currency units)"
+        return out
+
+    @classmethod
+    def check_scenario(cls, sc: dict) -> list[tuple[str, str, str]]:
+        out = []
+        for where, pol in cls.each_policy(sc):
+            total = sum(pol["rates"]) + pol["buyer_discount"]
+            if total > 1:
+                out.append((f"{where}.rates", "commission rates (plus buyer_discount) summing to at most 1 of the "
+                            "price", f"a sum of {total:g}"))
+        return out
+
     def setup(self, market) -> None:
         pop, nb = market.population, len(market.brands)
         pols = [self.policy_of(b) for b in market.brands]
@@ -173,10 +193,6 @@ class Referral(Mechanism):
 
     def step(self, market) -> None:
         o, pop = market.orders, market.population
-        for name in ("new_referral_orders", "new_commission", "new_commission_capped", "new_promoters",
-                     "new_recruits", "new_entry_fees", "new_headcount_pay",
-                     *(f"new_commission_level_{k}" for k in range(1, self.n_levels + 1))):
-            market.recorder.declare_flow(name)
         if len(o) == 0:
             return
         brand = market.product_brand[o.products]
@@ -220,7 +236,7 @@ class Referral(Mechanism):
         if not new.any():
             return
         idx = np.flatnonzero(new)
-        _, first = np.unique(consumers[idx] * len(market.brands) + brand[idx], return_index=True)
+        _, first = unique(consumers[idx] * len(market.brands) + brand[idx], return_index=True)
         idx = idx[np.sort(first)]  # one enrolment per consumer and brand (the first order of the day)
         c, b, s = consumers[idx], brand[idx], ref[idx]
         pop.promoter[c, b] = True
@@ -327,8 +343,6 @@ class SharingFatigue(Mechanism):
 
     def step(self, market) -> None:
         pop, p = market.population, self.p
-        market.recorder.declare_flow("new_commercial_shares")
-        market.recorder.declare_flow("new_shares_ignored")
         pop.link_load *= np.float32(np.exp(-1.0 / p["memory_days"]))
         feed = []
         for ex in market.feed:

@@ -40,7 +40,8 @@ class Reviews(Mechanism):
         "star_cutoffs": Param([0.15, 0.35, 0.55, 0.7], "floats", "satisfaction thresholds for 2, 3, 4, 5 stars",
                               "0-1", 0, 1),
     }
-    metrics = {"n_reviews": "reviews written so far", "mean_rating": "mean star rating so far (0 if none)"}
+    metrics = {"n_reviews": "reviews written so far", "mean_rating": "mean star rating so far (0 if none)",
+               **{f"n_rating_{k}": f"reviews of {k} star{'s' if k > 1 else ''} so far" for k in range(1, 6)}}
 
     @classmethod
     def check(cls, params: dict) -> list[tuple[str, str, str]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..seeding import STRATEGIES, choose_seeds
-from ..spec import Param, ScenarioError
+from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
 
 
@@ -27,13 +28,26 @@ class Seeding(Mechanism):
         "greedy_samples": Param(200, "int", "live-edge graphs sampled by the greedy strategy", "", 1, 100000),
     }
     policy = {
-        "count": Param(0, "int", "number of consumers seeded with a free sample", "consumers", 0),
+        "count": Param(0, "int", "number of consumers seeded with a free sample", "consumers", 0, 2**31 - 1),
         "strategy": Param("random", "str", "how seeds are chosen", choices=STRATEGIES),
-        "day": Param(1, "int", "day the samples are given", "day", 1),
+        "day": Param(1, "int", "day the samples are given", "day", 1, 36500),
         "consumers": Param([], "ints", "explicit seed consumers (ids 0..N-1; overrides count and strategy)", "",
-                           0),
+                           0, 2**31 - 2),
     }
     metrics = {"new_seeded": "free samples given to seed consumers"}
+
+    @classmethod
+    def check_scenario(cls, sc: dict) -> list[tuple[str, str, str]]:
+        n, steps, out = sc["population"]["consumers"], sc["steps"], []
+        for where, pol in cls.each_policy(sc):
+            if pol["count"] > n:
+                out.append((f"{where}.count", f"at most the {n} consumers of the market", str(pol["count"])))
+            if pol["day"] > steps:
+                out.append((f"{where}.day", f"a day between 1 and steps ({steps})", str(pol["day"])))
+            bad = [i for i in pol["consumers"] if i >= n]
+            if bad:
+                out.append((f"{where}.consumers", f"consumer ids between 0 and {n - 1}", str(bad[0])))
+        return out
 
     def setup(self, market) -> None:
         p = market.config["mechanisms"]["word_of_mouth"]["per_friend_prob"]
@@ -41,12 +55,7 @@ class Seeding(Mechanism):
         for brand in market.brands:
             pol = self.policy_of(brand)
             if pol["consumers"]:
-                ids = np.unique(np.array(pol["consumers"], dtype=np.int64))
-                if ids.max() >= market.population.n:
-                    raise ScenarioError(market.config["source"], f"brands[{brand.index}].policy.seeding.consumers",
-                                        f"consumer ids below population.consumers ({market.population.n})",
-                                        str(int(ids.max())))
-                self.seeds[brand.index] = ids
+                self.seeds[brand.index] = unique(np.array(pol["consumers"], dtype=np.int64))  # ids < N: checked
             elif pol["count"]:
                 self.seeds[brand.index] = choose_seeds(market.friends, pol["count"], pol["strategy"], self.rng, p,
                                                        self.p["greedy_samples"])

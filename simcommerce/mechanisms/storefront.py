@@ -60,8 +60,6 @@ class Storefront(Mechanism):
 
     def step(self, market) -> None:
         o = market.orders
-        for name in self.metrics:
-            market.recorder.declare_flow(name)
         if len(o) == 0:
             return
         brand = market.product_brand[o.products]

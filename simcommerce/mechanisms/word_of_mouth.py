@@ -6,6 +6,7 @@ import numpy as np
 
 from ..buffers import Exposure
 from ..spec import Param
+from ..unique import unique
 from .base import Mechanism, register
 
 
@@ -40,8 +41,6 @@ class WordOfMouth(Mechanism):
 
     def step(self, market) -> None:
         pop, p, o = market.population, self.p, market.orders
-        market.recorder.declare_flow("new_shares")
-        market.recorder.declare_flow("new_share_reach")
         if len(o) == 0:
             return
         brand = market.product_brand[o.products]
@@ -52,7 +51,7 @@ class WordOfMouth(Mechanism):
         if len(shares) == 0:
             return
         market.tally("new_shares", brand[shares])
-        for j in np.unique(o.products[shares]):
+        for j in unique(o.products[shares]):
             k = shares[o.products[shares] == j]
             if p["reach"] == "each_friend":
                 senders, receivers = market.friends.transmit_pairs(o.consumers[k], p["per_friend_prob"], self.rng)

@@ -173,7 +173,7 @@ def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tm
     with page.expect_download() as dl:
         page.locator("#dl-experiment").click()
     dl.value.save_as(tmp_path / "two_policies.yaml")
-    exp = load_experiment(tmp_path / "two_policies.yaml", check_metrics=False)
+    exp = load_experiment(tmp_path / "two_policies.yaml")
     assert list(exp.policies) == ["base", "variant"] and exp.replications == 2
 
     # the network: one small extra market, consumers coloured by their state at the end

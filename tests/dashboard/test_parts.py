@@ -181,3 +181,71 @@ def test_network_snapshot_colours_consumers_by_state(store):
     assert fig.data[0].name == "friendship" and set(names) <= {s for s, _ in figures.STATES}
     assert sum(len(t.x) for t in fig.data[1:]) == figures.SNAPSHOT_SAMPLE
     assert "replication 0 itself" in fig.layout.title.text
+
+
+# ---------------------------------------------------------------- a server for several people: hostile requests
+
+def test_an_uploaded_scenario_reads_no_file_outside_its_folder(tmp_path):
+    sid = sessions.new_session_id()
+    text = (SCENARIOS / "baseline.yaml").read_text()
+    net = "network:\n  friendship:\n    model: edgelist\n    path: {}\n"
+    start, end = text.index("network:"), text.index("brands:")
+    for path in ("/proc/self/environ", "../../../etc/passwd", "/etc/hostname"):
+        bad = text[:start] + net.format(path) + text[end:]
+        bad = bad.replace("  consumers: 20000", "")
+        with pytest.raises(ScenarioError) as err:
+            scenarios.save_upload(bad.encode(), "net.yaml", tmp_path, sid)
+        msg = str(err.value)
+        assert "network.friendship.path" in msg and "own folder" in msg, msg
+        assert "PATH=" not in msg and "root:" not in msg  # nothing of the file is echoed
+    assert not list(sessions.upload_dir(tmp_path, sid).iterdir())
+
+
+def test_an_alias_bomb_upload_is_refused_at_once(tmp_path):
+    import time
+
+    bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError, match="aliases"):
+        scenarios.save_upload(bomb.encode(), "bomb.yaml", tmp_path, sessions.new_session_id())
+    assert time.perf_counter() - t0 < 2
+
+
+def test_the_server_enforces_its_own_limits_whatever_the_browser_sends(tmp_path):
+    sid = sessions.new_session_id()
+    ps = [{"name": "base", "overrides": {}}, {"name": "b", "overrides": {"platform.take_rate": 0.1}}]
+    ok = dict(consumers=900, days=12, replications=2, seed=5)
+    for key, value in (("consumers", 2**31), ("replications", 10**5), ("days", 10**6), ("seed", -1),
+                       ("consumers", "many"), ("replications", True)):
+        with pytest.raises(ScenarioError, match="on this server"):
+            runs.prepare(tmp_path, sid, "x", "bundled:baseline.yaml", **{**ok, key: value}, policies=ps)
+    for forged in ([{"name": "base"}, ps[1]], [ps[0], "b"], {"base": {}}):
+        with pytest.raises(ScenarioError):
+            runs.prepare(tmp_path, sid, "x", "bundled:baseline.yaml", **ok, policies=forged)
+    assert len(scenarios.safe_name("a" * 10000 + ".yaml")) <= scenarios.MAX_NAME + 5
+
+
+def test_runs_are_capped_per_server_as_well_as_per_browser(tmp_path):
+    sleepers = []
+    try:
+        for _ in range(runs.MAX_RUNNING):  # other browsers' runs still going (real processes of ours)
+            proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+            sleepers.append(proc)
+            runs.JOBS[sessions.new_session_id()] = runs.Job(proc, tmp_path / "f.yaml", tmp_path / "f", 1)
+        ps = [{"name": "base", "overrides": {}}, {"name": "b", "overrides": {"platform.take_rate": 0.1}}]
+        with pytest.raises(ScenarioError, match=f"at most {runs.MAX_RUNNING} runs at once"):
+            runs.start(tmp_path, sessions.new_session_id(), None, "x", "bundled:baseline.yaml", 900, 12, 1, 5, ps)
+    finally:
+        for proc in sleepers:
+            proc.kill()
+            proc.wait()
+        runs.JOBS.clear()
+
+
+def test_listening_beyond_this_machine_warns_in_one_line():
+    from simcommerce.dashboard import exposure_warning
+
+    assert exposure_warning("127.0.0.1", 8050) is None
+    msg = exposure_warning("0.0.0.0", 8050)
+    assert msg.startswith("warning:") and "anyone" in msg and "\n" not in msg
