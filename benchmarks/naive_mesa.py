@@ -52,6 +52,9 @@ import mesa
 import pandas as pd
 from mesa.agentset import AgentSet
 
+import numpy as np
+
+from simcommerce.market import tier_follower_counts
 from simcommerce.network import build_follows, build_friendship
 from simcommerce.population import Population
 from simcommerce.spec import TIERS
@@ -328,8 +331,8 @@ class ConsumerAgent(mesa.Agent):
                 continue
             if p["reach"] == "each_friend":  # independent cascade: one chance per friend
                 told = [f for f in self.friends if self.random.random() < p["per_friend_prob"]]
-            else:  # a few friends picked at random (with replacement; each told once)
-                told = list(dict.fromkeys(self.random.choices(self.friends, k=p["friends_per_share"])))
+            else:  # min(friends_per_share, degree) distinct friends picked at random
+                told = self.random.sample(self.friends, min(p["friends_per_share"], len(self.friends)))
             m.new["share_reach"] += len(told)
             sender = self if brand.has_referral else None
             for friend in told:
@@ -407,6 +410,7 @@ class BrandAgent(mesa.Agent):
         self.policy: dict = cfg["policy"]
         self.marketing_budget: float | None = cfg["marketing_budget"]
         self.marketing_spent = 0.0
+        self.ads_shown: dict = {}  # consumer -> impressions of this brand shown in the frequency window
         self.accounts = dict.fromkeys(BRAND_ACCOUNTS, 0.0)
         self.referral = self.policy["referral"]
         referral_on = model.enabled["referral"]
@@ -431,14 +435,46 @@ class BrandAgent(mesa.Agent):
 
     # -- 1 campaign
     def advertise(self) -> None:
-        """Buy today's impressions; each lands on a consumer (targeted or at random) who may notice it."""
+        """Buy today's impressions; each lands on a consumer (targeted or at random) who may notice it.
+
+        The k-th impression of this brand shown to an active consumer in the frequency window is noticed
+        with probability attention * frequency_decay ** (k - 1); with a frequency cap, one that would exceed
+        it goes to another consumer drawn at random (up to 3 draws; then it is not bought)."""
         m = self.model
         pol, p = self.policy["ads"], m.params["ads"]
+        if (m.day - 1) % p["frequency_window"] == 0:
+            self.ads_shown = {}  # consumer -> impressions of this brand shown this window
         if pol["reach_share"] is not None:  # each consumer gets one impression with this probability
             recipients = [c for c in m.consumers if self.random.random() < pol["reach_share"]]
         else:
             recipients = [self.random.choice(m.consumers) for _ in range(pol["impressions_per_day"])]
-        total = len(recipients)
+        if not recipients:
+            return
+        placed = []  # (consumer, product) of today's impressions, in order
+        for consumer in recipients:
+            product = self.random.choice(self.products)
+            audience = m.ad_audience[product.category]
+            if pol["targeting"] == "interest" and audience and self.random.random() < pol["precision"]:
+                consumer = self.random.choice(audience)  # the targeted impression lands in the audience instead
+            placed.append([consumer, product])
+        cap = pol["frequency_cap"]
+        if cap is not None:  # impressions over the cap move to random consumers, in rounds
+            for attempt in range(4):
+                counts, over = dict(self.ads_shown), []
+                for k, (consumer, _) in enumerate(placed):
+                    if consumer.active:
+                        if counts.get(consumer, 0) >= cap:
+                            over.append(k)
+                        else:
+                            counts[consumer] = counts.get(consumer, 0) + 1
+                if not over:
+                    break
+                if attempt == 3:
+                    placed = [x for k, x in enumerate(placed) if k not in set(over)]
+                    break
+                for k in over:
+                    placed[k][0] = self.random.choice(m.consumers)
+        total = len(placed)
         cost = total * m.config["platform"]["ad_cost_per_mille"] / 1000.0
         if total == 0 or not self.affordable(cost):
             return
@@ -448,12 +484,12 @@ class BrandAgent(mesa.Agent):
         m.new["impressions"] += total
         m.new["ad_spend"] += cost
         noticed: dict[Product, dict[ConsumerAgent, None]] = {product: {} for product in self.products}
-        for consumer in recipients:
-            product = self.random.choice(self.products)
-            audience = m.ad_audience[product.category]
-            if pol["targeting"] == "interest" and audience and self.random.random() < pol["precision"]:
-                consumer = self.random.choice(audience)  # the targeted impression lands in the audience instead
-            if consumer.active and self.random.random() < p["attention"]:
+        for consumer, product in placed:
+            if not consumer.active:
+                continue
+            k = self.ads_shown.get(consumer, 0)
+            self.ads_shown[consumer] = k + 1
+            if self.random.random() < p["attention"] * p["frequency_decay"] ** k:
                 noticed[product][consumer] = None  # one exposure per consumer and product a day
         for product, consumers in noticed.items():
             message = Message(product, p["credibility"], product.claimed_quality)
@@ -559,10 +595,10 @@ class NaiveMarket(mesa.Model):
                                                     named["credibility"]))
         n = len(self.consumers)
         alpha = follows_cfg["tail_exponent"]
-        counts = []
-        for inf in self.influencers:
-            pareto = self.random.paretovariate(alpha) * (alpha - 1.0) / alpha  # mean 1, heavy tail
-            counts.append(min(round(follows_cfg["reach_share"][inf.tier] * n * pareto), n))
+        # follower counts within each tier's range, as the package draws them (tier order holds in every draw)
+        tiers = [TIERS.index(inf.tier) for inf in self.influencers]
+        counts = tier_follower_counts(follows_cfg["reach_share"], alpha, np.array(tiers, dtype=np.int64), n,
+                                      np.array([self.random.random() for _ in tiers])).tolist()
         bias = follows_cfg["interest_bias"]
         weights = None
         if bias > 0 and self.influencers:

@@ -137,7 +137,8 @@ print(f"\nReport: {args.out / 'report.html'} (summary.csv and summary.parquet be
 # **Exercise 2 — does targeting precision pay for its cost?**
 # Compare `brands.Glow.policy.ads.targeting: random` with `interest` at precision 0.5, 0.7, 0.9.
 # Hints: precise targeting costs nothing extra in this model but reaches fewer new people
-# (it keeps hitting the interested half); `platform.ad_cost_per_mille` sets the price of
+# (it keeps hitting the interested half, and repeated impressions wear out: try
+# `brands.Glow.policy.ads.frequency_cap`); `platform.ad_cost_per_mille` sets the price of
 # impressions — to model a premium for precision, raise it for the targeted strategies. Compare
 # `n_aware`, `cum_orders` and `profit`; the privacy scenario (`scenarios/privacy.yaml`) shows the
 # opt-outs that bound precision.

@@ -35,7 +35,9 @@ RATIONALE = {
     "influencers.counts.": "tier mix; assumption (many nano, few mega)",
     "influencers.named[].": "user data",
     "influencers.credibility_mean": ASSUMPTION,
-    "influencers.fee_per_1k_followers": "CPM-style fee per post; assumption",
+    "influencers.fee_per_1k_followers": "rate cards of ¥50–100 per 1,000 followers per post for micro to macro "
+                                        "creators (Xiaohongshu/Douyin agency price lists, trade press; weak "
+                                        "source); the upper end, paid per simulated follower",
     "brands[].name": "user data", "brands[].products[].": "user data (the brand's positioning)",
     "brands[].marketing_budget": "user data",
     "brands[].initial_trust": ASSUMPTION,
@@ -81,7 +83,18 @@ RATIONALE = {
     "mechanisms.stickiness.habit_half_life": "assumption: about one purchase cycle (decision.cooldown_days 30)",
     "mechanisms.stickiness.window_days": "weekly active users (WAU), a reporting convention of platforms",
     "platform.take_rate": "typical marketplace commission of a few percent; assumption",
-    "platform.ad_cost_per_mille": "order of magnitude of social-media CPM; assumption",
+    "platform.ad_cost_per_mille": "social-media feed CPM in China of roughly ¥20–100 (Douyin/Ocean Engine and "
+                                  "Tencent Moments rate cards, trade press; weak source); ¥40 puts every shipped "
+                                  "brand's marketing at 5–15% of revenue, the range of the Gartner CMO Spend "
+                                  "Survey (7.7% of revenue 2024, 9.1% 2023, ~11% before 2020)",
+    "mechanisms.ads.attention": "ad click-through and noticed-impression rates of a few percent (feed-ad CTR "
+                                "~1–3%, trade press; weak source); 0.04 assumed",
+    "mechanisms.ads.frequency_window": "frequency caps are set per day or week on ad platforms; a week assumed",
+    "mechanisms.ads.frequency_decay": "wear-out of repeated exposures (Pechmann & Stewart 1988; effective "
+                                      "frequency ~3, Krugman 1972 / Naples 1979); 0.7 per repeat assumed",
+    "mechanisms.trust.breach_opt_out": "after the Cambridge Analytica breach 54% of US Facebook users adjusted "
+                                       "their privacy settings within a year (Pew Research Center 2018); 0.3 per "
+                                       "unit severity assumed (15% of first-hand hearers at severity 0.5)",
     "mechanisms.": ASSUMPTION,
     "mechanisms.buzz.talk_rate": "imitation q of Bass (1969); mean q = 0.38 per year (Sultan, Farley & Lehmann "
                                  "1990) — per day divide by the days per period",

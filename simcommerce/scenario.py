@@ -125,13 +125,13 @@ def scenario_spec() -> Section:
                                for t, d in zip(TIERS, (30, 10, 3, 1))}, "generated influencers per tier"),
             "named": ListOf(INFLUENCER, "influencers with a name (added to the generated ones)"),
             "credibility_mean": Param(0.6, "float", "mean credibility of generated influencers", "0-1", 0, 1),
-            "fee_per_1k_followers": Param(10.0, "float", "fee a brand pays per sponsored post per 1,000 followers",
+            "fee_per_1k_followers": Param(100.0, "float", "fee a brand pays per sponsored post per 1,000 followers",
                                           "currency units", 0, 1e6),
         }, "the influencers"),
         "brands": ListOf(brand_spec(), "the brands", min_items=1),
         "platform": Section({
             "take_rate": Param(0.05, "float", "platform commission on each sale, paid by the brand", "0-1", 0, 1),
-            "ad_cost_per_mille": Param(20.0, "float", "price of 1,000 ad impressions", "currency units", 0, 1e5),
+            "ad_cost_per_mille": Param(40.0, "float", "price of 1,000 ad impressions", "currency units", 0, 1e5),
         }, "the platform"),
         "mechanisms": Section({
             name: Section({"enabled": Param(cls.enabled_by_default, "bool", f"switch {name} on")} | cls.params,

@@ -63,9 +63,9 @@ base: {base}
 replications: 2
 seed: 5
 policies:
-  streams: {{population.consumers: 400, steps: 12}}
-  silent: {{population.consumers: 400, steps: 12, brands.Glow.policy.livestream.sessions_per_week: 0}}
-  deep_referral: {{population.consumers: 400, steps: 12, brands.Glow.policy.referral.rates: [0.2, 0.1, 0.05]}}
+  streams: {{population.consumers: 1000, steps: 12}}
+  silent: {{population.consumers: 1000, steps: 12, brands.Glow.policy.livestream.sessions_per_week: 0}}
+  deep_referral: {{population.consumers: 1000, steps: 12, brands.Glow.policy.referral.rates: [0.2, 0.1, 0.05]}}
 metrics: {metrics}
 """
 

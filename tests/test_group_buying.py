@@ -180,7 +180,9 @@ def success(**policy) -> np.ndarray:
     sc = scenario("baseline", **{"population.consumers": N, "steps": DAYS, "mechanisms.group_buying.enabled": True,
                                  **over})
     rows = [run_market(sc, s)[0].iloc[-1] for s in SEEDS]
-    assert all(r["cum_groups_opened"] > 100 for r in rows)
+    # enough groups that a success rate has a standard error of ~0.05 (86-143 opened a run since ads are
+    # priced at real rates and 4 of baseline's impressions a consumer a day wear out; 258-352 before)
+    assert all(r["cum_groups_opened"] > 80 for r in rows)
     return np.array([r["group_success_rate"] for r in rows])
 
 
@@ -273,8 +275,8 @@ def _paired(name: str, seeds=SEEDS) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_group_buying_raises_orders_and_profit_in_shipped_scenario():
-    # 20% off, 48 h, open groups listed, fallback 0.5, invitations to distinct friends (seeds 1-10: orders
-    # +22.8%, profit +8.3%). 8c2bc54 (no fallback, friends only) gives orders -0.3% and profit -9.8% on the
+    # 20% off, 48 h, open groups listed, fallback 0.5, invitations to distinct friends, ads at real prices
+    # (seeds 1-10: orders +25.8%, profit +14.9%; +22.8% and +8.3% with the old ad prices). 8c2bc54 (no fallback, friends only) gives orders -0.3% and profit -9.8% on the
     # same market and seeds.
     orders, profit = _paired("group_buying")
     assert (orders > 0.08).all() and orders.mean() < 0.35, orders
@@ -282,6 +284,6 @@ def test_group_buying_raises_orders_and_profit_in_shipped_scenario():
 
 
 def test_deep_group_discount_costs_more_than_it_brings():
-    orders, profit = _paired("group_buying_deep_discount")  # 50% off: seeds 1-10 orders +35%, profit -18%
+    orders, profit = _paired("group_buying_deep_discount")  # 50% off: seeds 1-10 orders +40%, profit -21%
     assert (orders > 0.15).all(), orders
     assert (profit < -0.1).all() and profit.mean() > -0.3, profit

@@ -79,7 +79,8 @@ def test_profit_identity_and_counterparties():
 
 
 def test_marketing_budget_is_a_hard_cap():
-    sc = scenario("baseline", **{"population.consumers": 2000, "steps": 60, "brands.Glow.marketing_budget": 500})
+    # a day of baseline's ads costs 16,000 x 40 / 1,000 = 640: the budget runs out after a week of ads
+    sc = scenario("baseline", **{"population.consumers": 2000, "steps": 60, "brands.Glow.marketing_budget": 5000})
     _, _, m = run_market(sc, 1)
     spent = m.ledger.brand["ad_spend"][0] + m.ledger.brand["influencer_fees"][0]
-    assert 400 < spent <= 500 + 1e-9
+    assert 4000 < spent <= 5000 + 1e-9

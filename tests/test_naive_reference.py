@@ -115,7 +115,10 @@ def test_naive_reference_matches_with_referral_and_scandal():
                               "reach": 0.3}]})
     vec, ref = vectorised_ends(sc), naive_ends(sc)
     # ~40 referral orders a run vary by ~25% between runs: a 15% band would be ~1.4 standard errors of the
-    # difference of 8-run means, so these two are held to the z criterion only.
-    table = pd.concat([compare(vec, ref, CORE + ["profit", "n_heard_news"]),
-                       compare(vec, ref, ["cum_referral_orders", "cum_commission"], rel_max=np.inf)])
+    # difference of 8-run means, so these two are held to the z criterion only. So are the ~60 shares a run
+    # (sd ~12, 20% of the mean) since ads are priced at real rates (16,000 impressions at 4% attention with
+    # wear-out, instead of 2,000 at 30%, leave fewer buyers to share at 2,000 consumers).
+    core = [k for k in CORE if k != "cum_shares"]
+    table = pd.concat([compare(vec, ref, core + ["profit", "n_heard_news"]),
+                       compare(vec, ref, ["cum_shares", "cum_referral_orders", "cum_commission"], rel_max=np.inf)])
     assert table["ok"].all(), f"vectorised and naive reference differ:\n{table.round(4).to_string()}"

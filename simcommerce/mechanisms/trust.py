@@ -41,7 +41,9 @@ class Trust(Mechanism):
     * ``privacy_breach`` (event: severity, reach; platform-wide): those who hear lose the share
       ``severity`` of their trust in the platform — and so, as activity follows platform trust,
       open the app less — and the news spreads like a scandal's; platform trust recovers
-      toward its initial level at ``recovery_rate``.
+      toward its initial level at ``recovery_rate``. Each one who hears (first- or second-hand) also opts
+      out of ad targeting with probability ``breach_opt_out`` times the trust drop (``severity``, or
+      ``severity * secondhand_factor``); opting out is permanent, and targeted ads no longer reach them.
     """
 
     name = "trust"
@@ -57,6 +59,8 @@ class Trust(Mechanism):
         "belief_hit": Param(0.5, "float", "drop of beliefs about the brand's products, relative to the trust drop",
                             "0-1", 0, 1),
         "scar": Param(0.3, "float", "share of a scandal's trust drop that is permanent", "0-1", 0, 1),
+        "breach_opt_out": Param(0.3, "float", "privacy breach: probability that one who hears opts out of ad "
+                                "targeting, per unit of trust drop (severity)", "0-1", 0, 1),
         "unfollow_prob": Param(0.5, "float", "influencer scandal: unfollow probability of a follower who hears, "
                                "per unit of severity", "0-1", 0, 1),
     }
@@ -126,6 +130,8 @@ class Trust(Mechanism):
         self.heard_any[ids] = True
         if brand < 0:
             pop.trust_platform[ids] *= 1 - drop
+            quits = ids[self.rng.random(len(ids)) < p["breach_opt_out"] * drop]
+            pop.opt_out[quits] = True
             return
         pop.trust_brand[ids, brand] *= 1 - drop
         pop.trust_baseline[ids, brand] *= 1 - drop * p["scar"]

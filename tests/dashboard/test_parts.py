@@ -42,7 +42,7 @@ def test_levers_come_from_the_metadata_for_each_brand_and_product():
     sc = load_scenario(SCENARIOS / "competition.yaml")
     levers = {lv.key: lv for lv in controls.levers(sc, "Hype")}
     assert levers["brands.Hype.products.cream.price"].base == 160.0
-    assert levers["brands.Hype.policy.ads.impressions_per_day"].base == 4000
+    assert levers["brands.Hype.policy.ads.impressions_per_day"].base == 3000
     assert levers["brands.Hype.policy.influencer_posts.tier"].param.choices == ("nano", "micro", "macro", "mega")
     assert levers["mechanisms.group_buying.enabled"].base is False
     assert not any(k.startswith("brands.Lux") for k in levers)
