@@ -234,7 +234,8 @@ def _compose_with_lines(text: str, file: str) -> tuple[Any, dict[str, int]]:
     return data, lines
 
 
-BUNDLED = Path(__file__).resolve().parents[1] / "scenarios"  # the shipped scenarios
+DATA = Path(__file__).resolve().parent / "data"  # shipped inside the package (the repository links to it)
+BUNDLED = DATA / "scenarios"  # the shipped scenarios (scenarios/ in the repository)
 
 
 def scenario_path(name: str | Path) -> Path:

@@ -11,11 +11,11 @@ from pathlib import Path
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from ..scenario import load_scenario
+from ..scenario import BUNDLED as SHIPPED, load_scenario
 from ..spec import ScenarioError
 from . import sessions
 
-BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
+BUNDLED = SHIPPED  # the shipped scenarios, inside the package
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 

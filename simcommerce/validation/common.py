@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from ..market import Market
-from ..scenario import load_scenario
+from ..scenario import DATA, load_scenario
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "experiments" / "validation"
+SCENARIOS = DATA / "validation"  # shipped inside the package (experiments/validation/ in the repository)
 
 
 @dataclass

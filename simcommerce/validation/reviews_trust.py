@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..market import Market
-from ..scenario import load_scenario
+from ..scenario import BUNDLED, load_scenario
 from .common import SCENARIOS, Outcome, Row
 
 TITLE = "Reviews and trust"
@@ -32,7 +32,7 @@ def run(quick: bool = False) -> Outcome:
     seeds = range(1, 4 if quick else 9)
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Ratings (baseline)", "Harmed brand's daily orders"))
     # J-shaped ratings on the baseline market
-    sc = load_scenario(SCENARIOS.parents[1] / "scenarios" / "baseline.yaml",
+    sc = load_scenario(BUNDLED / "baseline.yaml",
                        overrides={"population.consumers": 5000 if quick else 20000})
     stars = np.zeros(5)
     for s in seeds:

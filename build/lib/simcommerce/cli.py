@@ -1,0 +1,448 @@
+"""``simcommerce`` command line: run, check, schema, experiment, compare, dashboard, ...
+
+Bad input exits with code 2 and one sentence on stderr naming the file, the key path
+(and line), what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import sys
+import time
+from pathlib import Path
+
+from .spec import ScenarioError
+
+EXIT_BAD_INPUT = 2
+QUIET = VERBOSE = False  # set from --quiet / --verbose
+
+
+def say(text: str) -> None:
+    """A result line on stdout (not with --quiet)."""
+    if not QUIET:
+        print(text)
+
+
+def detail(text: str) -> None:
+    """A progress line on stderr (with --verbose only)."""
+    if VERBOSE:
+        print(text, file=sys.stderr, flush=True)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's usage errors: one line, exit 2
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("simcommerce")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown (not installed)"
+
+
+def _experiment_format() -> str:
+    """The experiment file format, from :mod:`simcommerce.experiment`'s docstring (read, not imported: --help
+    stays fast)."""
+    import ast
+
+    doc = ast.get_docstring(ast.parse(Path(__file__).with_name("experiment.py").read_text(encoding="utf-8")))
+    return doc.split("\n\n", 1)[1].split("**Common", 1)[0].rstrip() + \
+        "\n\nCheck a file without running it: simcommerce check FILE.yaml\n"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="simcommerce", description="Agent-based simulator of social-commerce markets.",
+                     epilog="Start with: simcommerce run scenarios/baseline.yaml --out results/baseline")
+    parser.add_argument("--version", action="version", version=f"simcommerce {_version()}")
+    noise = _Parser(add_help=False)  # before or after the command: simcommerce -q run ... / run ... -q
+    for p in (parser, noise):
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
+        group.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                           help="also print each finished run")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _add_parser = sub.add_parser
+    sub.add_parser = lambda *a, **k: _add_parser(*a, parents=[noise], **k)
+    run = sub.add_parser("run", help="run a scenario's replications and write tables + report")
+    run.add_argument("scenario", type=Path, help="scenario YAML file, or the name of a shipped one (simcommerce "
+                     "scenarios lists them)")
+    run.add_argument("--out", type=Path, required=True, help="results folder (new or empty)")
+    run.add_argument("--replications", type=int, default=1, help="number of runs (seeds seed, seed+1, ...)")
+    run.add_argument("--resume", action="store_true", help="finish an interrupted run in --out: the replications "
+                     "already finished are kept")
+    run.add_argument("--seed", type=int, default=None, help="root seed of the first run (default: scenario's)")
+    run.add_argument("--force", action="store_true", help="overwrite the results in a non-empty --out")
+    run.add_argument("--no-report", action="store_true", help="skip report.html")
+    check = sub.add_parser("check", help="validate a scenario or experiment file without running it")
+    check.add_argument("scenario", type=Path, help="scenario or experiment YAML file, or a shipped scenario's name")
+    scen = sub.add_parser("scenarios", help="list the shipped scenarios, or copy one to edit (scenarios copy NAME DEST)")
+    scen.add_argument("action", nargs="?", choices=["list", "copy"], default="list")
+    scen.add_argument("name", nargs="?", help="copy: the shipped scenario's name")
+    scen.add_argument("dest", nargs="?", type=Path, help="copy: the file (or folder) to write")
+    validate = sub.add_parser("validate", help="dock the model to published theory and data")
+    validate.add_argument("--out", type=Path, default=Path("results/validation"), help="folder for report.html")
+    validate.add_argument("--quick", action="store_true", help="smaller sizes (about 2 minutes)")
+    docs = sub.add_parser("docs", help="regenerate the generated parts of docs/ (run from the repository root)")
+    docs.add_argument("--root", type=Path, default=Path("."), help="repository root")
+    compare = sub.add_parser("compare", help="compare the policies of experiment folders: HTML report + summary")
+    compare.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="experiment folder(s) (merged)")
+    compare.add_argument("--out", type=Path, required=True, help="report file (summary.csv/.parquet beside it)")
+    compare.add_argument("--metrics", default=None, help="comma-separated metrics (default: the experiment's)")
+    compare.add_argument("--reference", default=None, help="reference policy (default: the experiment's)")
+    exp = sub.add_parser("experiment", help="run an experiment's policies × points × replications into a store",
+                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_experiment_format())
+    exp.add_argument("experiment", type=Path, help="experiment YAML file")
+    exp.add_argument("--out", type=Path, required=True, help="results folder (new or empty; see --resume)")
+    exp.add_argument("--workers", type=int, default=None, help="local worker processes (default: CPU count)")
+    exp.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run on a Dask cluster, e.g. tcp://host:8786 (needs simcommerce[distributed])")
+    exp.add_argument("--resume", action="store_true", help="finish an interrupted experiment in --out")
+    dash = sub.add_parser("dashboard", help="the strategist's dashboard in the browser (needs simcommerce[dashboard])")
+    dash.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    dash.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    dash.add_argument("--results", type=Path, default=Path("results"),
+                      help="results store: experiments to browse; dashboard runs go to DIR/dashboard/<browser>/")
+    dash.add_argument("--workers", type=int, default=None, help="worker processes per run (default: CPU count)")
+    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    schema.add_argument("--markdown", action="store_true", help="print the scenario reference (markdown) instead")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        print(parser.format_usage().rstrip() + "\n(simcommerce --help lists the commands; try: simcommerce run "
+              "scenarios/baseline.yaml --out results/baseline)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    global QUIET, VERBOSE
+    QUIET, VERBOSE = getattr(args, "quiet", False), getattr(args, "verbose", False)
+    try:
+        if args.command == "check":
+            return cmd_check(args)
+        if args.command == "schema":
+            from .scenario import reference_markdown, schema_json
+
+            print(reference_markdown() if args.markdown else schema_json(), end="" if args.markdown else "\n")
+            return 0
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "validate":
+            return cmd_validate(args)
+        if args.command == "docs":
+            return cmd_docs(args)
+        if args.command == "compare":
+            return cmd_compare(args)
+        if args.command == "experiment":
+            return cmd_experiment(args)
+        if args.command == "dashboard":
+            return cmd_dashboard(args)
+        if args.command == "scenarios":
+            return cmd_scenarios(args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        print("error: not enough memory for this scenario; reduce population.consumers or the number of products.",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the output was piped into a command that stopped reading (| head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return 1
+
+
+def _is_experiment_file(path: str) -> bool:
+    """True if ``path`` reads as an experiment file (it has ``policies`` or ``base``), not a scenario."""
+    from .scenario import _compose_with_lines
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # the scenario loader names the problem
+    data, _ = _compose_with_lines(text, path)
+    return isinstance(data, dict) and ("policies" in data or "base" in data)
+
+
+def cmd_check(args) -> int:
+    from .mechanisms.base import in_stage_order
+    from .scenario import load_scenario, scenario_path
+
+    if _is_experiment_file(args.scenario):
+        from .experiment import design, load_experiment
+
+        exp = load_experiment(args.scenario)
+        say(f"{args.scenario}: ok — experiment '{exp.name}': {len(exp.policies)} polic{'y' if len(exp.policies) == 1 else 'ies'} × "
+              f"{max(1, len(exp.points))} point(s) × {exp.replications} replication(s) = {len(design(exp))} runs; "
+              f"metrics: {', '.join(exp.metrics)}")
+        return 0
+    sc = load_scenario(scenario_path(args.scenario))
+    n_inf = sum(sc["influencers"]["counts"].values()) + len(sc["influencers"]["named"])
+    on = in_stage_order([k for k, v in sc["mechanisms"].items() if v["enabled"]])
+    say(f"{args.scenario}: ok — {sc['population']['consumers']} consumers, {len(sc['brands'])} brand(s), "
+          f"{n_inf} influencers, {sc['steps']} days; mechanisms: {', '.join(on)}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    import json
+    import shutil
+
+    from .report import write_report
+    from .results import (REPLICATIONS, OutputDirError, load_replications, new_manifest, prepare_output,
+                          save_replication, write_manifest, write_results)
+    from .runner import run_once, seeds_for
+    from .scenario import load_scenario, scenario_path
+
+    if args.replications < 1:
+        raise ScenarioError("command line", "--replications", "a whole number >= 1", str(args.replications))
+    if args.seed is not None and args.seed < 0:
+        raise ScenarioError("command line", "--seed", "a whole number >= 0", str(args.seed))
+    if args.resume and args.force:
+        raise ScenarioError("command line", "--resume", "either --resume or --force", "both")
+    scenario = load_scenario(scenario_path(args.scenario))
+    seeds = seeds_for(scenario, args.replications, args.seed)
+    manifest = new_manifest(scenario, seeds, " ".join(["simcommerce", *sys.argv[1:]]))
+    done = []
+    if args.resume:
+        try:
+            old = json.loads((args.out / "manifest.json").read_text())
+        except (OSError, ValueError):
+            print(f"error: {args.out}: expected the results folder of an interrupted run to resume, found no "
+                  "readable manifest.json.", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if json.loads(json.dumps(old.get("scenario"), default=str)) != json.loads(json.dumps(scenario, default=str)) \
+                or old.get("seeds") != seeds:
+            print(f"error: {args.out}: expected the results of this scenario and these seeds to resume, found "
+                  "another run's.", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        done = load_replications(args.out, seeds)
+    else:
+        try:
+            prepare_output(args.out, args.force)
+        except OutputDirError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    write_manifest(args.out, manifest)
+    t0 = time.perf_counter()
+    results = {r.run: r for r in done}
+    with _progress((len(seeds) - len(done)) * scenario["steps"], f"{scenario['name']}") as bar:
+        try:
+            for r, seed in enumerate(seeds):
+                if r not in results:
+                    results[r] = run_once(scenario, r, seed, progress=lambda day: bar.update(1))
+                    last = results[r].summary
+                    detail(f"run {r} (seed {seed}): {int(last.get('cum_orders', 0))} orders in "
+                           f"{results[r].seconds:.1f} s")
+                    if len(seeds) > 1:
+                        save_replication(args.out, results[r])
+        except KeyboardInterrupt:
+            manifest["status"] = "interrupted"
+            manifest["replications_done"] = sorted(results)
+            write_manifest(args.out, manifest)
+            print(f"interrupted: {len(results)} of {len(seeds)} replication(s) finished and kept in "
+                  f"{args.out}/{REPLICATIONS}; finish with the same command and --resume", file=sys.stderr)
+            return 130
+    results = [results[r] for r in range(len(seeds))]
+    write_results(args.out, results, manifest)
+    manifest["timings"] = {"total_seconds": round(time.perf_counter() - t0, 3),
+                           "runs": [{"run": r.run, "build_seconds": round(r.build_seconds, 3),
+                                     "seconds": round(r.seconds, 3)} for r in results]}
+    if not args.no_report:
+        write_report(args.out, scenario, results)
+    manifest["status"] = "complete"
+    write_manifest(args.out, manifest)
+    shutil.rmtree(args.out / REPLICATIONS, ignore_errors=True)  # all in the tables now
+    market = results[-1].market.iloc[-1]
+    say(f"{scenario['name']}: {len(results)} run(s) × {scenario['steps']} days in "
+          f"{manifest['timings']['total_seconds']:.1f} s; last run: {int(market.get('cum_orders', 0))} orders, "
+          f"GMV {market.get('cum_gmv', 0):,.0f}, {int(market['n_aware'])} aware. Results in {args.out}/")
+    return 0
+
+
+WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES)
+
+
+def cmd_experiment(args) -> int:
+    from . import executors
+
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("command line", "--workers", "a whole number >= 1", str(args.workers))
+    if not args.scheduler and executors.local_workers(args.workers) > 1:
+        executors.forkserver()  # imports the model while this process imports its own and reads the experiment
+    from .experiment import design, load_experiment
+    from .results import OutputDirError
+    from .store import ExperimentStore
+
+    if args.scheduler is not None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ScenarioError("command line", "--scheduler", "Dask distributed installed "
+                                "(pip install 'simcommerce[distributed]')", "it missing") from None
+    experiment = load_experiment(args.experiment)
+    specs = design(experiment)
+    if not args.scheduler:  # local workers run at once on this machine: they must fit in its memory together
+        from .experiment import peak_run_memory
+        from .scenario import available_memory
+
+        per_run, have = peak_run_memory(experiment), available_memory()
+        workers = min(executors.local_workers(args.workers), len(specs))
+        if per_run * workers > have:
+            raise ScenarioError("command line", "--workers", f"at most {max(1, have // per_run)} worker(s): runs "
+                                f"of about {per_run / 2**30:.1f} GiB each in {have / 2**30:.1f} GiB of memory",
+                                f"{workers} worker(s)")
+    try:
+        store = ExperimentStore.open(args.out, experiment, specs, resume=args.resume,
+                                     command=" ".join(["simcommerce", *sys.argv[1:]]))
+    except OutputDirError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    todo = store.pending(specs)
+    params = experiment.parameters
+    if args.scheduler:
+        results = executors.run_dask(todo, experiment.base_data, params, args.scheduler)
+        executor = f"dask {args.scheduler}"
+    else:
+        results = executors.run_local(todo, experiment.base_data, params, args.workers)
+        executor = f"local, {args.workers or 'CPU count'} worker(s)"
+    t0 = time.perf_counter()
+    from tqdm import tqdm
+
+    with tqdm(total=len(specs), initial=len(specs) - len(todo), desc=experiment.name, unit="run",
+              disable=not sys.stderr.isatty(), leave=False) as bar:
+        try:
+            for spec, blobs, timing in results:
+                store.write_encoded(spec.policy, spec.run_id, blobs, timing)
+                bar.update(1)
+                detail(f"{spec.run_id} done ({store.n_done()} of {len(specs)})")
+        except KeyboardInterrupt:
+            store.finish(time.perf_counter() - t0, executor)
+            raise
+        except OSError as exc:  # a full disk, or a lost Dask scheduler: say so, keep what finished
+            try:
+                store.finish(time.perf_counter() - t0, executor)  # the manifest: "incomplete"
+            except OSError:
+                pass  # the disk is still full: the files of the finished runs tell --resume what is done
+            what = (f"cannot write to {args.out}" if exc.filename or exc.errno in WRITE_ERRORS else
+                    f"cannot use the Dask scheduler at {args.scheduler}" if args.scheduler else "a system error")
+            print(f"error: {what} ({(exc.strerror or str(exc)).splitlines()[0]}); {store.n_done()} finished "
+                  f"run(s) are kept, rerun with --resume.", file=sys.stderr)
+            return 1
+    store.finish(time.perf_counter() - t0, executor)
+    say(f"{experiment.name}: {len(todo)} run(s) done ({len(specs) - len(todo)} already done) of "
+          f"{len(specs)}: {len(experiment.policies)} policies × {len(experiment.points)} point(s) × "
+          f"{experiment.replications} replications in {time.perf_counter() - t0:.1f} s. Results in {args.out}/")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare
+
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
+    try:
+        out, summary = compare(args.dirs, args.out, metrics, args.reference)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    say(f"compared {summary['policy'].nunique()} policies on {summary['metric'].nunique()} metrics: "
+          f"report {out}, summary {out.parent / 'summary.csv'}")
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    from .scenario import BUNDLED, _compose_with_lines
+
+    names = sorted(p.stem for p in BUNDLED.glob("*.yaml"))
+    if args.action == "list":
+        for name in names:
+            data, _ = _compose_with_lines((BUNDLED / f"{name}.yaml").read_text(encoding="utf-8"), name)
+            say(f"{name:28s} {(data or {}).get('description', '')}")
+        return 0
+    if args.name not in names:
+        from .spec import suggest
+
+        raise ScenarioError("command line", "scenarios copy NAME", "the name of a shipped scenario" +
+                            suggest(str(args.name), names), repr(args.name))
+    if args.dest is None:
+        raise ScenarioError("command line", "scenarios copy NAME DEST", "a destination file or folder", "none")
+    dest = args.dest / f"{args.name}.yaml" if args.dest.is_dir() else args.dest
+    if dest.exists():
+        print(f"error: {dest}: expected a new file, found an existing one (nothing was changed).", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    text = (BUNDLED / f"{args.name}.yaml").read_text(encoding="utf-8")
+    dest.write_text(text, encoding="utf-8")
+    say(f"copied {args.name} to {dest}: edit it, then simcommerce run {dest} --out results/{args.name}")
+    return 0
+
+
+def cmd_dashboard(args) -> int:
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("command line", "--workers", "a whole number >= 1", str(args.workers))
+    if not 0 < args.port < 65536:
+        raise ScenarioError("command line", "--port", "a port number between 1 and 65535", str(args.port))
+    try:
+        import dash  # noqa: F401
+    except ImportError:
+        raise ScenarioError("command line", "dashboard", "Dash installed (pip install 'simcommerce[dashboard]')",
+                            "it missing") from None
+    from .dashboard import serve
+
+    try:
+        serve(args.host, args.port, args.results, args.workers)
+    except OSError as exc:
+        print(f"error: cannot serve the dashboard on {args.host}:{args.port} ({exc.strerror or exc}).",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_docs(args) -> int:
+    from . import odd
+    from .metrics import data_dictionary_markdown
+    from .scenario import reference_markdown
+
+    docs = args.root / "docs"
+    (docs / "scenario-reference.md").write_text(reference_markdown())
+    (docs / "odd.md").write_text(odd.render((docs / "odd.md").read_text()))
+    (docs / "data-dictionary.md").write_text(data_dictionary_markdown())
+    say(f"wrote {docs / 'scenario-reference.md'}, {docs / 'data-dictionary.md'} and the generated part of "
+        f"{docs / 'odd.md'}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .results import atomic_write_bytes
+    from .validation import checks, render_html, table
+
+    outcomes = []
+    t0 = time.perf_counter()
+    for module in checks():
+        print(f"… {module.TITLE}", file=sys.stderr, flush=True)
+        outcomes.append(module.run(args.quick))
+    print(table(outcomes))
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(args.out / "report.html", render_html(outcomes, args.quick).encode("utf-8"))
+    passed = all(o.passed for o in outcomes)
+    print(f"\n{'all checks pass' if passed else 'SOME CHECKS FAIL'} in {time.perf_counter() - t0:.0f} s; "
+          f"report: {args.out / 'report.html'}")
+    return 0 if passed else 1
+
+
+def _progress(total: int, desc: str):
+    """A tqdm bar on a terminal, silent otherwise."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="day", disable=not sys.stderr.isatty(), leave=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,630 @@
+"""Compare the policies of an experiment: summary statistics, paired differences, report.
+
+Reads the store written by ``simcommerce experiment FILE --out DIR``::
+
+    DIR/manifest.json                                  experiment (name, reference, metrics, policies, ...), status
+    DIR/runs/policy=<name>/<run_id>.parquet            one row per run (end-of-run metrics, parameters)
+    DIR/market/policy=<name>/<run_id>.parquet          one row per run x day
+    DIR/brands/policy=<name>/<run_id>.parquet          one row per run x day x brand
+    DIR/events/policy=<name>/<run_id>.parquet          optional: referral edges (run_id, day, referrer, buyer, ...)
+    DIR/promoters/policy=<name>/<run_id>.parquet       optional: promoter earnings (run_id, promoter_earned)
+
+Statistics (``summarise``), for each policy p and metric y over replications i = 1..n:
+
+* mean and t-based 95% CI: ``ybar ± t(0.975, n-1) · s / sqrt(n)``;
+* paired difference vs the reference policy r, pairs matched by (point, replication) —
+  with common random numbers replication i of every policy uses the same root seed:
+  ``d_i = y_pi - y_ri``, ``dbar ± t(0.975, m-1) · s_d / sqrt(m)`` over the m pairs;
+* unpaired (Welch) CI of the same difference, for comparison:
+  ``ybar_p - ybar_r ± t(0.975, nu) · sqrt(s_p²/n_p + s_r²/n_r)`` with the
+  Welch–Satterthwaite ``nu = (a + b)² / (a²/(n_p-1) + b²/(n_r-1))``, ``a = s_p²/n_p``, ``b = s_r²/n_r``.
+
+Pairing removes the run-to-run noise the two policies share (the same network, the same
+consumers, the same draws); its interval is narrower exactly when the paired outcomes are
+positively correlated, ``Var(d) = s_p² + s_r² - 2 cov``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from scipy import stats
+
+from . import plots
+from .results import atomic_write_bytes, write_table
+from .store import read_partitioned
+from .unique import unique
+
+DEFAULT_METRICS = ["cum_orders", "cum_gmv", "profit", "n_aware", "cum_shares", "cum_referral_orders", "mean_trust"]
+FUNNEL_STAGES = ["n_aware", "n_considered", "n_customers", "n_repeat_customers"]
+ID_COLUMNS = {"run_id", "policy", "replication", "seed", "point", "run", "day", "brand", "days", "consumers"}
+LEVEL = 0.95
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# statistics
+
+def t_ci(x, level: float = LEVEL) -> tuple[float, float, float, int]:
+    """Mean and t-based confidence interval of the mean of ``x`` (NaNs dropped): (mean, lo, hi, n)."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return np.nan, np.nan, np.nan, 0
+    m = float(x.mean())
+    if n < 2:
+        return m, np.nan, np.nan, n
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
+    return m, m - half, m + half, n
+
+
+def welch_ci(x, y, level: float = LEVEL) -> tuple[float, float, float, float]:
+    """Difference of means ``mean(x) - mean(y)`` with the Welch t interval: (diff, lo, hi, df)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+    if len(x) == 0 or len(y) == 0:
+        return np.nan, np.nan, np.nan, np.nan
+    d = float(x.mean() - y.mean())
+    if len(x) < 2 or len(y) < 2:
+        return d, np.nan, np.nan, np.nan
+    a, b = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    se = np.sqrt(a + b)
+    if se == 0:
+        return d, d, d, np.inf
+    df = (a + b) ** 2 / (a**2 / (len(x) - 1) + b**2 / (len(y) - 1))
+    half = stats.t.ppf(0.5 + level / 2, df) * se
+    return d, d - half, d + half, float(df)
+
+
+def _pair_keys(runs: pd.DataFrame) -> list[str]:
+    keys = [k for k in ("point", "replication") if k in runs.columns]
+    return keys or (["run"] if "run" in runs.columns else ["seed"])
+
+
+def summarise(runs: pd.DataFrame, metrics: list[str] | None = None, reference: str | None = None,
+              level: float = LEVEL) -> pd.DataFrame:
+    """The tidy comparison table: one row per policy and metric.
+
+    Args:
+        runs: one row per run with a ``policy`` column, ``replication`` (and optionally ``point``,
+            ``seed``) and the metric columns.
+        metrics: metrics to compare (default: those of :data:`DEFAULT_METRICS` present).
+        reference: the policy differences are taken against (default: the first policy).
+        level: confidence level of every interval (0-1).
+
+    Returns:
+        Columns ``policy, metric, n, mean, sd, ci_low, ci_high, reference, n_pairs, seeds_matched,
+        diff_mean, diff_sd, diff_ci_low, diff_ci_high, welch_ci_low, welch_ci_high, welch_df,
+        diff_ci_width, welch_ci_width, rel_diff`` (``seeds_matched``: share of pairs whose root seeds
+        are equal, 1.0 with common random numbers). The reference's own rows have difference 0 and
+        no interval.
+    """
+    runs = runs.copy()
+    runs["policy"] = runs["policy"].astype(str)
+    policies = list(dict.fromkeys(runs["policy"]))
+    if reference is None:
+        reference = policies[0]
+    if reference not in policies:
+        raise ValueError(f"reference policy {reference!r} is not among the policies {policies}")
+    if metrics is None:
+        metrics = [m for m in DEFAULT_METRICS if m in runs.columns]
+    missing = [m for m in metrics if m not in runs.columns]
+    if missing:
+        raise ValueError(f"metrics not in the runs table: {missing}")
+    keys = _pair_keys(runs)
+    ref = runs[runs["policy"] == reference]
+    rows = []
+    for pol in policies:
+        cur = runs[runs["policy"] == pol]
+        cols = list(dict.fromkeys([*keys, *(["seed"] if "seed" in runs.columns else []), *metrics]))
+        merged = cur[cols].merge(ref[cols], on=keys, suffixes=("", "_ref"))
+        if "seed" in runs.columns and "seed" not in keys and len(merged):
+            seeds_matched = float((merged["seed"] == merged["seed_ref"]).mean())
+        else:
+            seeds_matched = 1.0 if len(merged) else np.nan
+        for m in metrics:
+            mean, lo, hi, n = t_ci(cur[m], level)
+            row = {"policy": pol, "metric": m, "n": n, "mean": mean,
+                   "sd": float(cur[m].std(ddof=1)) if n > 1 else np.nan, "ci_low": lo, "ci_high": hi,
+                   "reference": reference}
+            if pol == reference:
+                row.update(n_pairs=n, seeds_matched=1.0, diff_mean=0.0, diff_sd=0.0, diff_ci_low=np.nan,
+                           diff_ci_high=np.nan, welch_ci_low=np.nan, welch_ci_high=np.nan, welch_df=np.nan)
+            else:
+                d = (merged[m] - merged[f"{m}_ref"]).to_numpy(dtype=float)
+                dm, dlo, dhi, npairs = t_ci(d, level)
+                _, wlo, whi, wdf = welch_ci(cur[m], ref[m], level)
+                row.update(n_pairs=npairs, seeds_matched=seeds_matched, diff_mean=dm,
+                           diff_sd=float(np.std(d, ddof=1)) if npairs > 1 else np.nan,
+                           diff_ci_low=dlo, diff_ci_high=dhi, welch_ci_low=wlo, welch_ci_high=whi, welch_df=wdf)
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    out["diff_ci_width"] = out["diff_ci_high"] - out["diff_ci_low"]
+    out["welch_ci_width"] = out["welch_ci_high"] - out["welch_ci_low"]
+    ref_mean = out["metric"].map(out[out["policy"] == reference].set_index("metric")["mean"])
+    out["rel_diff"] = np.where(ref_mean != 0, out["diff_mean"] / ref_mean.where(ref_mean != 0), np.nan)
+    return out
+
+
+def write_summary(df: pd.DataFrame, path: str | Path) -> tuple[Path, Path]:
+    """Write the summary as ``<path>.csv`` and ``<path>.parquet`` (``path`` with or without a suffix)."""
+    path = Path(path)
+    base = path.with_suffix("") if path.suffix in (".csv", ".parquet") else path
+    base.parent.mkdir(parents=True, exist_ok=True)
+    csv, pq = base.with_suffix(".csv"), base.with_suffix(".parquet")
+    atomic_write_bytes(csv, df.to_csv(index=False).encode("utf-8"))
+    write_table(df, pq)
+    return csv, pq
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# loading
+
+def load_experiment_results(dir: str | Path) -> dict:
+    """Load an experiment store.
+
+    Returns:
+        ``{"manifest": dict, "experiment": dict, "runs": DataFrame, "market": DataFrame | None,
+        "brands": DataFrame | None, "events": DataFrame | None, "promoters": DataFrame | None,
+        "dir": Path}``; ``policy`` is a plain string column.
+    """
+    d = Path(dir)
+    mpath = d / "manifest.json"
+    if not mpath.exists():
+        raise FileNotFoundError(f"{d} is not an experiment folder: no manifest.json")
+    manifest = json.loads(mpath.read_text())
+    runs = read_partitioned(d / "runs")
+    if runs is None:
+        raise FileNotFoundError(f"{d} holds no runs yet (no {d / 'runs'}/policy=*/*.parquet)")
+    sort = [c for c in ("policy", "point", "replication") if c in runs.columns]
+    runs = runs.sort_values(sort, kind="stable").reset_index(drop=True)
+    out = {"manifest": manifest, "experiment": manifest.get("experiment", {}), "runs": runs, "dir": d}
+    for name in ("market", "brands", "events", "promoters"):
+        out[name] = read_partitioned(d / name)
+    return out
+
+
+def merge_experiments(loaded: list[dict]) -> dict:
+    """Merge several loaded stores; clashing policy names get the folder name as prefix (``folder/policy``)."""
+    if len(loaded) == 1:
+        return loaded[0]
+    seen: dict[str, int] = {}
+    for e in loaded:
+        for p in e["runs"]["policy"].unique():
+            seen[p] = seen.get(p, 0) + 1
+    tables = {k: [] for k in ("runs", "market", "brands", "events", "promoters")}
+    names = []
+    for e in loaded:
+        prefix = e["dir"].name or str(e["dir"])
+        rename = {p: (f"{prefix}/{p}" if seen[p] > 1 else p) for p in e["runs"]["policy"].unique()}
+        for k, parts in tables.items():
+            if e[k] is not None:
+                t = e[k].copy()
+                t["policy"] = t["policy"].replace(rename)
+                parts.append(t)
+        names.append(e["experiment"].get("name", prefix))
+    first = loaded[0]
+    ref = first["experiment"].get("reference")
+    if ref is not None and seen.get(ref, 0) > 1:
+        ref = f"{first['dir'].name}/{ref}"
+    experiment = dict(first["experiment"], name=" + ".join(str(n) for n in names), reference=ref)
+    metrics = list(dict.fromkeys(m for e in loaded for m in (e["experiment"].get("metrics") or [])))
+    if metrics:
+        experiment["metrics"] = metrics
+    out = {"manifest": first["manifest"], "experiment": experiment, "dir": first["dir"]}
+    for k, v in tables.items():
+        out[k] = pd.concat(v, ignore_index=True) if v else None
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# cascade sizes and promoter inequality (Market-independent inputs)
+
+def cascade_sizes(events: pd.DataFrame) -> np.ndarray:
+    """Sizes (consumers, root included) of the referral cascades in a table of edges ``referrer -> buyer``.
+
+    A cascade is a connected component of the referral edges of one run (and one product when the
+    table has a ``product`` column).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    by = [c for c in ("policy", "run_id", "product") if c in events.columns]
+    sizes = []
+    for _, g in (events.groupby(by, sort=False) if by else [(None, events)]):
+        ids, inv = unique(np.concatenate([g["referrer"].to_numpy(), g["buyer"].to_numpy()]),
+                          return_inverse=True)
+        k = len(g)
+        a = coo_matrix((np.ones(k), (inv[:k], inv[k:])), shape=(len(ids), len(ids)))
+        _, labels = connected_components(a, directed=False)
+        sizes.append(np.bincount(labels))
+    return np.concatenate(sizes) if sizes else np.empty(0, dtype=int)
+
+
+def cascade_ccdf(sizes_by_policy: dict[str, np.ndarray]) -> go.Figure:
+    """Complementary CDF P(size >= s) of cascade sizes per policy, log-log axes."""
+    fig = go.Figure()
+    for k, (name, sizes) in enumerate(sizes_by_policy.items()):
+        s = np.sort(np.asarray(sizes, dtype=float))
+        if len(s) == 0:
+            continue
+        values, first = unique(s, return_index=True)
+        ccdf = 1.0 - first / len(s)
+        fig.add_trace(go.Scatter(x=values, y=ccdf, mode="lines+markers", name=name, line={"shape": "hv"},
+                                 marker={"color": plots.COLORS[k % len(plots.COLORS)]}))
+    fig.update_layout(title="Referral cascade sizes: P(size ≥ s)", xaxis_type="log", yaxis_type="log",
+                      xaxis_title="cascade size s (consumers)", yaxis_title="P(size ≥ s)")
+    return fig
+
+
+def lorenz(values) -> tuple[np.ndarray, np.ndarray, float]:
+    """Lorenz curve of non-negative values: (population share, share of the total, Gini)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    if n == 0 or x.sum() <= 0:
+        return np.array([0.0, 1.0]), np.array([0.0, 1.0]), 0.0
+    cum = np.concatenate([[0.0], np.cumsum(x) / x.sum()])
+    pop = np.arange(n + 1) / n
+    g = float(2.0 * np.dot(np.arange(1, n + 1), x) / (n * x.sum()) - (n + 1) / n)
+    return pop, cum, g
+
+
+def lorenz_figure(earnings_by_policy: dict[str, np.ndarray]) -> go.Figure:
+    """Lorenz curves of promoters' earnings per policy, with their Gini coefficients."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="equality",
+                             line={"dash": "dot", "color": "grey"}))
+    for k, (name, e) in enumerate(earnings_by_policy.items()):
+        pop, cum, g = lorenz(e)
+        fig.add_trace(go.Scatter(x=pop, y=cum, mode="lines", name=f"{name} (Gini {g:.2f})",
+                                 line={"color": plots.COLORS[k % len(plots.COLORS)]}))
+    fig.update_layout(title="Promoters' earnings: Lorenz curve", xaxis_title="share of promoters (poorest first)",
+                      yaxis_title="share of earnings", xaxis_tickformat=".0%", yaxis_tickformat=".0%")
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# figures
+
+def _color(k: int) -> str:
+    return plots.COLORS[k % len(plots.COLORS)]
+
+
+def timeseries_figure(market: pd.DataFrame, metric: str, policies: list[str]) -> go.Figure:
+    """``metric`` over days per policy: mean over replications with its t-based 95% CI band."""
+    fig = go.Figure()
+    for k, pol in enumerate(policies):
+        g = market[market["policy"] == pol]
+        if g.empty:
+            continue
+        rows = [(day, *t_ci(v[metric])[:3]) for day, v in g.groupby("day")]
+        b = pd.DataFrame(rows, columns=["day", "mean", "lo", "hi"])
+        b["lo"] = b["lo"].fillna(b["mean"])
+        b["hi"] = b["hi"].fillna(b["mean"])
+        plots._add_band(fig, b, pol, _color(k))
+    fig.update_layout(title=f"{metric} over time (mean over replications, band: 95% CI of the mean)",
+                      xaxis_title="day", yaxis_title=metric)
+    return fig
+
+
+def kpi_bars(summary: pd.DataFrame, metrics: list[str]) -> go.Figure:
+    """One panel per metric: mean per policy with its 95% CI as error bars."""
+    from plotly.subplots import make_subplots
+
+    cols = min(3, len(metrics))
+    rows = (len(metrics) + cols - 1) // cols
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=metrics)
+    for j, m in enumerate(metrics):
+        s = summary[summary["metric"] == m]
+        fig.add_trace(go.Bar(x=s["policy"], y=s["mean"], showlegend=False,
+                             marker={"color": [_color(k) for k in range(len(s))]},
+                             error_y={"type": "data", "symmetric": False,
+                                      "array": (s["ci_high"] - s["mean"]).fillna(0),
+                                      "arrayminus": (s["mean"] - s["ci_low"]).fillna(0)}),
+                      row=j // cols + 1, col=j % cols + 1)
+    fig.update_layout(title="End-of-run KPIs per policy (mean, error bars: 95% CI)", height=320 * rows)
+    return fig
+
+
+def diff_figure(summary: pd.DataFrame, metrics: list[str]) -> go.Figure:
+    """Difference vs the reference per policy and metric (the metric's units): paired vs Welch 95% CI.
+
+    The policies' labels are the same in every panel, so they are shown once per row (shared y axes)."""
+    from plotly.subplots import make_subplots
+
+    s = summary[summary["policy"] != summary["reference"]]
+    cols = min(3, max(1, len(metrics)))
+    rows = (len(metrics) + cols - 1) // cols
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=metrics, shared_yaxes=True)
+    for j, m in enumerate(metrics):
+        g = s[s["metric"] == m]
+        for name, lo, hi, color in (("paired CI", "diff_ci_low", "diff_ci_high", "#1f77b4"),
+                                    ("Welch CI", "welch_ci_low", "welch_ci_high", "#bbbbbb")):
+            label = " (Welch)" if name == "Welch CI" else " (paired)"
+            fig.add_trace(go.Scatter(x=g["diff_mean"], y=g["policy"] + label,
+                                     mode="markers", name=name, legendgroup=name, showlegend=j == 0,
+                                     marker={"color": color},
+                                     error_x={"type": "data", "symmetric": False,
+                                              "array": (g[hi] - g["diff_mean"]).fillna(0),
+                                              "arrayminus": (g["diff_mean"] - g[lo]).fillna(0)}),
+                          row=j // cols + 1, col=j % cols + 1)
+        fig.add_vline(x=0, line_dash="dot", line_color="grey", row=j // cols + 1, col=j % cols + 1)
+    fig.update_layout(title="Difference vs the reference: paired (common random numbers) vs unpaired (Welch) 95% CI",
+                      height=max(300, 90 * len(s["policy"].unique()) + 200) * rows)
+    return fig
+
+
+def funnel_figure(market: pd.DataFrame, policies: list[str]) -> go.Figure:
+    """The purchase funnel per policy at the end of the runs (mean over replications)."""
+    last = market[market["day"] == market.groupby(["policy", "run_id" if "run_id" in market else "run"])["day"]
+                  .transform("max")]
+    stages = [s for s in FUNNEL_STAGES if s in last.columns]
+    fig = go.Figure()
+    for k, pol in enumerate(policies):
+        g = last[last["policy"] == pol]
+        if g.empty:
+            continue
+        fig.add_trace(go.Funnel(name=pol, y=[plots.FUNNEL[s] for s in stages], x=[g[s].mean() for s in stages],
+                                texttemplate="%{value:,.0f}<br>%{percentInitial:.0%}", marker={"color": _color(k)}))
+    fig.update_layout(title="Purchase funnel at the end, per policy (mean over replications)")
+    return fig
+
+
+def market_share_figure(brands: pd.DataFrame, policies: list[str]) -> go.Figure:
+    """Each brand's share of all orders at the end of the runs, per policy (mean over replications), stacked."""
+    last = brands[brands["day"] == brands.groupby("run_id")["day"].transform("max")]
+    fig = go.Figure()
+    for k, (brand, g) in enumerate(last.groupby("brand", sort=False)):
+        rows = [t_ci(g.loc[g["policy"] == p, "market_share"]) for p in policies]
+        fig.add_trace(go.Bar(name=str(brand), x=policies, y=[r[0] for r in rows], marker={"color": _color(k)},
+                             customdata=[[r[1], r[2]] for r in rows],
+                             hovertemplate="%{y:.1%} (95% CI %{customdata[0]:.1%}–%{customdata[1]:.1%})"
+                                           f"<extra>{html.escape(str(brand))}</extra>"))
+    fig.update_layout(title="Market shares at the end (share of all orders, mean over replications)",
+                      barmode="stack", yaxis_tickformat=".0%", yaxis_title="share of orders", xaxis_title="policy")
+    return fig
+
+
+def trust_figure(market: pd.DataFrame, policies: list[str], events: list[dict]) -> go.Figure:
+    """Mean trust in brands over time per policy (band: 95% CI of the mean), scheduled events marked."""
+    fig = timeseries_figure(market, "mean_trust", policies)
+    for ev in events:
+        who = ev.get("brand") or ev.get("influencer") or "platform"
+        fig.add_vline(x=ev["day"], line_dash="dash", line_color="grey",
+                      annotation_text=f"{ev['type']} ({who})", annotation_position="top left")
+    fig.update_layout(title="Trust in brands over time (band: 95% CI; dashed: scheduled events)",
+                      yaxis_title="mean trust (0–1)")
+    return fig
+
+
+def swept_parameters(runs: pd.DataFrame) -> list[str]:
+    """Sweep/uncertainty parameters: columns named by a dotted key that vary within a policy."""
+    return [c for c in runs.columns if "." in c and c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(runs[c])
+            and (runs.groupby("policy")[c].nunique() > 1).any()]
+
+
+def response_figure(runs: pd.DataFrame, param: str, metric: str, policies: list[str]) -> go.Figure:
+    """``metric`` against a swept parameter per policy: mean over replications with its 95% CI."""
+    fig = go.Figure()
+    for k, pol in enumerate(policies):
+        g = runs[runs["policy"] == pol]
+        rows = [(x, *t_ci(v[metric])[:3]) for x, v in g.groupby(param)]
+        b = pd.DataFrame(rows, columns=["x", "mean", "lo", "hi"])
+        if len(b) > 25:  # a space-filling design: the points themselves
+            fig.add_trace(go.Scatter(x=g[param], y=g[metric], mode="markers", name=pol,
+                                     marker={"color": _color(k), "opacity": 0.6}))
+            continue
+        fig.add_trace(go.Scatter(x=b["x"], y=b["mean"], mode="lines+markers", name=pol, line={"color": _color(k)},
+                                 error_y={"type": "data", "symmetric": False,
+                                          "array": (b["hi"] - b["mean"]).fillna(0),
+                                          "arrayminus": (b["mean"] - b["lo"]).fillna(0)}))
+    fig.update_layout(title=f"Response of {metric} to {param} (mean, error bars: 95% CI)",
+                      xaxis_title=param, yaxis_title=metric)
+    return fig
+
+
+def sensitivity(runs: pd.DataFrame, params: list[str], metric: str) -> tuple[pd.DataFrame, str]:
+    """Sensitivity of ``metric`` to the swept parameters.
+
+    With SALib installed and at least 20 runs: Borgonovo's moment-independent delta index and the
+    first-order Sobol index S1 estimated from the given sample (``SALib.analyze.delta``, which accepts
+    any sample design). Otherwise: one-at-a-time response slopes — the least-squares slope of the
+    metric on each parameter alone, times the parameter's swept range (the change in the metric
+    across the range).
+
+    Returns:
+        (table with ``parameter, index, value, conf``, description of the method).
+    """
+    d = runs.dropna(subset=[*params, metric])
+    X = d[params].to_numpy(dtype=float)
+    y = d[metric].to_numpy(dtype=float)
+    try:
+        from SALib.analyze import delta
+
+        if len(d) < 20 or np.std(y) == 0:
+            raise ImportError
+        bounds = [[float(X[:, j].min()), float(X[:, j].max())] for j in range(len(params))]
+        problem = {"num_vars": len(params), "names": params, "bounds": bounds}
+        with warnings.catch_warnings(record=True):  # SALib resets the filters; its bin notices go here, unseen
+            res = delta.analyze(problem, X, y, num_resamples=50, seed=1, print_to_console=False)
+        dkey = "delta" if "delta" in res else "delta_raw"
+        rows = [(p, label, float(res[key][j]), float(res[f"{key}_conf"][j]))
+                for key, label in ((dkey, "delta"), ("S1", "S1")) for j, p in enumerate(params)]
+        return (pd.DataFrame(rows, columns=["parameter", "index", "value", "conf"]),
+                ("SALib delta analysis (Borgonovo δ and first-order Sobol S1 from the given sample, "
+                 "95% bootstrap half-widths)"))
+    except ImportError:
+        rows = []
+        for j, p in enumerate(params):
+            x = X[:, j]
+            if np.ptp(x) == 0:
+                continue
+            res = stats.linregress(x, y)
+            half = stats.t.ppf(0.975, max(len(x) - 2, 1)) * res.stderr
+            rows.append((p, "slope × range", res.slope * np.ptp(x), half * np.ptp(x)))
+        return (pd.DataFrame(rows, columns=["parameter", "index", "value", "conf"]),
+                ("one-at-a-time response slopes (SALib not installed or too few runs): least-squares slope "
+                 "of the metric on each parameter alone × its swept range, error bars 95% CI"))
+
+
+def sensitivity_figure(table: pd.DataFrame, metric: str, method: str) -> go.Figure:
+    fig = go.Figure()
+    for k, (idx, g) in enumerate(table.groupby("index", sort=False)):
+        fig.add_trace(go.Bar(x=g["parameter"], y=g["value"], name=idx, marker={"color": _color(k)},
+                             error_y={"type": "data", "array": g["conf"].fillna(0)}))
+    fig.update_layout(title=f"Sensitivity of {metric}: {method}", barmode="group")
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the report
+
+def _fmt(x: float) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "–"
+    return f"{x:,.4g}" if abs(x) < 10 else f"{x:,.1f}"
+
+
+def kpi_table_html(summary: pd.DataFrame) -> str:
+    """The KPI table: one row per policy × metric."""
+    head = ("<tr><th>policy</th><th>metric</th><th>n</th><th>mean</th><th>95% CI</th>"
+            "<th>paired diff vs reference</th><th>paired 95% CI</th><th>Welch 95% CI</th><th>seeds matched</th></tr>")
+    body = []
+    for r in summary.itertuples():
+        is_ref = r.policy == r.reference
+        sig = ""
+        if not is_ref and not np.isnan(r.diff_ci_low):
+            sig = " ★" if (r.diff_ci_low > 0 or r.diff_ci_high < 0) else ""
+        body.append(
+            f'<tr class="kpi"><td style="text-align:left">{html.escape(r.policy)}</td><td>{html.escape(r.metric)}</td>'
+            f"<td>{r.n}</td><td>{_fmt(r.mean)}</td><td>[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]</td>"
+            + ("<td>reference</td><td></td><td></td><td></td>" if is_ref else
+               f"<td>{_fmt(r.diff_mean)}{sig}</td><td>[{_fmt(r.diff_ci_low)}, {_fmt(r.diff_ci_high)}]</td>"
+               f"<td>[{_fmt(r.welch_ci_low)}, {_fmt(r.welch_ci_high)}]</td><td>{r.seeds_matched:.0%}</td>")
+            + "</tr>")
+    return f'<div style="overflow-x:auto"><table id="kpi-table">{head}{"".join(body)}</table></div>'
+
+
+def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str]) -> str:
+    """The comparison report as one self-contained HTML string (plotly.js inlined once)."""
+    runs, market = exp["runs"], exp["market"]
+    policies = list(dict.fromkeys(summary["policy"]))
+    reference = summary["reference"].iloc[0]
+    sections: list[tuple[str, list, str]] = []  # (heading, figures, note)
+    sections.append(("Differences vs the reference", [diff_figure(summary, metrics)], ""))
+    sections.append(("KPIs per policy", [kpi_bars(summary, metrics)], ""))
+    if market is not None:
+        ts = [timeseries_figure(market, m, policies) for m in metrics if m in market.columns]
+        sections.append(("Over time", ts, ""))
+        if any(s in market.columns for s in FUNNEL_STAGES):
+            sections.append(("Funnel", [funnel_figure(market, policies)], ""))
+    else:
+        sections.append(("Over time", [], "The store has no market time series (DIR/market/)."))
+    params = swept_parameters(runs)
+    if params:
+        figs, notes = [], []
+        for m in metrics:
+            figs += [response_figure(runs, p, m, policies) for p in params]
+        for m in metrics:
+            table, method = sensitivity(runs, params, m)
+            if not table.empty:
+                figs.append(sensitivity_figure(table, m, method))
+                notes.append(method)
+        note = f"Swept parameters: {', '.join(params)}. Sensitivity method: {notes[0] if notes else 'none'}."
+        sections.append(("Sweeps", figs, note))
+    cascade_figs, cascade_note = [], ""
+    if exp.get("events") is not None and {"referrer", "buyer"} <= set(exp["events"].columns):
+        ev = exp["events"]
+        cascade_figs.append(cascade_ccdf({p: cascade_sizes(ev[ev["policy"] == p]) for p in policies
+                                          if (ev["policy"] == p).any()}))
+    else:
+        cascade_note += ("The cascade-size CCDF needs per-run referral event tables (DIR/events/policy=…/), "
+                         "which this store does not hold. ")
+    pro = exp.get("promoters")
+    if pro is not None and "promoter_earned" in pro.columns:
+        cascade_figs.append(lorenz_figure({p: pro.loc[(pro["policy"] == p) & (pro["promoter_earned"] > 0),
+                                                      "promoter_earned"].to_numpy() for p in policies
+                                           if (pro["policy"] == p).any()}))
+    else:
+        cascade_note += ("The promoters' Lorenz curve needs per-run promoter earnings tables "
+                         "(DIR/promoters/policy=…/ with promoter_earned), which this store does not hold.")
+    sections.append(("Cascades and promoters", cascade_figs, cascade_note))
+
+    parts, first = [], True
+    for heading, figs, note in sections:
+        block = [f"<h2>{html.escape(heading)}</h2>"]
+        if note:
+            block.append(f'<p class="note">{html.escape(note)}</p>')
+        for fig in figs:
+            block.append('<div class="figure">' + fig.to_html(full_html=False, include_plotlyjs=first,
+                                                              config={"displaylogo": False}) + "</div>")
+            first = False
+        parts.append("".join(block))
+    if first:  # no figure at all: still inline plotly.js once, so the file is the same kind everywhere
+        parts.append(go.Figure().to_html(full_html=False, include_plotlyjs=True))
+    name = html.escape(str(exp["experiment"].get("name", "experiment")))
+    reps = runs.groupby("policy").size()
+    seeds_ok = summary.loc[summary["policy"] != reference, "seeds_matched"]
+    crn = ("common random numbers (replication r of every policy uses the same root seed)"
+           if len(seeds_ok) and (seeds_ok == 1).all() else
+           "NOT common random numbers for every pair (some pairs have different seeds)")
+    st = (exp.get("manifest") or {}).get("status")
+    status = f" Experiment status: <b>{html.escape(str(st))}</b> (not all runs may be in)." if st not in (
+        None, "complete") else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>simcommerce — compare {name}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}}
+table{{border-collapse:collapse}}
+td,th{{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}}
+.note{{color:#555;font-style:italic}}</style>
+</head><body>
+<h1>Policy comparison — {name}</h1>
+<p>{len(policies)} policies ({", ".join(f"{html.escape(p)}: {reps.get(p, 0)} runs" for p in policies)});
+reference: <b>{html.escape(reference)}</b>; {crn}.{status}</p>
+<p>Mean and 95% CI: t interval over replications. Paired difference: mean of the per-replication differences
+with a t interval (pairs matched by point and replication). Welch: the unpaired interval of the same difference,
+for comparison. ★: the paired interval excludes 0.</p>
+<h2>KPI table</h2>{kpi_table_html(summary)}
+{"".join(parts)}
+</body></html>"""
+
+
+def compare(dirs: list[str | Path], out: str | Path, metrics: list[str] | None = None,
+            reference: str | None = None) -> tuple[Path, pd.DataFrame]:
+    """Load one or more experiment stores, write the report and ``summary.csv``/``summary.parquet`` beside it."""
+    exp = merge_experiments([load_experiment_results(d) for d in dirs])
+    runs = exp["runs"]
+    if metrics or exp["experiment"].get("metrics"):
+        metrics = metrics or exp["experiment"]["metrics"]
+        missing = [m for m in metrics if m not in runs.columns]
+        if missing:
+            raise ValueError(f"metric(s) {', '.join(missing)} not in the runs table of {', '.join(map(str, dirs))}"
+                             f" (it has: {', '.join(c for c in runs.columns if c not in ID_COLUMNS)})")
+    else:
+        metrics = [m for m in DEFAULT_METRICS if m in runs.columns]
+    policies = list(dict.fromkeys(runs["policy"]))
+    reference = reference or exp["experiment"].get("reference") or policies[0]
+    if reference not in policies:
+        raise ValueError(f"reference policy {reference!r} is not among the policies: {', '.join(policies)}")
+    summary = summarise(runs, metrics, reference)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out, render_report(exp, summary, metrics).encode("utf-8"))
+    write_summary(summary, out.parent / "summary")
+    return out, summary
+
+
+def runs_frame(results_by_policy: dict[str, list]) -> pd.DataFrame:
+    """A runs table (policy, replication, seed, end-of-run metrics) from ``{policy: [RunResult, ...]}``."""
+    rows = []
+    for pol, results in results_by_policy.items():
+        for r in results:
+            rows.append({"policy": pol, "replication": r.run, **r.summary})
+    return pd.DataFrame(rows).drop(columns=["run"], errors="ignore")

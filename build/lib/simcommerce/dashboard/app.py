@@ -1,0 +1,90 @@
+"""The Dash app: the page's layout and the web server (assets served locally, no CDN)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dash import Dash, Input, Output, State, dcc, html, no_update
+
+from . import browse, policies, runs, scenarios, sessions, view
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:0;background:#f5f6f8;color:#222}
+header{background:#243b55;color:#fff;padding:10px 24px} header h1{font-size:20px;margin:0}
+main{max-width:1400px;margin:0 auto;padding:8px 24px}
+.card{background:#fff;border-radius:6px;box-shadow:0 1px 3px #0002;padding:10px 16px;margin:10px 0}
+.row{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}
+.levers{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:6px 16px;align-items:end}
+.lever{display:flex;flex-direction:column;font-size:13px;min-width:160px}
+.lever.wide{min-width:320px}
+.lever-group{grid-column:1/-1;margin:8px 0 0;border-bottom:1px solid #ddd;color:#243b55}
+.lever-note{grid-column:1/-1;margin:0}
+.note{color:#666;font-size:13px} .error{color:#b00020;font-weight:600} .ok{color:#1b7f3b}
+.up{color:#1b7f3b} .down{color:#b00020}
+.message{min-height:1.2em;margin:4px 0;font-size:14px}
+button{padding:6px 12px;border:1px solid #999;border-radius:4px;background:#fff;cursor:pointer}
+button.primary{background:#243b55;color:#fff} button:disabled{opacity:.45;cursor:default}
+.upload{border:1px dashed #999;border-radius:6px;padding:8px;margin:6px 0;text-align:center;font-size:13px}
+progress{width:320px;height:16px;vertical-align:middle}
+.kpi-cards{display:flex;flex-wrap:wrap;gap:10px}
+.kpi-card{border:1px solid #ddd;border-radius:6px;padding:6px 10px;min-width:280px;font-size:12px;flex:1}
+.kpi-card h4{margin:2px 0 6px}
+table{border-collapse:collapse;font-size:13px;margin:8px 0}
+td,th{padding:3px 8px;border-bottom:1px solid #e3e3e3;text-align:right;white-space:nowrap}
+td:first-child,th:first-child{text-align:left}
+.two{display:grid;grid-template-columns:1fr 1fr;gap:8px} .two>*{min-width:0}
+.mono{font-family:monospace} pre{background:#f3f3f3;padding:6px;font-size:12px}
+"""
+
+
+@dataclass(frozen=True)
+class Config:
+    """What every part of the app needs: the results folder, worker processes per run."""
+
+    results: Path
+    workers: int | None = None
+
+
+def layout(cfg: Config):
+    """The page: a tab bar and three sections (set up & run, compare, browse), and the browser-side state."""
+    choice, sc = scenarios.initial(cfg)
+    return html.Div([
+        dcc.Store(id="session", storage_type="local"),   # this browser's id (its own runs folder)
+        dcc.Store(id="policies", data=policies.default_policies()),
+        dcc.Store(id="exp-dir"),                           # the experiment open in the comparison
+        html.Header(html.H1("simcommerce — compare marketing policies")),
+        html.Main([
+            dcc.Tabs(id="tabs", value="setup", children=[
+                dcc.Tab(label="1. Market, policies, run", value="setup"),
+                dcc.Tab(label="2. Compare", value="compare"),
+                dcc.Tab(label="3. Browse experiments", value="browse"),
+            ]),
+            html.Div([scenarios.layout(cfg, choice, sc), policies.layout(sc), runs.layout()], id="section-setup"),
+            html.Div(view.layout(), id="section-compare", style={"display": "none"}),
+            html.Div(browse.layout(), id="section-browse", style={"display": "none"}),
+        ]),
+    ])
+
+
+def create_app(results: str | Path = "results", workers: int | None = None) -> Dash:
+    """The dashboard app writing and reading experiments under ``results``."""
+    cfg = Config(Path(results), workers)
+    cfg.results.mkdir(parents=True, exist_ok=True)
+    app = Dash(__name__, title="simcommerce dashboard", serve_locally=True, update_title=None,
+               suppress_callback_exceptions=True)
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
+    app.layout = lambda: layout(cfg)
+
+    @app.callback(Output("session", "data"), Input("session", "modified_timestamp"), State("session", "data"))
+    def session(_ts, data):
+        return no_update if sessions.valid(data) else sessions.new_session_id()
+
+    @app.callback(Output("section-setup", "style"), Output("section-compare", "style"),
+                  Output("section-browse", "style"), Input("tabs", "value"))
+    def show(tab):
+        return [{"display": "block" if tab == name else "none"} for name in ("setup", "compare", "browse")]
+
+    for part in (scenarios, policies, runs, view, browse):
+        part.register(app, cfg)
+    return app

@@ -1,0 +1,229 @@
+"""Lever controls generated from the parameter metadata of the scenario format.
+
+Which parameters count as a strategist's *levers* is the short list :data:`LEVERS` (paths in
+the notation of :func:`simcommerce.spec.walk`); everything a control shows — its kind of widget,
+range, step, unit, tooltip — comes from that parameter's :class:`~simcommerce.spec.Param`, and
+a value typed in is checked by the same code that checks a scenario file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+from dash import dcc, html
+
+from ..scenario import scenario_spec
+from ..spec import Param, ScenarioError, Source, check_param, walk
+
+# (group, parameter path): brands[] is the brand being edited, products[] each of its products.
+LEVERS: list[tuple[str, str]] = [
+    ("Referral commission", "brands[].policy.referral.rates"),
+    ("Referral commission", "brands[].policy.referral.buyer_discount"),
+    ("Influencers", "brands[].policy.influencer_posts.sponsored"),
+    ("Influencers", "brands[].policy.influencer_posts.tier"),
+    ("Influencers", "brands[].policy.influencer_posts.posts_per_week"),
+    ("Influencers", "brands[].marketing_budget"),
+    ("Ads", "brands[].policy.ads.impressions_per_day"),
+    ("Ads", "brands[].policy.ads.targeting"),
+    ("Ads", "brands[].policy.ads.precision"),
+    ("Group buying", "brands[].policy.group_buying.group_size"),
+    ("Group buying", "brands[].policy.group_buying.discount"),
+    ("Group buying", "brands[].policy.group_buying.window_hours"),
+    ("Live stream", "brands[].policy.livestream.sessions_per_week"),
+    ("Live stream", "brands[].policy.livestream.discount"),
+    ("Live stream", "brands[].policy.livestream.slot_fee"),
+    ("Live stream", "brands[].policy.livestream.commission"),
+    ("Price", "brands[].products[].price"),
+    ("Disclosure", "brands[].policy.influencer_posts.disclose"),
+    ("Fake reviews", "brands[].policy.fake_reviews.per_day"),
+    ("Market rules (all brands)", "mechanisms.group_buying.enabled"),
+    ("Market rules (all brands)", "mechanisms.influencer_posts.mandatory_disclosure"),
+]
+MARKET = ("population.consumers", "steps")  # the market-size controls
+
+
+@cache
+def params() -> dict[str, Param]:
+    """Every parameter of the scenario format by its walk path."""
+    return dict(walk(scenario_spec()))
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One control: the override key it sets, its parameter's metadata, the scenario's value."""
+
+    group: str
+    key: str          # dotted override key, e.g. brands.Glow.policy.referral.rates
+    label: str
+    param: Param
+    base: Any         # the value in the scenario (without any policy)
+
+
+def get_value(scenario: dict, key: str) -> Any:
+    """The value at a dotted override key of a resolved scenario (list items by name or index)."""
+    node: Any = scenario
+    for part in key.split("."):
+        if isinstance(node, list):
+            match = [x for x in node if isinstance(x, dict) and x.get("name") == part]
+            node = match[0] if match else node[int(part)]
+        else:
+            node = node[part]
+    return node
+
+
+def levers(scenario: dict, brand: str) -> list[Lever]:
+    """The levers of ``brand`` in a resolved scenario, in the order of :data:`LEVERS`."""
+    out = []
+    b = next(x for x in scenario["brands"] if x["name"] == brand)
+    for group, path in LEVERS:
+        p = params()[path]
+        if path.startswith("brands[].products[]."):
+            rest = path.removeprefix("brands[].products[].")
+            for prod in b["products"]:
+                key = f"brands.{brand}.products.{prod['name']}.{rest}"
+                out.append(Lever(group, key, f"{prod['name']}: {rest}", p, get_value(scenario, key)))
+        elif path.startswith("brands[]."):
+            rest = path.removeprefix("brands[].")
+            key = f"brands.{brand}.{rest}"
+            out.append(Lever(group, key, rest.removeprefix("policy."), p, get_value(scenario, key)))
+        else:
+            out.append(Lever(group, path, path, p, get_value(scenario, path)))
+    return out
+
+
+def _range(p: Param) -> str:
+    if p.choices:
+        return " | ".join(p.choices)
+    if p.min is not None and p.max is not None:
+        return f"{p.min:g} – {p.max:g}"
+    if p.min is not None:
+        return f"≥ {p.min:g}"
+    return f"≤ {p.max:g}" if p.max is not None else ""
+
+
+def tooltip(p: Param) -> str:
+    """The control's tooltip: meaning, unit and range from the metadata."""
+    bits = [p.help]
+    if p.unit:
+        bits.append(f"unit: {p.unit}")
+    if _range(p):
+        bits.append(f"range: {_range(p)}")
+    if p.nullable:
+        bits.append("empty: none/unlimited")
+    return "; ".join(bits)
+
+
+def to_widget(p: Param, value: Any) -> Any:
+    """A scenario value as the widget shows it."""
+    if p.kind == "bool":
+        return ["on"] if value else []
+    if p.kind in ("floats", "ints"):
+        return ", ".join(f"{x:g}" for x in value or [])
+    return value
+
+
+def from_widget(p: Param, raw: Any, key: str) -> Any:
+    """The widget's value as a scenario value, checked against the metadata.
+
+    Raises:
+        ScenarioError: naming the key, what was expected and what was found.
+    """
+    src = Source("policy")
+    if p.kind == "bool":
+        return bool(raw)
+    if p.kind in ("floats", "ints"):
+        try:
+            value = yaml.safe_load(f"[{raw or ''}]")
+        except yaml.YAMLError:
+            raise src.error(key, "numbers separated by commas, e.g. 0.1, 0.05", repr(str(raw))) from None
+        return check_param(p, value, key, src)
+    if raw is None or raw == "":
+        if p.nullable:
+            return None
+        raise src.error(key, f"a number{' ' + _range(p) if _range(p) else ''}", "nothing")
+    return check_param(p, raw, key, src)
+
+
+def widget(lever: Lever, value: Any) -> html.Div:
+    """One labelled control; its id is ``{"type": "lever", "key": <dotted key>}``."""
+    p, wid = lever.param, {"type": "lever", "key": lever.key}
+    shown = to_widget(p, value)
+    if p.kind == "bool":
+        control = dcc.Checklist(id=wid, options=[{"label": " on", "value": "on"}], value=shown, inline=True)
+    elif p.choices:
+        control = dcc.RadioItems(id=wid, options=list(p.choices), value=shown, inline=True)
+    elif p.kind in ("floats", "ints"):
+        control = dcc.Input(id=wid, type="text", value=shown, debounce=True, placeholder="e.g. 0.1, 0.05")
+    else:
+        step = 1 if p.kind == "int" else "any"
+        control = dcc.Input(id=wid, type="number", value=shown, min=p.min, max=p.max, step=step, debounce=True,
+                            placeholder="unlimited" if p.nullable else None)
+    unit = f" ({p.unit})" if p.unit else ""
+    return html.Div([html.Label(f"{lever.label}{unit}", title=tooltip(p)), control], className="lever",
+                    title=tooltip(p))
+
+
+def _mechanism(path: str) -> str | None:
+    """The mechanism a brand-policy lever belongs to (``brands[].policy.<mechanism>.…``)."""
+    parts = path.split(".")
+    return parts[2] if path.startswith("brands[].policy.") else None
+
+
+def panel(scenario: dict, brand: str, overrides: dict) -> list:
+    """The lever controls of ``brand``, grouped, showing the policy's values (else the scenario's).
+
+    A group whose mechanism is off in the scenario says so: its levers act only once it is switched on.
+    """
+    out, group, first = [], None, {}
+    for g, path in LEVERS:
+        first.setdefault(g, path)  # a group's mechanism: that of its first lever
+    for lever in levers(scenario, brand):
+        if lever.group != group:
+            group = lever.group
+            out.append(html.H4(group, className="lever-group"))
+            mech = _mechanism(first[group])
+            switch = f"mechanisms.{mech}.enabled"
+            if mech and not scenario["mechanisms"][mech]["enabled"]:
+                where = " (Market rules, below)" if any(p == switch for _, p in LEVERS) else " (in the scenario file)"
+                out.append(html.P(f"The {mech} mechanism is off in this scenario: these levers act only in a policy "
+                                  f"that switches it on{where}.", className="note lever-note"))
+        out.append(widget(lever, overrides.get(lever.key, lever.base)))
+    return out
+
+
+def market_widget(key: str, value: Any, wid: str) -> html.Div:
+    """A market-size control (consumers, days) from the metadata of ``key``."""
+    p = params()[key]
+    label = {"population.consumers": "Market size", "steps": "Days"}.get(key, key)
+    unit = f" ({p.unit})" if p.unit and p.unit != label.lower() else ""
+    return html.Div([html.Label(f"{label}{unit}", title=tooltip(p)),
+                     dcc.Input(id=wid, type="number", value=value, min=p.min, max=p.max, step=1, debounce=True)],
+                    className="lever", title=tooltip(p))
+
+
+def apply(overrides: dict, scenario: dict, brand: str, values: dict[str, Any]) -> tuple[dict, list[str]]:
+    """New overrides from the widgets' values ``{key: raw}`` of ``brand``'s levers.
+
+    A lever at the scenario's own value is dropped from the overrides (the policy says only
+    what it changes); a value that fails its check keeps the previous override and yields a message.
+
+    Returns:
+        (overrides, error messages).
+    """
+    out, errors = dict(overrides), []
+    for lever in levers(scenario, brand):
+        if lever.key not in values:
+            continue
+        try:
+            value = from_widget(lever.param, values[lever.key], lever.key)
+        except ScenarioError as exc:
+            errors.append(str(exc))
+            continue
+        if value == lever.base:
+            out.pop(lever.key, None)
+        else:
+            out[lever.key] = value
+    return out, errors

@@ -1,0 +1,126 @@
+"""Money: every unit paid by a consumer is accounted to a brand, the platform, a promoter,
+an influencer, or a party outside the market: the brand's suppliers (cost of goods), a
+review farm, the payment processor of an external shop, the regulator (fines).
+
+Brand accounts are cumulative per-brand arrays (currency units); the counterparties
+keep their own balances (consumers' ``spent``/``refunded``/``earned`` arrays, the
+platform's ``income``, each influencer's ``earnings``), so :meth:`Ledger.imbalance`
+checks two independent bookkeepings against each other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BRAND_FLOWS = ("revenue", "discounts", "refunds", "platform_fees", "cogs", "ad_spend", "influencer_fees",
+               "commissions", "fake_review_spend", "payment_fees", "fines")
+# flows paid to parties outside the market (not received by any simulated agent)
+OUTSIDE_FLOWS = ("cogs", "fake_review_spend", "payment_fees", "fines")
+
+
+class Ledger:
+    """Cumulative money flows of one market."""
+
+    def __init__(self, market):
+        self.market = market
+        b = len(market.brands)
+        self.brand = {flow: np.zeros(b) for flow in BRAND_FLOWS}
+        self.platform_income = 0.0
+        self.escrow = 0.0  # payments the platform holds for open group deals (group_buying)
+        self.take_rate = market.config["platform"]["take_rate"]
+
+    def _add(self, flow: str, brand: np.ndarray, amount: np.ndarray) -> None:
+        self.brand[flow] += np.bincount(brand, weights=amount, minlength=len(self.brand[flow]))
+
+    def sale(self, consumers: np.ndarray, brand: np.ndarray, price: np.ndarray, discount: np.ndarray,
+             cost: np.ndarray, offsite: np.ndarray | None = None, offsite_fee: float = 0.0) -> np.ndarray:
+        """Consumers pay ``price - discount``; the brand pays the fee and the goods. Returns paid.
+
+        The fee is the platform's take rate, except for orders where ``offsite`` is true (paid in
+        the brand's own shop): ``offsite_fee`` × paid to the payment processor (``payment_fees``)."""
+        paid = price - discount
+        np.add.at(self.market.population.spent, consumers, paid)
+        fee = self.take_rate * paid
+        if offsite is not None and offsite.any():
+            fee = np.where(offsite, 0.0, fee)
+            self._add("payment_fees", brand[offsite], offsite_fee * paid[offsite])
+        self._add("revenue", brand, price)
+        self._add("discounts", brand, discount)
+        self._add("platform_fees", brand, fee)
+        self._add("cogs", brand, cost)
+        self.platform_income += float(fee.sum())
+        return paid
+
+    def refund(self, consumers: np.ndarray, brand: np.ndarray, amount: np.ndarray) -> None:
+        """The brand refunds consumers (returned goods are not resold; the platform keeps its fee)."""
+        np.add.at(self.market.population.refunded, consumers, amount)
+        self._add("refunds", brand, amount)
+
+    def commission(self, promoters: np.ndarray, brand: np.ndarray, amount: np.ndarray) -> None:
+        """The brand pays promoters (consumers) a commission."""
+        np.add.at(self.market.population.earned, promoters, amount)
+        self._add("commissions", brand, amount)
+
+    def ad_spend(self, brand: int, amount: float) -> None:
+        """The brand buys ads from the platform."""
+        self.brand["ad_spend"][brand] += amount
+        self.platform_income += amount
+        self.market.brands[brand].marketing_spent += amount
+
+    def influencer_fee(self, brand: int, influencer, amount: float) -> None:
+        """The brand pays an influencer for a post."""
+        self.brand["influencer_fees"][brand] += amount
+        influencer.earnings += amount
+        self.market.brands[brand].marketing_spent += amount
+
+    def influencer_commission(self, brand: int, influencer, amount: float) -> None:
+        """The brand pays an influencer a commission on sales (booked as influencer fees; a cost of
+        sales, so outside the marketing budget)."""
+        self.brand["influencer_fees"][brand] += amount
+        influencer.earnings += amount
+
+    def fake_review_spend(self, brand: int, amount: float) -> None:
+        """The brand pays a review farm (outside the market, like suppliers) for fake reviews."""
+        self.brand["fake_review_spend"][brand] += amount
+        self.market.brands[brand].marketing_spent += amount
+
+    def fine(self, brand: int, amount: float) -> None:
+        """The brand pays a fine to the regulator (outside the market; false_advertising)."""
+        self.brand["fines"][brand] += amount
+
+    def profit(self) -> np.ndarray:
+        """Per brand: revenue − discounts − refunds − platform fees − COGS − ads − influencer fees − commissions
+        − fake-review spend − payment fees − fines."""
+        f = self.brand
+        return f["revenue"] - sum(f[k] for k in BRAND_FLOWS[1:])
+
+    def imbalance(self) -> float:
+        """|money consumers paid (net) − money everyone else received|; 0 up to rounding."""
+        pop = self.market.population
+        consumers_net = pop.spent.sum() - pop.refunded.sum()
+        received = (self.profit().sum() + sum(self.brand[k].sum() for k in OUTSIDE_FLOWS)
+                    + self.platform_income + self.escrow + pop.earned.sum()
+                    + sum(i.earnings for i in self.market.influencers))
+        return abs(consumers_net - received)
+
+    def escrow_hold(self, consumers: np.ndarray, amount: np.ndarray) -> None:
+        """Consumers pay into escrow (held by the platform until their group deal fills or fails)."""
+        np.add.at(self.market.population.spent, consumers, amount)
+        self.escrow += float(np.sum(amount))
+
+    def escrow_settle(self, consumers: np.ndarray, amount: np.ndarray) -> None:
+        """A group deal filled: the held payments become its orders, charged at checkout the same day
+        (the hold is undone here so that each payment counts once, in ``sale``)."""
+        np.subtract.at(self.market.population.spent, consumers, amount)
+        self.escrow -= float(np.sum(amount))
+
+    def escrow_refund(self, consumers: np.ndarray, amount: np.ndarray) -> None:
+        """A group deal failed: the platform returns the held payments (the brand never received them)."""
+        np.add.at(self.market.population.refunded, consumers, amount)
+        self.escrow -= float(np.sum(amount))
+
+    def entry_fee(self, consumers: np.ndarray, brand: np.ndarray, amount: np.ndarray) -> None:
+        """Consumers pay a brand to join its distribution scheme (referral ``entry_fee``; booked as brand
+        revenue, so profit and the balance include it, but it is not GMV)."""
+        np.add.at(self.market.population.spent, consumers, amount)
+        self._add("revenue", brand, amount)

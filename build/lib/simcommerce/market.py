@@ -1,0 +1,229 @@
+"""The market: a Mesa model that builds consumers, networks, influencers and brands and
+runs the daily stage loop (campaign, expose, decide, transact, experience, trust, record).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from . import mechanisms as _mechanisms  # noqa: F401  (registers the mechanisms)
+from .actors import Brand, Influencer, Product
+from .buffers import Exposure, Orders
+from .ledger import Ledger
+from .mechanisms.base import REGISTRY, STAGES, in_stage_order
+from .metrics import Recorder, declared_columns
+from .network import FriendCounts, build_follows, build_friendship
+from .population import Population, beta_with_mean
+from .spec import TIERS
+
+
+class Market(mesa.Model):
+    """One simulated market.
+
+    Args:
+        scenario: a resolved scenario (see :func:`simcommerce.load_scenario`), a scenario file, or the name of a
+            shipped one (``"baseline"``).
+        seed: root seed (default: the scenario's). Every random stream is spawned from it.
+        **overrides: scenario keys to change, dotted (``**{"population.consumers": 5000}``) or nested
+            (``population={"consumers": 5000}``), as ``mesa.batch_run`` passes its parameters.
+
+    For Mesa's tools: ``running`` turns False at the horizon (``steps`` days), and ``datacollector`` (a
+    :class:`mesa.DataCollector`) has one model reporter per market metric, collected every day.
+
+    Attributes:
+        day: the current day (1 on the first step).
+        population: the consumers (:class:`Population`).
+        friends: friendship graph (:class:`~simcommerce.network.CSRGraph` or ``CompleteGraph``).
+        friends_bought: :class:`~simcommerce.network.FriendCounts` of ``population.bought`` (friends who
+            bought each product; call ``refresh()`` before reading).
+        follows: follow graph, CSR rows = influencers.
+        brands, influencers: lists of Mesa agents (also in ``self.agents_by_type``).
+        products: all products; ``product_*`` arrays hold their attributes by index.
+        mechanisms: enabled mechanisms in stage order.
+        feed: content waiting to reach consumers at the next expose stage.
+        orders: today's orders.
+        active: bool (N,), consumers active today.
+        activity_hook: None, or a function (market, base activity probabilities) -> today's probabilities
+            (set by the ``stickiness`` mechanism).
+    """
+
+    def __init__(self, scenario: dict | str = "baseline", seed: int | None = None, **overrides):
+        if not isinstance(scenario, dict) or overrides:
+            from .scenario import flatten_overrides, load_scenario, resolve_scenario, scenario_path
+
+            flat = flatten_overrides(overrides)
+            scenario = (resolve_scenario(scenario, overrides=flat) if isinstance(scenario, dict)
+                        else load_scenario(scenario_path(scenario), overrides=flat))
+        self.seed = int(scenario["seed"] if seed is None else seed)
+        super().__init__(rng=self.seed)
+        self.config = scenario
+        self.day = 0
+        self._build_products(scenario)
+        pop_cfg = scenario["population"]
+        self.friends = build_friendship(scenario["network"]["friendship"], pop_cfg["consumers"],
+                                        self.stream("network"))
+        self.population = Population.generate(pop_cfg, [b["initial_trust"] for b in scenario["brands"]],
+                                              len(self.categories), len(self.products), self.stream("population"))
+        self.population.community = self.friends.community
+        self.friends_bought = FriendCounts(self.friends, self.population.bought)  # friends who bought each product
+        self.brands = [Brand(self, i, cfg, [p for p in self.products if p.brand == i])
+                       for i, cfg in enumerate(scenario["brands"])]
+        self._build_influencers(scenario)
+        self.ledger = Ledger(self)
+        self.recorder = Recorder(self)
+        self.feed: list[Exposure] = []
+        self.orders = Orders()
+        self.active = np.zeros(self.population.n, dtype=bool)
+        self.rating_counts = np.zeros((len(self.products), 5), dtype=np.int64)  # reviews per product and star
+        self.share_incentive = np.zeros(len(self.brands))  # referral incentive per brand (0-2), set by referral
+        self.referral_brands = np.zeros(len(self.brands), dtype=bool)  # brands whose shares carry a link
+        self._activity_rng = self.stream("activity")
+        self.activity_hook = None  # set by stickiness: (market, base probabilities) -> today's probabilities
+        enabled = [n for n, p in scenario["mechanisms"].items() if p["enabled"]]
+        self.mechanisms = [REGISTRY[n](self, scenario["mechanisms"][n]) for n in in_stage_order(enabled)]
+        for mech in self.mechanisms:
+            mech.setup(self)
+        self.recorder.declare(self.mechanisms)
+        market_metrics = [m for m in declared_columns(scenario)]
+        self.datacollector = mesa.DataCollector(
+            model_reporters={m: (lambda model, m=m: model.recorder.market_rows[-1][m]) for m in market_metrics})
+        self.sells = "checkout" in enabled  # orders are paid (switched off: awareness alone)
+
+    # ------------------------------------------------------------------ build
+
+    def stream(self, name: str) -> np.random.Generator:
+        """An independent random stream for ``name``, spawned from the root seed.
+
+        The stream depends only on (root seed, name), never on which other streams exist.
+        """
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()),)))
+
+    def stream_key(self, name: str) -> int:
+        """A 64-bit key for ``name``'s per-consumer draws (:func:`~simcommerce.mechanisms.base.consumer_uniforms`),
+        from the root seed and the name only, independent of :meth:`stream`."""
+        seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), 1))
+        return int(seq.generate_state(1, np.uint64)[0])
+
+    def _build_products(self, sc: dict) -> None:
+        self.categories: list[str] = []
+        self.products: list[Product] = []
+        for b, brand in enumerate(sc["brands"]):
+            for p in brand["products"]:
+                if p["category"] not in self.categories:
+                    self.categories.append(p["category"])
+                self.products.append(Product(len(self.products), b, p["name"], self.categories.index(p["category"]),
+                                             p["price"], p["cost"], p["quality"], p["claimed_quality"]))
+        attr = lambda a: np.array([getattr(p, a) for p in self.products])  # noqa: E731
+        self.product_brand = attr("brand").astype(np.int64)
+        self.product_category = attr("category").astype(np.int64)
+        self.product_price, self.product_cost = attr("price"), attr("cost")
+        self.product_quality, self.product_claimed = attr("quality"), attr("claimed_quality")
+
+    def _build_influencers(self, sc: dict) -> None:
+        cfg, follows_cfg = sc["influencers"], sc["network"]["follows"]
+        rng = self.stream("influencers")
+        specs = []
+        for tier in TIERS:
+            for k in range(cfg["counts"][tier]):
+                cat = int(rng.integers(len(self.categories)))
+                cred = float(beta_with_mean(rng, cfg["credibility_mean"], 10.0, 1)[0])
+                specs.append((f"{tier}-{k + 1}", tier, cat, cred))
+        for named in cfg["named"]:
+            cat = self.categories.index(named["category"]) if named["category"] in self.categories else 0
+            specs.append((named["name"], named["tier"], cat, named["credibility"]))
+        self.influencers = [Influencer(self, i, *s) for i, s in enumerate(specs)]
+        n = self.population.n
+        tier = np.array([TIERS.index(inf.tier) for inf in self.influencers], dtype=np.int64)
+        counts = tier_follower_counts(follows_cfg["reach_share"], follows_cfg["tail_exponent"], tier, n,
+                                      rng.random(len(tier)))
+        bias = follows_cfg["interest_bias"]
+        weights = None  # followers' weights: interest in the influencer's category ** bias (one column per category)
+        if bias > 0 and self.influencers:
+            weights = self.population.interest ** np.float32(bias)
+        cats = [inf.category for inf in self.influencers]
+        self.follows = _CSRRows(*build_follows(counts, weights, n, rng, columns=cats))
+        for inf in self.influencers:
+            inf.fee_per_post = cfg["fee_per_1k_followers"] * len(inf.followers) / 1000.0
+
+    # ------------------------------------------------------------------ run
+
+    @property
+    def tally(self):
+        """Shortcut to :meth:`Recorder.tally`."""
+        return self.recorder.tally
+
+    def step(self) -> None:
+        """One day: every enabled mechanism in stage order, then the day's metrics."""
+        self.day = self.steps
+        pop = self.population
+        # activity falls only when trust in the platform falls below where it started
+        share = self.config["population"]["daily_active_share"]
+        threshold = np.full(pop.n, share, dtype=np.float32)
+        floor = np.maximum(pop.trust_platform_initial, np.float32(1e-6))
+        low = np.flatnonzero(pop.trust_platform < floor)  # the rest have ratio 1 (few, or none before a breach)
+        threshold[low] = share * np.minimum(pop.trust_platform[low] / floor[low], 1.0)
+        hook = self.activity_hook  # the stickiness mechanism's multiplier (None when it is off)
+        self.active = self._activity_rng.random(pop.n) < (threshold if hook is None else hook(self, threshold))
+        self.orders = Orders()
+        for mech in self.mechanisms:
+            if not self.sells and mech.stage in STAGES[STAGES.index("transact") + 1:]:
+                self.orders = Orders()  # without the checkout nothing is paid: awareness alone
+            mech.step(self)
+        self.recorder.record()
+        self.datacollector.collect(self)
+        self.running = self.day < self.config["steps"]
+
+    def run(self, days: int | None = None, progress=None) -> None:
+        """Run ``days`` days (default: the scenario's ``steps``); ``progress(day)`` is called after each."""
+        for _ in range(self.config["steps"] if days is None else days):
+            self.step()
+            if progress is not None:
+                progress(self.day)
+
+
+def tier_follower_counts(reach_share: dict, alpha: float, tier: np.ndarray, n: int, u: np.ndarray) -> np.ndarray:
+    """Follower counts that respect the tier order in every draw.
+
+    Tier t's counts lie in its own range of shares of the ``n`` consumers, between the cut-offs
+    ``c_t = sqrt(s_t · s_{t+1})`` (the geometric mean of adjacent tiers' ``reach_share`` s; below nano:
+    0, above mega: 1). Within the range a count is ``n`` × a Pareto share (exponent ``alpha``, scale
+    ``s_t (alpha − 1)/alpha``, i.e. mean ``s_t`` before truncation) truncated to the range, drawn by
+    inverse CDF from ``u`` (uniforms, one per influencer), then rounded into the tier's integer range,
+    so every influencer of a higher tier has more followers than every one of a lower tier (strictly,
+    whenever ``n`` leaves each tier at least one whole count: ``c_t · n`` ≥ 1 apart).
+    """
+    s = np.maximum.accumulate(np.array([reach_share[t] for t in TIERS], dtype=float))
+    cut = np.r_[0.0, np.sqrt(s[:-1] * s[1:]), 1.0]  # tier t: shares in [cut[t], cut[t + 1]]
+    hi_int = np.minimum(np.floor(cut[1:] * n), n).astype(np.int64)
+    hi_int[-1] = n
+    lo_int = np.empty_like(hi_int)
+    for t in range(len(TIERS)):  # integer ranges [lo, hi], consecutive, at least one count each
+        lo_int[t] = 1 if t == 0 else hi_int[t - 1] + 1
+        hi_int[t] = min(max(hi_int[t], lo_int[t]), n)
+    xm = s[tier] * (alpha - 1.0) / alpha  # Pareto scale (share)
+    a = np.maximum(xm, cut[tier])
+    b = np.maximum(cut[tier + 1], a)
+    tail_a, tail_b = (xm / a) ** alpha, (xm / b) ** alpha  # survival function at a and b
+    x = xm * (tail_a - u * (tail_a - tail_b)) ** (-1.0 / alpha)
+    return np.clip(np.round(x * n), lo_int[tier], hi_int[tier]).astype(np.int64)
+
+
+@dataclass
+class _CSRRows:
+    """Rows of a directed graph in CSR form (row i: the followers of influencer i)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+    def remove(self, row: int, ids: np.ndarray) -> None:
+        """Drop ``ids`` from row ``row`` (e.g. followers who unfollow)."""
+        lo, hi = self.indptr[row], self.indptr[row + 1]
+        keep = ~np.isin(self.indices[lo:hi], ids)
+        removed = int((~keep).sum())
+        if removed:
+            self.indices = np.concatenate([self.indices[:lo], self.indices[lo:hi][keep], self.indices[hi:]])
+            self.indptr[row + 1:] -= removed

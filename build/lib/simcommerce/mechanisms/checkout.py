@@ -1,0 +1,47 @@
+"""Checkout: consumers pay for today's orders; the brand pays the platform fee and the goods."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..buffers import CHANNELS
+from .base import Mechanism, register
+
+
+@register
+class Checkout(Mechanism):
+    """Charges every order (list price minus any discount given earlier in the transact
+    stage), books the fee and the cost of goods, and marks the buyer.
+
+    Fee on the amount paid: the platform's ``take_rate``, except for an ordinary ("organic")
+    order of a brand that sells through an external link (``storefront: external``), paid in
+    the brand's own shop: it pays ``storefront.external_payment_fee`` to the payment
+    processor instead (outside the market)."""
+
+    name = "checkout"
+    stage = "transact"
+    order = 10
+    help = "payment of orders (core; switch off only to study awareness alone)"
+    metrics = {
+        "new_orders": "orders placed",
+        "new_gmv": "gross merchandise value: amount paid at checkout (currency units)",
+    }
+
+    def setup(self, market) -> None:
+        sf = next((m for m in market.mechanisms if m.name == "storefront"), None)
+        self.external = np.zeros(len(market.brands), dtype=bool) if sf is None else sf.external
+        self.external_fee = 0.0 if sf is None else sf.p["external_payment_fee"]
+
+    def step(self, market) -> None:
+        o, pop = market.orders, market.population
+        if len(o) == 0:
+            return
+        brand = market.product_brand[o.products]
+        offsite = self.external[brand] & (o.channel == CHANNELS.index("organic"))
+        o.paid = market.ledger.sale(o.consumers, brand, market.product_price[o.products], o.discount,
+                                    market.product_cost[o.products], offsite, self.external_fee)
+        pop.bought[o.consumers, o.products] = True
+        np.add.at(pop.orders_by_brand, (o.consumers, brand), 1)
+        pop.last_purchase_day[o.consumers, market.product_category[o.products]] = market.day
+        market.tally("new_orders", brand)
+        market.tally("new_gmv", brand, o.paid)

@@ -1,0 +1,307 @@
+"""Daily metrics: flows (``new_*``, with running totals ``cum_*``) and stocks (``n_*``, ``mean_*``).
+
+Mechanisms count flows with :meth:`Recorder.tally` (per brand) or
+:meth:`Recorder.tally_market` (market only), and report stocks from their
+``report(market)`` method as ``{name: (per_brand_array, market_value)}``.
+The recorder writes one market row and one row per brand each day.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Core metrics (mechanisms document their own in their ``metrics`` attribute).
+CORE_METRICS = {
+    "n_aware": "consumers aware of at least one product (of the brand)",
+    "n_customers": "consumers who have bought at least once (from the brand)",
+    "n_repeat_customers": "consumers who have bought at least twice (from the brand)",
+    "mean_trust": "mean consumer trust in the brand, 0-1 (market: over all brands)",
+    "n_active": "consumers active on the platform today (market only)",
+    "mean_platform_trust": "mean trust in the platform, 0-1 (market only)",
+    "market_share": "brand's share of all orders so far, 0-1 (market: 1 once anything sold)",
+    "profit": "cumulative profit (currency units)",
+    "new_profit": "profit made today (currency units)",
+    "money_imbalance": "money paid by consumers minus money received by others; 0 up to rounding (market only)",
+}
+
+
+# Reductions over consumers of tall, narrow (N, K) arrays (K: brands or products). numpy reduces such an
+# array along axis 0 (or 1) about 30 times slower than it reduces its K columns one by one, so the daily
+# stocks go column by column.
+
+
+def count_columns(a: np.ndarray) -> np.ndarray:
+    """``np.count_nonzero(a, axis=0)`` as float (K,)."""
+    return np.array([np.count_nonzero(a[:, k]) for k in range(a.shape[1])], dtype=float)
+
+
+def mean_columns(a: np.ndarray) -> np.ndarray:
+    """``a.mean(axis=0)`` in float64 (K,)."""
+    return np.array([a[:, k].mean(dtype=np.float64) for k in range(a.shape[1])])
+
+
+def max_columns(a: np.ndarray) -> np.ndarray:
+    """``a.max(axis=0)`` as float (K,); 0 for an array without rows."""
+    return np.array([a[:, k].max(initial=0) for k in range(a.shape[1])], dtype=float)
+
+
+def any_columns(a: np.ndarray, columns=None) -> np.ndarray:
+    """``a[:, columns].any(axis=1)``: bool (N,), true where any of the given columns (default: all) is."""
+    out = np.zeros(a.shape[0], dtype=bool)
+    for k in range(a.shape[1]) if columns is None else columns:
+        out |= a[:, k] if a.dtype == bool else a[:, k] != 0
+    return out
+
+
+def sum_columns(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=1)``: (N,) in a's dtype."""
+    out = np.zeros(a.shape[0], dtype=a.dtype)
+    for k in range(a.shape[1]):
+        out += a[:, k]
+    return out
+
+
+class Recorder:
+    """Collects one day's flows and writes the daily rows."""
+
+    def __init__(self, market):
+        self.market = market
+        self.n_brands = len(market.brands)
+        self.brand_names = [b.name for b in market.brands]
+        self._today: dict[str, np.ndarray] = {}
+        self._today_market: dict[str, float] = {}
+        self._cum: dict[str, np.ndarray] = {}
+        self._flow_names: list[str] = []
+        self._market_cum: dict[str, float] = {}  # running totals of the market-only flows
+        self._last_profit = np.zeros(self.n_brands)
+        self.market_rows: list[dict] = []
+        self.brand_rows: list[dict] = []
+
+    def declare_flow(self, name: str) -> None:
+        """Make sure a flow is reported (as 0) even on days nothing happens."""
+        if name not in self._flow_names:
+            self._flow_names.append(name)
+            self._cum.setdefault(name, np.zeros(self.n_brands))
+
+    def declare(self, mechanisms) -> None:
+        """Register every flow the enabled ``mechanisms`` declare, so that each is written (as 0) from day 1,
+        whatever happens in the run."""
+        for mech in mechanisms:
+            for name in mech.metric_names(self.market.config):
+                if name in mech.market_flows:
+                    self._market_cum.setdefault(name, 0.0)
+                elif name.startswith("new_"):
+                    self.declare_flow(name)
+
+    def tally(self, name: str, brand: np.ndarray | int, weights: np.ndarray | float | None = None) -> None:
+        """Add to today's flow ``name`` (``new_*``): one count (or weight) per element of ``brand``."""
+        self.declare_flow(name)
+        if np.isscalar(brand):
+            add = np.zeros(self.n_brands)
+            add[int(brand)] = 1.0 if weights is None else float(weights)
+        else:
+            add = np.bincount(np.asarray(brand, dtype=np.int64), weights=weights, minlength=self.n_brands)
+        self._today[name] = self._today.get(name, 0.0) + add
+
+    def tally_market(self, name: str, value: float) -> None:
+        """Add to a market-only flow (``new_*``; its running total is ``cum_*``)."""
+        self._market_cum.setdefault(name, 0.0)
+        self._today_market[name] = self._today_market.get(name, 0.0) + float(value)
+
+    def record(self) -> None:
+        """Write today's rows and reset the day's flows."""
+        m = self.market
+        pop = m.population
+        day = m.day
+        brand: dict[str, np.ndarray] = {}
+        market: dict[str, float] = {}
+        brand["n_aware"] = np.zeros(self.n_brands)
+        aware_any = np.zeros(pop.n, dtype=bool)
+        for b in m.brands:  # brands partition the products: the market's "any" is the OR of the brands'
+            aware_b = any_columns(pop.aware, b.product_ids)
+            brand["n_aware"][b.index] = np.count_nonzero(aware_b)
+            aware_any |= aware_b
+        market["n_aware"] = float(np.count_nonzero(aware_any))
+        orders = pop.orders_by_brand
+        brand["n_customers"] = count_columns(orders)  # orders >= 0
+        brand["n_repeat_customers"] = count_columns(orders > 1)
+        total = sum_columns(orders)
+        market["n_customers"] = float(np.count_nonzero(total))
+        market["n_repeat_customers"] = float(np.count_nonzero(total > 1))
+        brand["mean_trust"] = mean_columns(pop.trust_brand)
+        market["mean_trust"] = float(brand["mean_trust"].mean())
+        for name in self._flow_names:
+            new = self._today.get(name, np.zeros(self.n_brands))
+            self._cum[name] += new
+            brand[name] = new
+            brand["cum_" + name[4:]] = self._cum[name].copy()
+            market[name] = float(new.sum())
+            market["cum_" + name[4:]] = float(self._cum[name].sum())
+        sold = self._cum.get("new_orders", np.zeros(self.n_brands))  # none without the checkout
+        total = sold.sum()
+        brand["market_share"] = sold / total if total else np.zeros(self.n_brands)
+        market["market_share"] = 1.0 if total else 0.0
+        profit = m.ledger.profit()
+        brand["profit"], brand["new_profit"] = profit, profit - self._last_profit
+        market["profit"], market["new_profit"] = float(profit.sum()), float((profit - self._last_profit).sum())
+        self._last_profit = profit.copy()
+        for mech in m.mechanisms:
+            for name, (per_brand, overall) in mech.report(m).items():
+                brand[name] = np.asarray(per_brand, dtype=float)
+                market[name] = float(overall)
+        for name in self._market_cum:
+            new = self._today_market.get(name, 0.0)
+            self._market_cum[name] += new
+            market[name] = new
+            market["cum_" + name[4:]] = self._market_cum[name]
+        market["n_active"] = float(np.count_nonzero(m.active))
+        market["mean_platform_trust"] = float(pop.trust_platform.mean())
+        market["money_imbalance"] = m.ledger.imbalance()
+        self.market_rows.append({"day": day, **market})
+        for b in range(self.n_brands):
+            self.brand_rows.append({"day": day, "brand": self.brand_names[b],
+                                    **{k: float(v[b]) for k, v in brand.items()}})
+        self._today.clear()
+        self._today_market.clear()
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(market time series, brand time series) for the days recorded so far."""
+        import pandas as pd  # here, so that check and --help start without pandas
+
+        market = pd.DataFrame(self.market_rows).fillna(0.0)
+        brands = pd.DataFrame(self.brand_rows).fillna(0.0)
+        return market[["day", *sorted(market.columns[1:])]], brands[["day", "brand", *sorted(brands.columns[2:])]]
+
+
+def declared_columns(scenario: dict) -> dict[str, str]:
+    """Every metric column a run of ``scenario`` writes (name -> meaning), from the declarations alone:
+    the core metrics, and each enabled mechanism's metrics, with a ``cum_*`` running total per flow ``new_*``."""
+    from .mechanisms.base import REGISTRY
+
+    out = dict(CORE_METRICS)
+    for name, params in scenario["mechanisms"].items():
+        if not params["enabled"]:
+            continue
+        for metric, meaning in REGISTRY[name].metric_names(scenario).items():
+            out[metric] = meaning
+            if metric.startswith("new_"):
+                out["cum_" + metric[4:]] = f"running total of {metric}: {meaning}"
+    return out
+
+
+# ---------------------------------------------------------------- units and the data dictionary
+
+ID_COLUMNS = {
+    "run": ("replication number of the run (0-based) in a `simcommerce run` folder", "index"),
+    "run_id": ("the run's id in an experiment store: POLICY-pPOINT-rREPLICATION", "text"),
+    "policy": ("policy name (experiment stores: the hive partition folder)", "text"),
+    "point": ("sweep/uncertainty point number (0 without a sweep)", "index"),
+    "replication": ("replication number (root seed = experiment seed + replication)", "index"),
+    "seed": ("root random seed of the run", "index"),
+    "day": ("simulated day (1 = the first)", "day"),
+    "brand": ("brand name (brands tables)", "text"),
+    "days": ("days simulated (runs tables)", "days"),
+    "consumers": ("consumers in the market (runs tables)", "consumers"),
+    "max_money_imbalance": ("largest daily money_imbalance of the run; 0 up to rounding (runs tables)",
+                            "currency units"),
+}
+SHARES = {"market_share", "mean_trust", "mean_platform_trust", "live_conversion", "live_return_rate", "promoter_gini"}
+UNITS = {"mean_rating": "stars (1-5; 0 if none)", "live_roi": "ratio", "max_depth": "levels",
+         "scheme_levels": "levels", "mean_fill_hours": "hours"}
+
+
+def metric_unit(name: str, meaning: str) -> str:
+    """The unit of a declared metric, from its name and meaning: ``currency units``, ``share (0-1)``,
+    ``flag`` (stored as a boolean), ``count`` (stored as an integer), or one of :data:`UNITS`."""
+    if name in UNITS:
+        return UNITS[name]
+    if "currency units" in meaning or name in ("profit", "new_profit", "money_imbalance"):
+        return "currency units"
+    if meaning.startswith(("1 if", "1 once")):
+        return "flag"
+    if name in SHARES or meaning.rstrip(")").endswith("0-1") or ", 0-1" in meaning:
+        return "share (0-1)"
+    return "count"
+
+
+@functools.cache
+def all_declarations() -> dict[str, str]:
+    """Every metric any mechanism (on or off) or the core declares, with its ``cum_*`` totals."""
+    from .mechanisms.base import REGISTRY
+
+    out = dict(CORE_METRICS)
+    for cls in REGISTRY.values():
+        out.update(cls.metrics)
+    for name, meaning in list(out.items()):
+        if name.startswith("new_"):
+            out["cum_" + name[4:]] = f"running total of {name}: {meaning}"
+    return out
+
+
+def column_info(name: str) -> tuple[str, str] | None:
+    """(meaning, unit) of a results column, or None if nothing declares it."""
+    if name in ID_COLUMNS:
+        return ID_COLUMNS[name]
+    decl = all_declarations()
+    level = re.fullmatch(r"(new|cum)_commission_level_(\d+)", name)
+    if name in decl:
+        meaning = decl[name]
+    elif level:
+        meaning = f"{'running total of ' if level[1] == 'cum' else ''}commission paid at level {level[2]} " \
+                  "(currency units)"
+    else:
+        return None
+    base = "new_" + name[4:] if name.startswith("cum_") else name
+    return meaning, metric_unit(base, decl.get(base, meaning))
+
+
+def with_units(df: pd.DataFrame):
+    """``df`` as a pyarrow Table whose fields carry ``unit`` and ``meaning`` metadata from the declarations;
+    counts are stored as integers and flags as booleans."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    fields = []
+    for field in table.schema:
+        info = column_info(field.name)
+        if info is None:
+            fields.append(field)
+            continue
+        meaning, unit = info
+        kind = pa.bool_() if unit == "flag" else pa.int64() if unit in ("count", "index", "days", "consumers", "day") \
+            else field.type
+        if kind != field.type and pa.types.is_floating(field.type):
+            col = table.column(field.name).to_numpy()
+            if kind == pa.int64() and not np.array_equal(col, np.rint(col)):
+                kind = field.type  # not whole (a mean over runs): keep it as it is
+        fields.append(pa.field(field.name, kind, metadata={"unit": unit, "meaning": meaning}))
+    schema = pa.schema(fields, metadata=table.schema.metadata)
+    return table.cast(schema)
+
+
+def data_dictionary_markdown() -> str:
+    """docs/data-dictionary.md: every column of the results tables, with meaning and unit."""
+    decl = all_declarations()
+    lines = ["# Data dictionary", "",
+             "Generated from the metric declarations (`simcommerce docs`; tests/test_data_dictionary.py checks it).",
+             "Every Parquet column also carries its `unit` and `meaning` in the Arrow field metadata:",
+             "`pyarrow.parquet.read_schema(path).field('cum_gmv').metadata`. Counts are stored as integers,",
+             "flags as booleans. Stocks `n_*`/`mean_*` are the state at the end of the day, flows `new_*`",
+             "what happened during the day, `cum_*` their running totals. Market rows hold the whole market,",
+             "brand rows one brand (market-only metrics have no brand rows).", "",
+             "## Identifiers", "", "| column | meaning | unit |", "|---|---|---|"]
+    lines += [f"| `{k}` | {m} | {u} |" for k, (m, u) in ID_COLUMNS.items()]
+    lines += ["", "## Metrics", "", "| column | meaning | unit |", "|---|---|---|"]
+    for name in sorted(decl, key=lambda n: (n.removeprefix("new_").removeprefix("cum_"), n)):
+        meaning, unit = column_info(name)
+        lines.append(f"| `{name}` | {meaning.replace('|', '/')} | {unit} |")
+    lines += ["", "`new_commission_level_k` / `cum_commission_level_k` exist for every level k that a brand's "
+              "referral rates reach (currency units).", ""]
+    return "\n".join(lines)
