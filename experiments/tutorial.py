@@ -5,6 +5,9 @@
 #     .venv/bin/python experiments/tutorial.py                 # about 5 seconds
 #     .venv/bin/python experiments/tutorial.py --replications 20 --consumers 5000
 #
+# or as a notebook: `experiments/tutorial.ipynb` is the same file in Jupyter's format (kept in sync
+# with jupytext; `pip install 'simcommerce[notebook]'` then `jupyter lab experiments/tutorial.ipynb`).
+#
 # docs/tutorial.md walks through it and explains the output. You will:
 #
 # 1. build a small market from `scenarios/baseline.yaml`,
@@ -17,30 +20,32 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 from simcommerce.compare import render_report, runs_frame, summarise, write_summary
 from simcommerce.runner import run_once
-from simcommerce.scenario import load_scenario
-
-ROOT = Path(__file__).resolve().parents[1]
+from simcommerce.scenario import load_scenario, scenario_path
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--consumers", type=int, default=2000, help="market size (baseline: 20,000)")
 parser.add_argument("--days", type=int, default=60, help="days to simulate")
 parser.add_argument("--replications", type=int, default=5, help="runs per strategy")
-parser.add_argument("--out", type=Path, default=ROOT / "results" / "tutorial", help="folder for the report")
-args = parser.parse_args()
+parser.add_argument("--out", type=Path, default=Path("results") / "tutorial", help="folder for the report")
+args = parser.parse_args([] if "ipykernel" in sys.modules else None)  # a notebook: the defaults
 
 # ## 1. A market
 #
 # `load_scenario` reads a YAML scenario and applies *overrides*: a dict of dotted keys, the same
-# keys you would write in the YAML file. We shrink the baseline so that it runs in a blink.
+# keys you would write in the YAML file. We shrink the baseline (20,000 consumers) so that it runs in
+# a blink, and its ad budget with it: the same impressions per consumer.
 
-SMALL = {"population.consumers": args.consumers, "steps": args.days}
-base = load_scenario(ROOT / "scenarios" / "baseline.yaml", overrides=SMALL)
+BASELINE = scenario_path("baseline")  # the shipped scenarios/baseline.yaml
+SMALL = {"population.consumers": args.consumers, "steps": args.days,
+         "brands.Glow.policy.ads.impressions_per_day": 16000 * args.consumers // 20000}
+base = load_scenario(BASELINE, overrides=SMALL)
 print(f"Market: {base['population']['consumers']:,} consumers, {base['steps']} days, "
       f"brand {base['brands'][0]['name']} selling {base['brands'][0]['products'][0]['name']} "
       f"at {base['brands'][0]['products'][0]['price']}")
@@ -68,7 +73,7 @@ def run_strategies(strategies: dict[str, dict], replications: int, base_override
     """
     results = {}
     for name, overrides in strategies.items():
-        scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", overrides={**base_overrides, **overrides})
+        scenario = load_scenario(BASELINE, overrides={**base_overrides, **overrides})
         first = scenario["seed"] if seed is None else seed
         results[name] = [run_once(scenario, r, first + r) for r in range(replications)]
     return results
