@@ -9,6 +9,7 @@ nothing is downloaded), but not simcommerce itself: that comes from the wheel al
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -24,7 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def installed(tmp_path_factory) -> Path:
     """The bin folder of a fresh venv with the wheel installed."""
     tmp = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+    src = tmp / "src"  # a copy of what the wheel is built from, so that the build leaves nothing in the checkout
+    shutil.copytree(ROOT / "simcommerce", src / "simcommerce", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, src / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
                     "--quiet", "-w", str(tmp / "dist")], check=True, capture_output=True, text=True)
     wheel = next((tmp / "dist").glob("simcommerce-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
