@@ -88,9 +88,8 @@ class Market(mesa.Model):
         for mech in self.mechanisms:
             mech.setup(self)
         self.recorder.declare(self.mechanisms)
-        market_metrics = [m for m in declared_columns(scenario)]
-        self.datacollector = mesa.DataCollector(
-            model_reporters={m: (lambda model, m=m: model.recorder.market_rows[-1][m]) for m in market_metrics})
+        self.datacollector = mesa.DataCollector(model_reporters={  # one reporter per market metric, read from today's row
+            m: (lambda model, m=m: model.recorder.market_rows[-1][m]) for m in declared_columns(scenario)})
         self.sells = "checkout" in enabled  # orders are paid (switched off: awareness alone)
 
     # ------------------------------------------------------------------ build

@@ -68,7 +68,7 @@ def load_replications(out: Path, seeds: list[int]) -> list:
         try:
             runs, market, brands = (pd.read_parquet(out / REPLICATIONS / f"r{r:05d}-{t}.parquet")
                                     for t in ("runs", "market", "brands"))
-        except (OSError, ValueError, ArithmeticError, Exception):  # noqa: BLE001 - missing or damaged: redo it
+        except Exception:  # noqa: BLE001 - missing or damaged (any reader error): run it again
             continue
         market, brands = (df.astype({c: float for c in df.columns if c not in ("run", "seed", "day", "brand")})
                           for df in (market, brands))  # as the recorder made them (stored: ints and booleans)
