@@ -78,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="root seed of the first run (default: scenario's)")
     run.add_argument("--force", action="store_true", help="overwrite the results in a non-empty --out")
     run.add_argument("--no-report", action="store_true", help="skip report.html")
-    check = sub.add_parser("check", help="validate a scenario or experiment file without running it")
-    check.add_argument("scenario", type=Path, help="scenario or experiment YAML file, or a shipped scenario's name")
+    check = sub.add_parser("check", help="validate a scenario, experiment or calibration file without running it")
+    check.add_argument("scenario", type=Path, help="scenario, experiment or calibration YAML file, or a shipped "
+                       "scenario's name")
     scen = sub.add_parser("scenarios", help="list the shipped scenarios, or copy one to edit (scenarios copy NAME DEST)")
     scen.add_argument("action", nargs="?", choices=["list", "copy"], default="list")
     scen.add_argument("name", nargs="?", help="copy: the shipped scenario's name")
@@ -102,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="run on a Dask cluster, e.g. tcp://host:8786 (needs simcommerce[distributed])")
     exp.add_argument("--resume", action="store_true", help="finish an interrupted experiment in --out")
+    cal = sub.add_parser("calibrate", help="fit a scenario's parameters to observed data: estimates, intervals, "
+                         "calibrated.yaml, report (needs simcommerce[calibrate])")
+    cal.add_argument("calibration", type=Path, help="calibration YAML file (docs/calibration.md)")
+    cal.add_argument("--out", type=Path, required=True, help="results folder (new or empty; see --resume)")
+    cal.add_argument("--workers", type=int, default=None, help="local worker processes (default: CPU count)")
+    cal.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run on a Dask cluster, e.g. tcp://host:8786 (needs simcommerce[distributed])")
+    cal.add_argument("--resume", action="store_true", help="finish an interrupted calibration in --out")
     dash = sub.add_parser("dashboard", help="the strategist's dashboard in the browser (needs simcommerce[dashboard])")
     dash.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     dash.add_argument("--port", type=int, default=8050, help="port (default 8050)")
@@ -142,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_experiment(args)
         if args.command == "dashboard":
             return cmd_dashboard(args)
+        if args.command == "calibrate":
+            return cmd_calibrate(args)
         if args.command == "scenarios":
             return cmd_scenarios(args)
     except ScenarioError as exc:
@@ -160,23 +171,40 @@ def main(argv: list[str] | None = None) -> int:
     return 1
 
 
-def _is_experiment_file(path: str) -> bool:
-    """True if ``path`` reads as an experiment file (it has ``policies`` or ``base``), not a scenario."""
+def _file_kind(path: str) -> str:
+    """``calibration`` (it has ``targets`` or ``parameters``), ``experiment`` (``policies`` or ``base``) or
+    ``scenario``."""
     from .scenario import _compose_with_lines
 
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return False  # the scenario loader names the problem
+        return "scenario"  # the scenario loader names the problem
     data, _ = _compose_with_lines(text, path)
-    return isinstance(data, dict) and ("policies" in data or "base" in data)
+    if not isinstance(data, dict):
+        return "scenario"
+    import difflib
+
+    own = ("parameters", "targets", "holdout", "budget", "sampler", "seeds")  # keys only calibrations have
+    if "policies" not in data and any(difflib.get_close_matches(str(k), own, n=1, cutoff=0.8) for k in data):
+        return "calibration"
+    return "experiment" if "policies" in data or "base" in data else "scenario"
 
 
 def cmd_check(args) -> int:
     from .mechanisms.base import in_stage_order
     from .scenario import load_scenario, scenario_path
 
-    if _is_experiment_file(args.scenario):
+    kind = _file_kind(args.scenario)
+    if kind == "calibration":
+        from .calibration import load_calibration
+
+        cal = load_calibration(args.scenario)
+        say(f"{args.scenario}: ok — calibration '{cal.name}': {len(cal.parameters)} parameter(s), "
+            f"{len(cal.metrics)} observed metric(s), {len(cal.statistics)} statistic(s); {cal.trials} candidates × "
+            f"{cal.seeds} seeds = {cal.trials * cal.seeds} runs")
+        return 0
+    if kind == "experiment":
         from .experiment import design, load_experiment
 
         exp = load_experiment(args.scenario)
@@ -344,6 +372,82 @@ def cmd_experiment(args) -> int:
     return 0
 
 
+def _workers_and_scheduler(args) -> None:
+    """Refuse a bad --workers, and --scheduler without Dask installed."""
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("command line", "--workers", "a whole number >= 1", str(args.workers))
+    if args.scheduler is not None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ScenarioError("command line", "--scheduler", "Dask distributed installed "
+                                "(pip install 'simcommerce[distributed]')", "it missing") from None
+
+
+def cmd_calibrate(args) -> int:
+    import io
+
+    from . import executors
+
+    _workers_and_scheduler(args)
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        raise ScenarioError("command line", "calibrate", "optuna installed (pip install 'simcommerce[calibrate]')",
+                            "it missing") from None
+    if not args.scheduler and executors.local_workers(args.workers) > 1:
+        executors.forkserver()
+    import pandas as pd
+
+    from .calibration import calibrate, load_calibration, start_manifest, write_outputs
+    from .results import OutputDirError
+    from .store import ExperimentStore
+
+    cal = load_calibration(args.calibration)
+    command = " ".join(["simcommerce", *sys.argv[1:]])
+    try:
+        start_manifest(cal, args.out, args.resume, command)
+        lock = ExperimentStore._take_lock(args.out)  # noqa: F841 (held until this process ends)
+    except OutputDirError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    keys = [p.key for p in cal.parameters]
+    workers = 1 if args.scheduler else executors.local_workers(args.workers)
+
+    def run_batch(specs):
+        results = (executors.run_dask(specs, cal.base_data, keys, args.scheduler) if args.scheduler else
+                   executors.run_local(specs, cal.base_data, keys, args.workers))
+        for spec, blobs, _ in results:
+            yield spec, pd.read_parquet(io.BytesIO(blobs["market"])), pd.read_parquet(io.BytesIO(blobs["brands"]))
+
+    batch = cal.batch or (8 if args.scheduler else max(2, workers))  # candidates per round
+    t0 = time.perf_counter()
+    with _progress(cal.trials, cal.name, unit="candidate") as bar:
+        def progress(done, total):
+            bar.n = done
+            bar.refresh()
+            detail(f"{done} of {total} candidates")
+
+        try:
+            trials = calibrate(cal, args.out, run_batch, batch, resume=args.resume, progress=progress)
+        except OSError as exc:
+            what = f"cannot write to {args.out}" if exc.filename or exc.errno in WRITE_ERRORS else \
+                f"cannot use the Dask scheduler at {args.scheduler}" if args.scheduler else "a system error"
+            print(f"error: {what} ({(exc.strerror or str(exc)).splitlines()[0]}); the finished candidates are "
+                  "kept, rerun with --resume.", file=sys.stderr)
+            return 1
+    summary = write_outputs(cal, args.out, trials, time.perf_counter() - t0, command)
+
+    est = pd.read_csv(args.out / "estimates.csv")
+    for r in est.itertuples():
+        say(f"  {r.parameter} = {r.estimate:.4g}  (95% {r.low:.4g} to {r.high:.4g})"
+            + ("" if r.identified else "  not identified"))
+    say(f"{cal.name}: {summary['trials']} candidates ({summary['runs']} runs) in {summary['seconds']:.0f} s. "
+        f"Estimates in {args.out / 'estimates.csv'}, calibrated scenario {args.out / 'calibrated.yaml'}, "
+        f"report {args.out / 'report.html'}")
+    return 0
+
+
 def cmd_compare(args) -> int:
     from .compare import compare
 
@@ -437,11 +541,11 @@ def cmd_validate(args) -> int:
     return 0 if passed else 1
 
 
-def _progress(total: int, desc: str):
+def _progress(total: int, desc: str, unit: str = "day"):
     """A tqdm bar on a terminal, silent otherwise."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="day", disable=not sys.stderr.isatty(), leave=False)
+    return tqdm(total=total, desc=desc, unit=unit, disable=not sys.stderr.isatty(), leave=False)
 
 
 if __name__ == "__main__":

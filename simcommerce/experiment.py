@@ -19,6 +19,8 @@ An experiment file (YAML; DESIGN.md §4 "Experiment")::
       method: lhs
       samples: 4
       parameters: {population.daily_active_share: {min: 0.4, max: 0.8}}
+    # uncertainties: {from_calibration: ../results/calibration, samples: 8}   # or draws from a calibration's
+                                           # posterior (simcommerce calibrate), so comparisons carry its uncertainty
     max_runs: 10000                        # refuse larger designs (policies x points x replications)
 
 **Common random numbers**: replication ``r`` of *every* policy and every point uses root
@@ -281,6 +283,9 @@ def load_experiment(path: str | Path) -> Experiment:
 def _design_size(block: Any, where: str, src: Source) -> int:
     """Number of points a ``sweep``/``uncertainties`` block will have (1 if absent or not yet valid: the
     full check is :func:`_points`)."""
+    if isinstance(block, dict) and "from_calibration" in block:
+        n = block.get("samples")
+        return n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else 1
     if not isinstance(block, dict) or not isinstance(block.get("parameters"), dict):
         return 1
     params, method = block["parameters"], block.get("method", "grid")
@@ -299,6 +304,8 @@ def _points(block: Any, where: str, src: Source, seed: int) -> tuple[list[dict],
         return [{}], None
     if not isinstance(block, dict):
         raise src.error(where, "a mapping with 'method' and 'parameters'", describe(block))
+    if "from_calibration" in block:
+        return _calibration_points(block, where, src, seed)
     for key in block:
         if key not in ("method", "parameters", "samples"):
             raise src.error(f"{where}.{key}", "a known key" + suggest(key, ["method", "parameters", "samples"]),
@@ -348,6 +355,34 @@ def _points(block: Any, where: str, src: Source, seed: int) -> tuple[list[dict],
             pt[k] = int(min(hi, np.floor(lo + x * (hi - lo + 1)))) if whole else float(val)
         points.append(pt)
     return points, {"method": method, "samples": n, "parameters": copy.deepcopy(params)}
+
+
+def _calibration_points(block: dict, where: str, src: Source, seed: int) -> tuple[list[dict], dict]:
+    """``{from_calibration: DIR, samples: n}``: n parameter sets drawn from the approximate posterior of the
+    calibration in DIR (relative to the experiment file)."""
+    from .calibration import posterior_points
+
+    for key in block:
+        if key not in ("from_calibration", "samples"):
+            raise src.error(f"{where}.{key}", "a known key" + suggest(key, ["from_calibration", "samples"]),
+                            one_line(str(key)))
+    folder = block["from_calibration"]
+    if not isinstance(folder, str) or not folder.strip():
+        raise src.error(f"{where}.from_calibration", "the folder of a finished calibration (simcommerce calibrate "
+                        "--out DIR)", describe(folder))
+    path = Path(folder) if Path(folder).is_absolute() else Path(src.file).parent / folder
+    if not (path / "posterior.json").is_file():
+        raise src.error(f"{where}.from_calibration", "the folder of a finished calibration (with posterior.json)",
+                        f"'{folder}' ({'no such folder' if not path.is_dir() else 'no posterior.json in it'})")
+    n = block.get("samples")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise src.error(f"{where}.samples", "a whole number >= 1 (parameter sets drawn from the posterior)",
+                        "it missing" if n is None else describe(n))
+    try:
+        points = posterior_points(path, n, seed)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise src.error(f"{where}.from_calibration", "a readable posterior.json", type(exc).__name__) from None
+    return points, {"from_calibration": str(path.resolve()), "samples": n}
 
 
 def salib_sample(method: str, n: int, d: int, seed: int, where: str, src: Source) -> np.ndarray:

@@ -11,9 +11,9 @@ from .common import Outcome, Row  # noqa: F401
 
 def checks():
     """The check modules, in report order."""
-    from . import bass, cascade, network_bounds, reviews_trust, viral
+    from . import bass, cascade, network_bounds, patterns, reviews_trust, viral
 
-    return [bass, network_bounds, cascade, viral, reviews_trust]
+    return [bass, network_bounds, cascade, viral, reviews_trust, patterns]
 
 
 def run_all(quick: bool = False, progress=None) -> list[Outcome]:
