@@ -158,6 +158,7 @@ def test_degree_ten_consumer_reaches_ten_friends():
     assert sorted(v.tolist()) == [i for i in range(11) if i != 3]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("graph,sender,k", [("csr", 45, 2), ("csr", 45, 8), ("csr", 3, 3),
                                             ("complete", 2, 2), ("complete", 2, 4)])
 def test_sample_neighbors_uniform_over_subsets(graph, sender, k):
@@ -200,6 +201,7 @@ def test_uniform_subsets_helper():
 # ------------------------------------------------------------------ the market
 
 
+@pytest.mark.slow
 def test_market_independent_cascade_on_the_well_mixed_population():
     """One seed, N = 101, p = 0.5, everyone reached buys: day 2 has 1 + Binomial(100, 0.5) buyers
     (mean 51, SD 5); receivers drawn with replacement then de-duplicated gave about 40.5."""

@@ -666,6 +666,7 @@ def _get(tree, path):
     return tree
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_scenarios_resolve_or_raise_scenario_error(data):

@@ -47,6 +47,7 @@ def tiny(tmp_path) -> Path:
     return sc
 
 
+@pytest.mark.slow
 def test_quiet_prints_nothing_and_verbose_prints_each_run(tiny, tmp_path, capsys):
     assert main(["--quiet", "run", str(tiny), "--out", str(tmp_path / "q"), "--no-report"]) == 0
     out = capsys.readouterr()

@@ -125,6 +125,7 @@ def test_write_summary(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- simulated
 
+@pytest.mark.slow
 def test_store_loads_with_hive_policy(stores):
     exp = load_experiment_results(stores[0])
     runs = exp["runs"]
@@ -174,6 +175,7 @@ def test_compare_merges_folders_and_prefixes_clashing_policies(stores, tmp_path)
     assert len(re.findall(r'<tr class="kpi">', out.read_text())) == 4
 
 
+@pytest.mark.slow
 def test_compare_sweep_and_events(tmp_path):
     """A swept parameter gives a response plot and a sensitivity chart; event tables give the cascade plots."""
     out = tmp_path / "sweep"

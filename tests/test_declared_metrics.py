@@ -91,6 +91,7 @@ def test_experiment_metrics_are_checked_against_declarations_without_a_run(tmp_p
         load_experiment(write(tmp_path, "[new_orders]"))
 
 
+@pytest.mark.slow
 def test_store_unifies_schemas_and_compare_refuses_missing_metrics(tmp_path):
     out = tmp_path / "store"
     exp = write(tmp_path, "[cum_orders, cum_live_orders, live_conversion, cum_commission_level_3]")

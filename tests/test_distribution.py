@@ -84,6 +84,7 @@ def flags(m) -> dict[str, float]:
     return {k: float(v[0][0]) for k, v in mech(m, "referral").report(m).items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("organiser", [True, False])
 def test_pyramid_flag_levels_and_participants(organiser):
     sw = {"mechanisms.referral.count_organiser_level": organiser}
@@ -120,6 +121,7 @@ def test_levels_count_only_paid_depth():
     assert flags(m)["scheme_levels"] == 2  # 1 paid level + the organiser
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("organiser", [True, False])
 def test_downline_pay_is_flagged_by_commission_depth_not_sponsor_depth(organiser):
     """团队计酬 (Decree 444 Art. 7): pay on a downline's sales, at any depth, is a commission of level ≥ 2;
@@ -245,6 +247,7 @@ def ends(overrides: dict, metrics: list[str]) -> dict[str, np.ndarray]:
     return {m: np.array([r.get(m, 0.0) for r in rows]) for m in metrics}
 
 
+@pytest.mark.slow
 def test_deeper_commission_more_shares_and_promoters_but_larger_commission_share():
     metrics = ["cum_shares", "n_promoters", "commission_share_of_gmv", "cum_commission_level_2", "illegal_scheme"]
     one = ends({"brands.Lumi.policy.referral.rates": [0.1]}, metrics)
@@ -259,6 +262,7 @@ def test_deeper_commission_more_shares_and_promoters_but_larger_commission_share
     assert one["illegal_scheme"].max() == 0 and deep["illegal_scheme"].min() == 1
 
 
+@pytest.mark.slow
 def test_fatigue_lowers_per_share_success():
     metrics = ["cum_referral_orders", "cum_commercial_shares", "cum_shares_ignored"]
     calm = ends({"mechanisms.sharing_fatigue.strength": 0.0, "mechanisms.sharing_fatigue.tolerance": 0.0}, metrics)

@@ -112,6 +112,7 @@ def test_attendees_become_aware_and_only_they():
     assert keen.sum() > 50 and (m2.population.aware[:, 0] == keen).all()
 
 
+@pytest.mark.slow
 def test_visible_order_count_raises_conversion():
     base = {"mechanisms.livestream.attendance": 1.0, "livestream.stock": None, "livestream.discount": 0.0,
             "mechanisms.livestream.base_conversion": 0.05, "mechanisms.livestream.rounds": 4}
@@ -181,6 +182,7 @@ def live_run(discount: float, seed: int):
     return run_market(sc, seed)[0]
 
 
+@pytest.mark.slow
 def test_bigger_discount_higher_conversion_and_more_returns_money_balances():
     """Paired seeds (common random numbers): discount 10% vs 40%."""
     rows = {d: [live_run(d, s) for s in SEEDS] for d in (0.1, 0.4)}

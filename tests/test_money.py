@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from conftest import run_market, scenario
 from simcommerce import Market
@@ -36,6 +37,7 @@ def busy_market() -> dict:
     })
 
 
+@pytest.mark.slow
 def test_money_balances_every_day():
     for seed in (1, 2, 3):
         m = Market(busy_market(), seed=seed)

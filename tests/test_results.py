@@ -69,6 +69,7 @@ def tables(runs) -> dict[str, pd.DataFrame]:
     return {t: pd.read_parquet(runs["a"] / f"{t}.parquet") for t in TABLES}
 
 
+@pytest.mark.slow
 def test_folder_holds_exactly_the_results(runs):
     names = {p.name for p in runs["a"].iterdir()}
     assert names == EXPECTED_FILES
@@ -230,6 +231,7 @@ def test_interrupted_run_is_marked(scenario_file, tmp_path, monkeypatch, capsys)
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_finished_replications_and_resume_finishes_them(tmp_path):
     """A real SIGINT to ``simcommerce run`` once a replication has finished: exit 130, one line, the finished
     replications kept; ``--resume`` then runs only the others, and the tables equal an uninterrupted run's."""
@@ -267,6 +269,7 @@ def test_ctrl_c_keeps_finished_replications_and_resume_finishes_them(tmp_path):
         assert hashlib.sha256(a).hexdigest() == hashlib.sha256(b).hexdigest(), t
 
 
+@pytest.mark.slow
 def test_the_report_of_one_replication_has_no_nan_and_says_why_there_is_no_band(scenario_file, tmp_path):
     out = tmp_path / "one"
     assert cli.main(["run", str(scenario_file), "--out", str(out)]) == 0

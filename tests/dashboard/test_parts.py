@@ -123,6 +123,7 @@ def test_uploads_are_checked_named_as_the_user_named_them_and_never_overwrite(tm
     assert (sessions.upload_dir(tmp_path, sid) / "My_Market.yaml").read_bytes() == text
 
 
+@pytest.mark.slow
 def test_browse_shows_shared_and_own_experiments_only(tmp_path, store):
     a, b = sessions.new_session_id(), sessions.new_session_id()
     manifest = (store / "manifest.json").read_text()
