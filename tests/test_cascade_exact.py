@@ -63,6 +63,7 @@ def test_complete_transmit_pairs_count_is_binomial(p):
     assert chi2(observed, expected) < chi2_bound(len(observed) - 1)
 
 
+@pytest.mark.slow
 def test_complete_transmit_pairs_each_pair_one_independent_chance():
     """Each (sender, other) pair is reached with probability p, two given pairs with p²."""
     n, p, calls = 12, 0.6, 3000
@@ -111,6 +112,7 @@ def test_complete_transmit_pairs_matches_csr_complete_graph():
     assert abs(a.mean() - b.mean()) < 4 * se and abs(b.mean() - (n - 1) * p) < 4 * se
 
 
+@pytest.mark.slow
 def test_csr_transmit_pairs_is_binomial_per_edge():
     """CSR: one independent chance per incident edge, Binomial(degree, p) receivers per sender."""
     star = CSRGraph.from_edges(21, np.zeros(20, dtype=np.int64), np.arange(1, 21))

@@ -35,6 +35,7 @@ def test_a_run_writes_exactly_the_declared_columns(path):
     assert set(brands.columns) - set(IDS) <= declared  # market-only stocks and flows have no brand rows
 
 
+@pytest.mark.slow
 def test_columns_do_not_depend_on_what_happened():
     """Livestream with no brand streaming, or a 1-day run: the same columns as a run where brands stream."""
     live = SCENARIOS / "livestream.yaml"

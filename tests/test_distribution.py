@@ -41,6 +41,7 @@ def today(m, name: str) -> float:
     return float(m.recorder._today.get(name, np.zeros(2))[0])
 
 
+@pytest.mark.slow
 def test_commission_per_level_up_a_hand_built_chain():
     m = chain_market([0.1, 0.05, 0.02], **{"brands.A.policy.referral.buyer_discount": 0.2})
     pop = m.population
@@ -59,6 +60,7 @@ def test_commission_per_level_up_a_hand_built_chain():
     assert pop.earned[0] == pytest.approx(1.6 + 0.1 * paid) and pop.earned[1] == pytest.approx(4.0)
 
 
+@pytest.mark.slow
 def test_a_short_chain_pays_what_exists_and_a_second_link_does_not_rebind():
     m = chain_market([0.1, 0.05, 0.02], n_promoters=2)
     pop = m.population
@@ -69,6 +71,7 @@ def test_a_short_chain_pays_what_exists_and_a_second_link_does_not_rebind():
     assert pop.earned[0] == pytest.approx(5.0 + 10.0)  # level 1 is the link's sender
 
 
+@pytest.mark.slow
 def test_depth_cap_is_enforced_and_reported_not_silently_dropped():
     m = chain_market([0.1, 0.05, 0.02], **{"mechanisms.referral.max_levels": 1})
     pop = m.population
@@ -222,6 +225,7 @@ def test_fatigue_ignores_commercial_shares_and_erodes_trust():
     assert m.recorder._today["new_shares_ignored"][0] == pytest.approx((1 - kept) * 1000)
 
 
+@pytest.mark.slow
 def test_money_balances_with_every_distribution_flow():
     sc = scenario("distribution", **{"population.consumers": 3000, "steps": 60,
                                      "brands.Lumi.policy.referral.rates": [0.1, 0.05, 0.02],

@@ -229,6 +229,7 @@ def dask_cluster(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_executors_give_identical_tables(tmp_path, tmp_path_factory, dask_cluster, capsys):
     exp = write(tmp_path, SMALL)
     outs = {"serial": ["--workers", "1"], "pool2": ["--workers", "2"], "dask": ["--scheduler", dask_cluster]}
@@ -294,6 +295,7 @@ def _leaves(tree: dict, prefix: str = "") -> list[str]:
                                                   [f"{prefix}{k}"])]
 
 
+@pytest.mark.slow
 def test_dask_config_sets_real_settings_and_workers_take_them(dask_cluster):
     """Dask ignores unknown keys silently, so each setting in dask-config/ must name one of Dask's own,
     and the workers started with DASK_CONFIG must run with it."""

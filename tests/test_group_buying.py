@@ -130,6 +130,7 @@ def test_showing_headcount_raises_joining():
     assert _joining(True, 0.0) == _joining(False, 0.0)
 
 
+@pytest.mark.slow
 def test_window_is_respected():
     six = gb_market(8000, 2, graph="holme_kim", **{"brands.A.policy.group_buying.window_hours": 6.0,
                                                     "mechanisms.group_buying.join_prob": 0.1,
@@ -163,6 +164,7 @@ def test_window_is_respected():
     assert long.ledger.imbalance() < 1e-6 and six.ledger.imbalance() < 1e-6
 
 
+@pytest.mark.slow
 def test_no_discount_is_inert():
     base = {"population.consumers": 2000, "steps": 30}
     off = run_market(scenario("baseline", **base), 1)[0]

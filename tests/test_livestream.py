@@ -137,6 +137,7 @@ def test_visible_order_count_raises_conversion():
     assert got[0] == got[1]
 
 
+@pytest.mark.slow
 def test_impulse_returns_need_an_inducement_and_are_refunded():
     quiet = {"mechanisms.livestream.attendance": 1.0, "mechanisms.livestream.impulse_return": 1.0,
              "mechanisms.experience.failure_share": 0.0, "livestream.stock": None}

@@ -79,6 +79,7 @@ def baseline_vectorised() -> pd.DataFrame:
     return vectorised_ends(small())
 
 
+@pytest.mark.slow
 def test_naive_model_reports_the_same_metrics_one_row_per_day():
     m = naive(small(), seed=1)
     m.run(5)

@@ -70,6 +70,7 @@ def tables(runs) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_folder_holds_exactly_the_results(runs):
     names = {p.name for p in runs["a"].iterdir()}
     assert names == EXPECTED_FILES
@@ -78,6 +79,7 @@ def test_folder_holds_exactly_the_results(runs):
         assert leftovers == []
 
 
+@pytest.mark.slow
 def test_manifest(runs, scenario_file):
     m = json.loads((runs["a"] / "manifest.json").read_text())
     assert m["status"] == "complete"
@@ -104,6 +106,7 @@ def test_manifest(runs, scenario_file):
         assert m["tables"][t]["rows"] == len(pd.read_parquet(runs["a"] / f"{t}.parquet"))
 
 
+@pytest.mark.slow
 def test_market_table_one_row_per_run_and_day(tables):
     df = tables["market"]
     assert len(df) == REPS * STEPS
@@ -118,6 +121,7 @@ def test_market_table_one_row_per_run_and_day(tables):
     assert df["cum_orders"].max() > 0  # the tiny market does trade
 
 
+@pytest.mark.slow
 def test_brands_table_one_row_per_run_day_brand(tables):
     df = tables["brands"]
     assert len(df) == REPS * STEPS * len(BRANDS)
@@ -130,6 +134,7 @@ def test_brands_table_one_row_per_run_day_brand(tables):
     assert (summed == m["cum_orders"]).all()
 
 
+@pytest.mark.slow
 def test_runs_table_one_row_per_run(tables):
     df = tables["runs"]
     assert len(df) == REPS
@@ -140,6 +145,7 @@ def test_runs_table_one_row_per_run(tables):
     assert (df["days"] == STEPS).all() and (df["consumers"] == 300).all()
 
 
+@pytest.mark.slow
 def test_load_results_round_trip(runs, tables):
     manifest, loaded = load_results(runs["a"])
     assert manifest["status"] == "complete"
@@ -148,6 +154,7 @@ def test_load_results_round_trip(runs, tables):
         pd.testing.assert_frame_equal(loaded[t], tables[t])
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(runs):
     path = runs["a"] / "report.html"
     html = path.read_text(encoding="utf-8")
@@ -159,11 +166,13 @@ def test_report_is_self_contained(runs):
     assert "results-test" in html and "Glow" in html
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_tables(runs):
     for t in TABLES:
         assert sha(runs["a"] / f"{t}.parquet") == sha(runs["b"] / f"{t}.parquet"), t
 
 
+@pytest.mark.slow
 def test_different_seed_gives_different_tables(runs):
     for t in TABLES:
         assert sha(runs["a"] / f"{t}.parquet") != sha(runs["c"] / f"{t}.parquet"), t
@@ -173,6 +182,7 @@ def test_different_seed_gives_different_tables(runs):
     assert json.loads((runs["c"] / "manifest.json").read_text())["seeds"] == [6, 7]
 
 
+@pytest.mark.slow
 def test_replication_r_equals_a_single_run_with_seed_plus_r(runs, scenario_file, tmp_path):
     """Run r of a batch uses root seed seed+r: a lone run with that seed reproduces it."""
     out = tmp_path / "single"

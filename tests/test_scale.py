@@ -33,6 +33,7 @@ def test_the_scale_scenario_switches_every_mechanism_on():
     assert off == [], f"benchmarks/all_mechanisms.yaml must enable every registered mechanism: {off}"
 
 
+@pytest.mark.slow
 def test_the_scale_scenario_runs_every_mechanism_and_balances():
     n = 6000  # at 3,000 a seed can end with no review left standing (few orders, fake ones removed)
     sc = load_scenario(ALL, overrides=scale_module().scaled_overrides(ALL, n))

@@ -195,6 +195,7 @@ def test_habit_raises_activity_of_recent_buyers_by_the_expected_amount():
     assert extra == pytest.approx(expected, rel=0.1)
 
 
+@pytest.mark.slow
 def test_activity_stays_a_probability():
     huge = {"peer_effect": 50.0, "size_effect": 50.0, "half_users": 1.0, "habit_effect": 50.0}
     m = Market(only_stickiness(1500, steps=20, base=0.9, **huge), seed=1)
