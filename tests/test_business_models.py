@@ -134,6 +134,7 @@ def test_fake_reviews_boost_early_sales_then_exposure_costs_trust():
     assert (np.array(trust_gap) > 0.1).all()
 
 
+@pytest.mark.slow
 def test_fake_reviews_detected_by_moderation():
     sc = scenario("baseline", **{"population.consumers": 2000, "steps": 60, "brands": TWO,
                                  "brands.Faker.policy.fake_reviews.per_day": 10,

@@ -111,6 +111,7 @@ HEAVY = ("pandas", "pyarrow", "plotly", "scipy", "mesa", "dask", "distributed", 
          "tqdm")
 
 
+@pytest.mark.slow
 def test_help_and_check_import_none_of_the_heavy_libraries():
     """`simcommerce --help` and `check FILE` start fast because they import no heavy library (their start-up
     time is measured in benchmarks/README.md, not here)."""

@@ -217,6 +217,7 @@ def test_compare_bad_folder_exits_2(tmp_path, capsys):
     assert "no manifest.json" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_sensitivity_uses_salib_when_installed_else_slopes():
     from simcommerce.compare import sensitivity
 

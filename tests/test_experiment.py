@@ -314,6 +314,7 @@ def test_dask_config_sets_real_settings_and_workers_take_them(dask_cluster):
     assert list(seen.values()) == [False, False]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profiler", [True, False])
 def test_profiler_note_only_when_workers_profile(profiler):
     """`experiment --scheduler` warns (one line) when the workers run Dask's statistical profiler."""

@@ -39,6 +39,7 @@ def session_today(m: Market, *names: str) -> None:
             mech.step(m)
 
 
+@pytest.mark.slow
 def test_stock_caps_orders_and_the_session_sells_out():
     m = mock_market(["livestream"], **{"livestream.stock": 25, "mechanisms.livestream.base_conversion": 0.99,
                                        "mechanisms.livestream.attendance": 1.0})
@@ -75,6 +76,7 @@ def test_slot_fee_and_commission_are_paid_exactly_and_money_balances():
     assert m.ledger.brand["discounts"][0] == pytest.approx(table["orders"].sum() * 30.0)
 
 
+@pytest.mark.slow
 def test_sessions_follow_the_schedule_and_the_budget():
     m = mock_market(["livestream"], **{"livestream.sessions_per_week": 2, "livestream.slot_fee": 100.0,
                                        "brands.A.marketing_budget": 350.0})
@@ -86,6 +88,7 @@ def test_sessions_follow_the_schedule_and_the_budget():
     assert m.brands[0].marketing_spent == pytest.approx(300.0)
 
 
+@pytest.mark.slow
 def test_attendees_become_aware_and_only_they():
     m = mock_market(["livestream"], **{"mechanisms.livestream.attendance": 1.0,
                                        "mechanisms.livestream.boost_share": 0.0,

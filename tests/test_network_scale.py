@@ -142,6 +142,7 @@ def test_holme_kim_matches_the_sequential_algorithm(reference, m, tp):
     assert np.all(got["share_8x_mean"] > 0)  # heavy tail in every graph
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("broken", [erdos_renyi, big_batches])
 def test_the_comparison_rejects_broken_generators(reference, broken):
     assert differences(sample(broken, 3000, 4, 0.5), reference[(4, 0.5)], TIGHT)

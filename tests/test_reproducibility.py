@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from conftest import run_market, scenario
 from simcommerce import Market
 
 
+@pytest.mark.slow
 def test_same_seed_identical_different_seed_differs():
     sc = scenario("baseline", **{"population.consumers": 2000, "steps": 40})
     a, ab, _ = run_market(sc, 3)
@@ -42,6 +44,7 @@ def _recorded_run(sc: dict, seed: int):
     return m, drawn
 
 
+@pytest.mark.slow
 def test_switching_a_mechanism_leaves_other_streams_unchanged():
     """Turning influencer posts off changes what happens, not the random numbers the other mechanisms draw: the same
     consumer gets the same counter-based uniform on the same day and slot in both runs, and the stream

@@ -80,6 +80,7 @@ def test_consumer_uniforms_are_uniform():
     assert u.mean() == pytest.approx(0.5, abs=0.002) and u.var() == pytest.approx(1 / 12, abs=0.001)
 
 
+@pytest.mark.slow
 def test_mechanisms_get_distinct_keys_from_seed_and_name():
     sc = load_scenario(ALL, overrides={"population.consumers": 500})
     a, b = Market(sc, seed=4), Market(sc, seed=4)

@@ -75,6 +75,7 @@ def test_random_neighbor_is_a_uniform_friend():
     assert np.allclose(np.bincount(picks[:, 7], minlength=50)[np.arange(50) != 7] / 2000, 1 / 49, atol=0.012)
 
 
+@pytest.mark.slow
 def test_multiplier_follows_the_formula_for_each_consumer():
     """Multiplier = 1 + peer_effect × (a random friend active yesterday) + size term + habit term; the
     peer indicator's mean is the share of friends active yesterday."""
