@@ -1,4 +1,5 @@
-"""Same scenario + seed => identical tables; each mechanism draws from its own stream."""
+"""Same scenario + seed => identical tables; each mechanism draws from its own stream, and a consumer's
+counter-based draw depends only on (seed, mechanism, day, slot, consumer)."""
 
 from __future__ import annotations
 
