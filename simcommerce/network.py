@@ -11,12 +11,15 @@ from __future__ import annotations
 import csv
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from .spec import ScenarioError
 from .unique import unique
+
+if TYPE_CHECKING:  # networkx is imported where it is used: `simcommerce check` starts without it
+    import networkx as nx
 
 
 class CSRGraph:
@@ -107,6 +110,8 @@ class CSRGraph:
         return unique(self.transmit_pairs(ids, prob, rng)[1])
 
     def to_networkx(self) -> nx.Graph:
+        import networkx as nx
+
         g = nx.Graph()
         g.add_nodes_from(range(self.n))
         src = np.repeat(np.arange(self.n), self.degree)
@@ -172,6 +177,8 @@ class CompleteGraph:
         return np.flatnonzero(rng.random(self.n) < 1.0 - (1.0 - prob) ** others)
 
     def to_networkx(self) -> nx.Graph:
+        import networkx as nx
+
         return nx.complete_graph(self.n)
 
 

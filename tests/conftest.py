@@ -36,3 +36,14 @@ def final(sc: dict, metric: str, seeds=SEEDS) -> np.ndarray:
 def small():
     """The baseline shrunk to 3,000 consumers and 60 days."""
     return lambda **ov: scenario("baseline", **{"population.consumers": 3000, "steps": 60, **ov})
+
+
+# The longest files first: under `-n 2 --dist loadfile` (the README's command) a file runs on one worker,
+# so one that starts last would run alone at the end. Measured with --durations (validate --quick dominates).
+LONGEST_FIRST = ("test_wheel.py", "test_naive_reference.py", "test_experiment.py", "test_marketing.py",
+                 "test_business_models.py", "test_stickiness.py", "test_scenarios.py", "test_group_buying.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from conftest import SEEDS, run_market, scenario
 
@@ -15,6 +16,7 @@ def ends(overrides: dict, metrics: list[str], name: str = "baseline") -> dict[st
     return {m: np.array([r.get(m, 0.0) for r in rows]) for m in metrics}
 
 
+@pytest.mark.slow
 def test_more_ad_impressions_more_awareness_and_orders():
     metrics = ["n_aware", "cum_orders"]
     low = ends({"brands.Glow.policy.ads.impressions_per_day": 500}, metrics)
@@ -25,12 +27,14 @@ def test_more_ad_impressions_more_awareness_and_orders():
     assert high["cum_orders"].mean() > 1.3 * low["cum_orders"].mean()
 
 
+@pytest.mark.slow
 def test_no_marketing_almost_no_market():
     none = ends({"brands.Glow.policy.ads.impressions_per_day": 0,
                  "brands.Glow.policy.influencer_posts.sponsored": 0}, ["n_aware", "cum_orders"])
     assert none["n_aware"].max() == 0 and none["cum_orders"].max() == 0
 
 
+@pytest.mark.slow
 def test_referral_commission_more_shares_and_referral_orders():
     metrics = ["cum_shares", "cum_referral_orders", "cum_commission"]
     off = ends({}, metrics)
@@ -42,6 +46,7 @@ def test_referral_commission_more_shares_and_referral_orders():
     assert (on["cum_commission"] > 0).all()
 
 
+@pytest.mark.slow
 def test_quality_scandal_trust_and_orders_fall_then_partly_recover():
     """Against the same seeds without the event (common random numbers)."""
     sc = scenario("quality_scandal", **{"population.consumers": N})
@@ -67,6 +72,7 @@ def test_quality_scandal_trust_and_orders_fall_then_partly_recover():
     assert orders_late.mean() < 1.0
 
 
+@pytest.mark.slow
 def test_higher_quality_higher_ratings():
     metrics = ["mean_rating", "n_rating_1"]
     low = ends({"brands.Glow.products.serum.quality": 0.5}, metrics)
@@ -74,6 +80,7 @@ def test_higher_quality_higher_ratings():
     assert (high["mean_rating"] > low["mean_rating"] + 1.0).all()
 
 
+@pytest.mark.slow
 def test_ratings_are_j_shaped():
     stars = ends({}, [f"n_rating_{k}" for k in range(1, 6)])
     n1, n2, n3, n4, n5 = (stars[f"n_rating_{k}"].sum() for k in range(1, 6))

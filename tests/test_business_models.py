@@ -17,6 +17,7 @@ def brand_rows(sc, seed, brand):
     return b[b["brand"] == brand].set_index("day")
 
 
+@pytest.mark.slow
 def test_competition_shares_sum_to_one_and_quality_wins_over_claims():
     sc = scenario("competition", **{"population.consumers": N, "steps": 150})
     hype_change, lux_change = [], []
@@ -33,6 +34,7 @@ def test_competition_shares_sum_to_one_and_quality_wins_over_claims():
     assert (lux_change > 0.01).all() and lux_change.mean() > 0.05
 
 
+@pytest.mark.slow
 def test_privacy_breach_lowers_platform_trust_and_activity_then_recovers():
     base = {"population.consumers": N, "steps": 120}
     breach = scenario("baseline", **base, events=[{"day": 40, "type": "privacy_breach", "severity": 0.5,
@@ -64,6 +66,7 @@ def test_opted_out_consumers_are_never_targeted():
     assert pop.aware[pop.opt_out, 0].sum() == 0
 
 
+@pytest.mark.slow
 def test_targeting_precision_raises_orders():
     ends = {}
     for precision in (0.0, 1.0):
@@ -81,6 +84,7 @@ def influencer_only(**over):
                                    "brands.Glow.policy.influencer_posts.posts_per_week": 5, **over})
 
 
+@pytest.mark.slow
 def test_mandatory_disclosure_lowers_short_term_influencer_conversion():
     # Word of mouth dilutes the posts' 40% loss of persuasion to ~8% fewer orders (0.91-0.92 over 120 seeds),
     # so this needs a larger market and more seeds than the others to see it reliably.
@@ -91,6 +95,7 @@ def test_mandatory_disclosure_lowers_short_term_influencer_conversion():
     assert (flagged < free).sum() >= 7 and flagged.mean() < 0.96 * free.mean()
 
 
+@pytest.mark.slow
 def test_disclosed_sponsorship_keeps_trust_when_exposed():
     risky = {"mechanisms.influencer_posts.exposure_prob": 0.2, "steps": 60}
     hidden = [run_market(influencer_only(**risky), s)[0].iloc[-1]["mean_trust"] for s in SEEDS]
@@ -109,6 +114,7 @@ TWO = [
 ]
 
 
+@pytest.mark.slow
 def test_fake_reviews_boost_early_sales_then_exposure_costs_trust():
     base = {"population.consumers": N, "steps": 70, "brands": TWO, "mechanisms.fake_reviews.detection_prob": 0.0}
     fakes = {"brands.Faker.policy.fake_reviews.per_day": 20,
@@ -128,6 +134,7 @@ def test_fake_reviews_boost_early_sales_then_exposure_costs_trust():
     assert (np.array(trust_gap) > 0.1).all()
 
 
+@pytest.mark.slow
 def test_fake_reviews_detected_by_moderation():
     sc = scenario("baseline", **{"population.consumers": 2000, "steps": 60, "brands": TWO,
                                  "brands.Faker.policy.fake_reviews.per_day": 10,
@@ -140,6 +147,7 @@ def test_fake_reviews_detected_by_moderation():
     assert m.ledger.imbalance() < 1e-6
 
 
+@pytest.mark.slow
 def test_influencer_scandal_unfollows_and_hurts_sponsors():
     sc = scenario("influencer_scandal", **{"population.consumers": N, "steps": 60})
     clean = scenario("influencer_scandal", **{"population.consumers": N, "steps": 60, "events": []})
@@ -159,6 +167,7 @@ def test_influencer_scandal_unfollows_and_hurts_sponsors():
         assert hit.loc[45:60, "new_orders"].sum() < calm.loc[45:60, "new_orders"].sum()
 
 
+@pytest.mark.slow
 def test_external_link_loses_buyers_step_by_step():
     mall, external = [], []
     for s in SEEDS:
@@ -173,6 +182,7 @@ def test_external_link_loses_buyers_step_by_step():
     assert (np.array(external) < 0.7 * np.array(mall)).all()
 
 
+@pytest.mark.slow
 def test_external_shop_orders_pay_the_payment_fee_not_the_take_rate():
     """Same seed, a frictionless external funnel: the same orders, and the brand keeps
     (take_rate − external_payment_fee) × the GMV of its ordinary orders (issue 15, item 4)."""

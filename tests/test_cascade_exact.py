@@ -63,6 +63,7 @@ def test_complete_transmit_pairs_count_is_binomial(p):
     assert chi2(observed, expected) < chi2_bound(len(observed) - 1)
 
 
+@pytest.mark.slow
 def test_complete_transmit_pairs_each_pair_one_independent_chance():
     """Each (sender, other) pair is reached with probability p, two given pairs with p²."""
     n, p, calls = 12, 0.6, 3000
@@ -111,6 +112,7 @@ def test_complete_transmit_pairs_matches_csr_complete_graph():
     assert abs(a.mean() - b.mean()) < 4 * se and abs(b.mean() - (n - 1) * p) < 4 * se
 
 
+@pytest.mark.slow
 def test_csr_transmit_pairs_is_binomial_per_edge():
     """CSR: one independent chance per incident edge, Binomial(degree, p) receivers per sender."""
     star = CSRGraph.from_edges(21, np.zeros(20, dtype=np.int64), np.arange(1, 21))
@@ -158,6 +160,7 @@ def test_degree_ten_consumer_reaches_ten_friends():
     assert sorted(v.tolist()) == [i for i in range(11) if i != 3]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("graph,sender,k", [("csr", 45, 2), ("csr", 45, 8), ("csr", 3, 3),
                                             ("complete", 2, 2), ("complete", 2, 4)])
 def test_sample_neighbors_uniform_over_subsets(graph, sender, k):
@@ -200,6 +203,7 @@ def test_uniform_subsets_helper():
 # ------------------------------------------------------------------ the market
 
 
+@pytest.mark.slow
 def test_market_independent_cascade_on_the_well_mixed_population():
     """One seed, N = 101, p = 0.5, everyone reached buys: day 2 has 1 + Binomial(100, 0.5) buyers
     (mean 51, SD 5); receivers drawn with replacement then de-duplicated gave about 40.5."""

@@ -2,10 +2,9 @@
 
 Every bad scenario must make ``simcommerce`` exit with code 2 and print exactly one line
 on stderr (never a traceback) naming the file, the key path, the line where known, what
-was expected and what was found. One case of each kind the issue lists runs as a real
-subprocess (``sys.executable -m simcommerce.cli``), several at a time; the other cases (and
-the known bugs) call ``simcommerce.cli.main`` in-process, where an escaping exception counts
-as the traceback it would print: each subprocess costs ~1 s of imports (mesa, pandas).
+was expected and what was found. The cases call ``simcommerce.cli.main`` in-process, where
+an escaping exception counts as the traceback it would print; one case runs as a real
+subprocess (``sys.executable -m simcommerce.cli``), for the exit code and stderr a shell sees.
 
 Also here: ``check`` / ``schema`` on good input, ``run``'s refusal to touch a non-empty
 ``--out``, and a hypothesis property: any mutation of a valid scenario either resolves
@@ -25,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -323,26 +321,6 @@ CASES = [
 ]
 
 
-# One case of each kind the issue names runs as a real subprocess; the rest in-process
-# (see the module docstring).
-SUBPROCESS_CASES = {
-    "yaml-syntax-mapping-values",
-    "unknown-top-level-key",
-    "unknown-nested-key",
-    "wrong-type-consumers",
-    "negative-consumers",
-    "probability-above-1-quality",
-    "product-without-price",
-    "event-unknown-brand",
-    "event-unknown-influencer",
-    "edgelist-does-not-exist",
-    "edgelist-non-integer-ids",
-    "scenario-file-does-not-exist",
-    "top-level-list",
-    "empty-file",
-}
-
-
 def _unwrap(c) -> Case:
     """The Case inside a ``pytest.param`` (or the Case itself)."""
     return c.values[0] if hasattr(c, "values") else c
@@ -353,7 +331,7 @@ CASE_IDS = [_unwrap(c).id for c in CASES]
 
 @pytest.fixture(scope="module")
 def battery(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
-    """Write every case to its own folder and run ``simcommerce check`` on it (subprocesses several at once)."""
+    """Write every case to its own folder and run ``simcommerce check`` on it, in this process."""
     jobs = {}
     for c in map(_unwrap, CASES):
         folder = tmp_path_factory.mktemp(c.id)
@@ -371,13 +349,7 @@ def battery(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProce
             else:
                 (folder / name).write_text(content, encoding="utf-8")
         jobs[c.id] = scenario
-    results = {cid: (path, cli_in_process("check", str(path)))
-               for cid, path in jobs.items() if cid not in SUBPROCESS_CASES}
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {cid: pool.submit(cli, "check", str(path), cwd=path.parent)
-                   for cid, path in jobs.items() if cid in SUBPROCESS_CASES}
-        results |= {cid: (jobs[cid], fut.result()) for cid, fut in futures.items()}
-    return results
+    return {cid: (path, cli_in_process("check", str(path))) for cid, path in jobs.items()}
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
@@ -414,13 +386,25 @@ def test_bad_scenario_gives_one_clear_line(case: Case, battery):
         assert s in found_part, f"{s!r} not in the found part {found_part!r}"
 
 
+def test_the_real_command_exits_2_with_one_line(tmp_path):
+    """The one case run as a real process: the exit code and stderr that a shell sees, no traceback."""
+    case = next(c for c in map(_unwrap, CASES) if c.id == "yaml-syntax-mapping-values")
+    scenario = tmp_path / case.scenario_name
+    scenario.write_text(case.text, encoding="utf-8")
+    proc = cli("check", str(scenario), cwd=tmp_path)
+    msg = assert_one_clean_line(proc)
+    assert proc.stdout == ""
+    line = line_of(case.text, case.line_marker)
+    assert msg.startswith(f"error: {scenario}:{line}") and "expected" in msg, msg
+
+
 # ------------------------------------------------------------------ check / schema on good input
 
 
 def test_check_valid_file_prints_ok(tmp_path):
     scenario = tmp_path / "good.yaml"
     scenario.write_text(MINIMAL)
-    proc = cli("check", str(scenario))
+    proc = cli_in_process("check", str(scenario))
     assert proc.returncode == 0, proc.stderr
     assert "ok" in proc.stdout
     assert str(scenario) in proc.stdout
@@ -429,11 +413,12 @@ def test_check_valid_file_prints_ok(tmp_path):
     assert list(tmp_path.iterdir()) == [scenario]  # check writes nothing
 
 
-def test_check_valid_edgelist_scenario(tmp_path):
+def test_check_valid_edgelist_scenario(tmp_path, monkeypatch):
     shutil.copy(DATA / "edges.csv", tmp_path / "friends.csv")
     scenario = tmp_path / "edges.yaml"
     scenario.write_text(with_edgelist("friends.csv"))
-    proc = cli("check", str(scenario), cwd=REPO)  # the path is relative to the scenario, not the cwd
+    monkeypatch.chdir(REPO)  # the path is relative to the scenario, not the cwd
+    proc = cli_in_process("check", str(scenario))
     assert proc.returncode == 0, proc.stderr
     assert "ok" in proc.stdout
     assert "5 consumers" in proc.stdout  # the edge list's node count
@@ -485,7 +470,7 @@ def _schema_errors(schema: dict, value, path: str = "$") -> list[str]:
 
 @pytest.fixture(scope="module")
 def schema() -> dict:
-    proc = cli("schema")
+    proc = cli_in_process("schema")
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -558,7 +543,7 @@ def test_run_refuses_non_empty_out_and_leaves_it_untouched(tmp_path, good_scenar
     (out / "market.parquet").write_bytes(b"precious results from yesterday")
     (out / "notes.txt").write_text("my notes\n")
     before = _snapshot(out)
-    proc = cli("run", str(good_scenario), "--out", str(out))
+    proc = cli_in_process("run", str(good_scenario), "--out", str(out))
     msg = assert_one_clean_line(proc)
     assert str(out) in msg
     assert "--force" in msg
@@ -570,7 +555,7 @@ def test_run_force_overwrites_its_own_files(tmp_path, good_scenario):
     out.mkdir()
     (out / "market.parquet").write_bytes(b"stale")
     (out / "notes.txt").write_text("my notes\n")
-    proc = cli("run", str(good_scenario), "--out", str(out), "--force", "--no-report")
+    proc = cli_in_process("run", str(good_scenario), "--out", str(out), "--force", "--no-report")
     assert proc.returncode == 0, proc.stderr
     assert (out / "market.parquet").read_bytes()[:4] == b"PAR1"  # a real Parquet file replaced the stale one
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
@@ -594,10 +579,10 @@ def test_run_bad_scenario_writes_nothing(tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("reps, runner", [("0", cli), ("-1", cli_in_process)], ids=["0-subprocess", "-1"])
-def test_run_rejects_non_positive_replications(tmp_path, good_scenario, reps, runner):
+@pytest.mark.parametrize("reps", ["0", "-1"])
+def test_run_rejects_non_positive_replications(tmp_path, good_scenario, reps):
     out = tmp_path / "out"
-    msg = assert_one_clean_line(runner("run", str(good_scenario), "--out", str(out), "--replications", reps))
+    msg = assert_one_clean_line(cli_in_process("run", str(good_scenario), "--out", str(out), "--replications", reps))
     assert "--replications" in msg
     assert reps in msg
     assert not out.exists()
@@ -681,6 +666,7 @@ def _get(tree, path):
     return tree
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_scenarios_resolve_or_raise_scenario_error(data):

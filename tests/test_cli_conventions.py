@@ -47,6 +47,7 @@ def tiny(tmp_path) -> Path:
     return sc
 
 
+@pytest.mark.slow
 def test_quiet_prints_nothing_and_verbose_prints_each_run(tiny, tmp_path, capsys):
     assert main(["--quiet", "run", str(tiny), "--out", str(tmp_path / "q"), "--no-report"]) == 0
     out = capsys.readouterr()
@@ -104,3 +105,32 @@ def test_shipped_scenarios_are_listed_run_by_name_and_copied(tmp_path, capsys):
     assert main(["scenarios", "copy", "livestream", str(tmp_path)]) == 2  # never overwrites
     assert main(["scenarios", "copy", "basline", str(tmp_path / "x.yaml")]) == 2
     assert "did you mean 'baseline'" in capsys.readouterr().err
+
+
+HEAVY = ("pandas", "pyarrow", "plotly", "scipy", "mesa", "dask", "distributed", "networkx", "matplotlib", "dash",
+         "tqdm")
+
+
+@pytest.mark.slow
+def test_help_and_check_import_none_of_the_heavy_libraries():
+    """`simcommerce --help` and `check FILE` start fast because they import no heavy library (their start-up
+    time is measured in benchmarks/README.md, not here)."""
+    code = ("import contextlib, io, sys\n"
+            "from simcommerce.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n"
+            "        main(['--help'])\n"
+            "    except SystemExit:\n"
+            "        pass\n"
+            "    after_help = set(sys.modules)\n"
+            f"    assert main(['check', {str(ROOT / 'scenarios' / 'baseline.yaml')!r}]) == 0\n"
+            "print(' '.join(sorted(m for m in after_help if m.split('.')[0] in sys.argv[1:])))\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in sys.argv[1:])))\n")
+    proc = subprocess.run([sys.executable, "-c", code, *HEAVY], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    after_help, after_check = proc.stdout.split("\n")[:2]
+    assert after_help == "" and after_check == "", proc.stdout
+    # the check is real: the same probe sees a heavy library once something imports it
+    proc = subprocess.run([sys.executable, "-c", "import sys, simcommerce.market; print('mesa' in sys.modules)"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.stdout.strip() == "True", proc.stderr

@@ -125,6 +125,8 @@ def test_write_summary(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- simulated
 
+@pytest.mark.slow
+@pytest.mark.slow
 def test_store_loads_with_hive_policy(stores):
     exp = load_experiment_results(stores[0])
     runs = exp["runs"]
@@ -135,6 +137,7 @@ def test_store_loads_with_hive_policy(stores):
     assert exp["events"] is None
 
 
+@pytest.mark.slow
 def test_pairing_narrows_the_interval(stores, capsys):
     crn_dir, indep_dir = stores
     crn = summarise(load_experiment_results(crn_dir)["runs"], ["cum_orders"], "ads_1500").set_index("policy")
@@ -150,6 +153,7 @@ def test_pairing_narrows_the_interval(stores, capsys):
     assert paired < indep
 
 
+@pytest.mark.slow
 def test_compare_command_writes_self_contained_report(stores, tmp_path):
     out = tmp_path / "cmp" / "report.html"
     assert cli.main(["compare", str(stores[0]), "--out", str(out)]) == 0
@@ -164,6 +168,7 @@ def test_compare_command_writes_self_contained_report(stores, tmp_path):
     assert len(s) == 8 and set(s["policy"]) == set(POLICIES)
 
 
+@pytest.mark.slow
 def test_compare_merges_folders_and_prefixes_clashing_policies(stores, tmp_path):
     out = tmp_path / "report.html"
     assert cli.main(["compare", str(stores[0]), str(stores[1]), "--out", str(out),
@@ -174,6 +179,7 @@ def test_compare_merges_folders_and_prefixes_clashing_policies(stores, tmp_path)
     assert len(re.findall(r'<tr class="kpi">', out.read_text())) == 4
 
 
+@pytest.mark.slow
 def test_compare_sweep_and_events(tmp_path):
     """A swept parameter gives a response plot and a sensitivity chart; event tables give the cascade plots."""
     out = tmp_path / "sweep"
@@ -211,6 +217,7 @@ def test_compare_bad_folder_exits_2(tmp_path, capsys):
     assert "no manifest.json" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_sensitivity_uses_salib_when_installed_else_slopes():
     from simcommerce.compare import sensitivity
 

@@ -48,6 +48,7 @@ def test_the_data_dictionary_is_current_and_complete():
         assert f"| `{name}` |" in text, name
 
 
+@pytest.mark.slow
 def test_a_store_reads_as_a_whole_with_pyarrow_and_duckdb_and_its_manifest_lists_units(tmp_path):
     exp = tmp_path / "exp.yaml"
     exp.write_text(f"""name: units

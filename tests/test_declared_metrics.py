@@ -35,6 +35,7 @@ def test_a_run_writes_exactly_the_declared_columns(path):
     assert set(brands.columns) - set(IDS) <= declared  # market-only stocks and flows have no brand rows
 
 
+@pytest.mark.slow
 def test_columns_do_not_depend_on_what_happened():
     """Livestream with no brand streaming, or a 1-day run: the same columns as a run where brands stream."""
     live = SCENARIOS / "livestream.yaml"
@@ -91,6 +92,7 @@ def test_experiment_metrics_are_checked_against_declarations_without_a_run(tmp_p
         load_experiment(write(tmp_path, "[new_orders]"))
 
 
+@pytest.mark.slow
 def test_store_unifies_schemas_and_compare_refuses_missing_metrics(tmp_path):
     out = tmp_path / "store"
     exp = write(tmp_path, "[cum_orders, cum_live_orders, live_conversion, cum_commission_level_3]")

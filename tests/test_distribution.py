@@ -41,6 +41,7 @@ def today(m, name: str) -> float:
     return float(m.recorder._today.get(name, np.zeros(2))[0])
 
 
+@pytest.mark.slow
 def test_commission_per_level_up_a_hand_built_chain():
     m = chain_market([0.1, 0.05, 0.02], **{"brands.A.policy.referral.buyer_discount": 0.2})
     pop = m.population
@@ -59,6 +60,7 @@ def test_commission_per_level_up_a_hand_built_chain():
     assert pop.earned[0] == pytest.approx(1.6 + 0.1 * paid) and pop.earned[1] == pytest.approx(4.0)
 
 
+@pytest.mark.slow
 def test_a_short_chain_pays_what_exists_and_a_second_link_does_not_rebind():
     m = chain_market([0.1, 0.05, 0.02], n_promoters=2)
     pop = m.population
@@ -69,6 +71,7 @@ def test_a_short_chain_pays_what_exists_and_a_second_link_does_not_rebind():
     assert pop.earned[0] == pytest.approx(5.0 + 10.0)  # level 1 is the link's sender
 
 
+@pytest.mark.slow
 def test_depth_cap_is_enforced_and_reported_not_silently_dropped():
     m = chain_market([0.1, 0.05, 0.02], **{"mechanisms.referral.max_levels": 1})
     pop = m.population
@@ -84,6 +87,7 @@ def flags(m) -> dict[str, float]:
     return {k: float(v[0][0]) for k, v in mech(m, "referral").report(m).items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("organiser", [True, False])
 def test_pyramid_flag_levels_and_participants(organiser):
     sw = {"mechanisms.referral.count_organiser_level": organiser}
@@ -120,6 +124,7 @@ def test_levels_count_only_paid_depth():
     assert flags(m)["scheme_levels"] == 2  # 1 paid level + the organiser
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("organiser", [True, False])
 def test_downline_pay_is_flagged_by_commission_depth_not_sponsor_depth(organiser):
     """团队计酬 (Decree 444 Art. 7): pay on a downline's sales, at any depth, is a commission of level ≥ 2;
@@ -220,6 +225,7 @@ def test_fatigue_ignores_commercial_shares_and_erodes_trust():
     assert m.recorder._today["new_shares_ignored"][0] == pytest.approx((1 - kept) * 1000)
 
 
+@pytest.mark.slow
 def test_money_balances_with_every_distribution_flow():
     sc = scenario("distribution", **{"population.consumers": 3000, "steps": 60,
                                      "brands.Lumi.policy.referral.rates": [0.1, 0.05, 0.02],
@@ -245,6 +251,7 @@ def ends(overrides: dict, metrics: list[str]) -> dict[str, np.ndarray]:
     return {m: np.array([r.get(m, 0.0) for r in rows]) for m in metrics}
 
 
+@pytest.mark.slow
 def test_deeper_commission_more_shares_and_promoters_but_larger_commission_share():
     metrics = ["cum_shares", "n_promoters", "commission_share_of_gmv", "cum_commission_level_2", "illegal_scheme"]
     one = ends({"brands.Lumi.policy.referral.rates": [0.1]}, metrics)
@@ -259,6 +266,7 @@ def test_deeper_commission_more_shares_and_promoters_but_larger_commission_share
     assert one["illegal_scheme"].max() == 0 and deep["illegal_scheme"].min() == 1
 
 
+@pytest.mark.slow
 def test_fatigue_lowers_per_share_success():
     metrics = ["cum_referral_orders", "cum_commercial_shares", "cum_shares_ignored"]
     calm = ends({"mechanisms.sharing_fatigue.strength": 0.0, "mechanisms.sharing_fatigue.tolerance": 0.0}, metrics)

@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -155,23 +154,20 @@ def _cli(args: list[str], cwd=None, timeout=120) -> subprocess.CompletedProcess:
                           cwd=cwd or REPO, timeout=timeout)
 
 
-def test_bad_experiment_files_exit_2_with_one_line(tmp_path):
-    cases = {}
+def test_bad_experiment_files_exit_2_with_one_line(tmp_path, capsys):
+    """In-process (``--workers 1``: no worker pool is started); the real exit code of bad input is checked
+    once, in tests/test_cli_bad_input.py."""
     for i, (label, (text, needles)) in enumerate(BAD.items()):
-        cases[label] = (write(tmp_path, text, f"bad{i}.yaml"), needles)
-    with ThreadPoolExecutor(4) as pool:
-        procs = dict(zip(cases, pool.map(
-            lambda c: _cli(["experiment", str(c[0]), "--out", str(tmp_path / ("out-" + c[0].stem))]),
-            cases.values())))
-    for label, proc in procs.items():
-        path, needles = cases[label]
-        lines = proc.stderr.strip().splitlines()
-        assert proc.returncode == 2, (label, proc.stderr)
-        assert len(lines) == 1, (label, proc.stderr)
+        path = write(tmp_path, text, f"bad{i}.yaml")
+        out = tmp_path / ("out-" + path.stem)
+        code = main(["experiment", str(path), "--out", str(out), "--workers", "1"])
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert code == 2, (label, lines)
+        assert len(lines) == 1, (label, lines)
         assert str(path) in lines[0], (label, lines[0])
         for needle in needles:
             assert needle in lines[0], (label, needle, lines[0])
-        assert not (tmp_path / ("out-" + path.stem)).exists()
+        assert not out.exists()
 
 
 def test_non_empty_out_refused_without_resume(tmp_path, capsys):
@@ -232,6 +228,8 @@ def dask_cluster(tmp_path_factory):
         log.close()
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 def test_executors_give_identical_tables(tmp_path, tmp_path_factory, dask_cluster, capsys):
     exp = write(tmp_path, SMALL)
     outs = {"serial": ["--workers", "1"], "pool2": ["--workers", "2"], "dask": ["--scheduler", dask_cluster]}
@@ -297,6 +295,7 @@ def _leaves(tree: dict, prefix: str = "") -> list[str]:
                                                   [f"{prefix}{k}"])]
 
 
+@pytest.mark.slow
 def test_dask_config_sets_real_settings_and_workers_take_them(dask_cluster):
     """Dask ignores unknown keys silently, so each setting in dask-config/ must name one of Dask's own,
     and the workers started with DASK_CONFIG must run with it."""
@@ -315,6 +314,7 @@ def test_dask_config_sets_real_settings_and_workers_take_them(dask_cluster):
     assert list(seen.values()) == [False, False]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profiler", [True, False])
 def test_profiler_note_only_when_workers_profile(profiler):
     """`experiment --scheduler` warns (one line) when the workers run Dask's statistical profiler."""
@@ -333,6 +333,7 @@ def test_profiler_note_only_when_workers_profile(profiler):
         assert note is None
 
 
+@pytest.mark.slow
 def test_store_layout_and_duckdb(tmp_path):
     exp = write(tmp_path, SMALL + "sweep: {method: grid, parameters: {platform.take_rate: [0.05, 0.1]}}\n")
     out = tmp_path / "out"
@@ -364,6 +365,7 @@ def test_store_layout_and_duckdb(tmp_path):
     assert "cascade sizes" in report and "Lorenz curve" in report
 
 
+@pytest.mark.slow
 def test_local_workers_end_when_the_experiment_is_killed(tmp_path):
     """A killed experiment (SIGKILL: no clean-up) leaves no pool workers behind, blocked on results nobody reads."""
     psutil = pytest.importorskip("psutil")
@@ -389,6 +391,7 @@ def test_local_workers_end_when_the_experiment_is_killed(tmp_path):
     assert not left, f"still running 15 s after the experiment was killed: {left}"
 
 
+@pytest.mark.slow
 def test_resume_after_kill(tmp_path):
     text = SMALL.replace("replications: 3", "replications: 12").replace("1500", "5000").replace(
         "steps: 20", "steps: 60")
@@ -468,6 +471,7 @@ def test_replications_beyond_the_cap_are_refused_and_max_runs_raises_it(tmp_path
 
 # ------------------------------------------------------------------------------------------ faults
 
+@pytest.mark.slow
 def test_resume_redoes_runs_whose_files_are_damaged(tmp_path):
     exp = write(tmp_path, SMALL)
     clean, hurt = tmp_path / "clean", tmp_path / "hurt"
@@ -509,6 +513,7 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mnt)], check=True)
 
 
+@pytest.mark.slow
 def test_a_full_disk_gives_one_line_keeps_finished_runs_and_resume_finishes(tmp_path, small_disk, capsys):
     exp = write(tmp_path, SMALL.replace("replications: 3", "replications: 8"))
     out = small_disk / "store"
@@ -536,6 +541,7 @@ def test_local_workers_must_fit_in_memory_together(tmp_path, capsys):
     assert not (tmp_path / "o").exists()  # refused before anything is written
 
 
+@pytest.mark.slow
 def test_a_lost_dask_scheduler_gives_one_line_and_resume_finishes_locally(tmp_path, capsys):
     """A real scheduler and worker; the scheduler is killed once some runs are stored."""
     pytest.importorskip("distributed")

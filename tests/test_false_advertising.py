@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from conftest import run_market, scenario
 from simcommerce import Market
@@ -15,6 +16,7 @@ def small(**ov):
     return scenario("competition", **{"population.consumers": 3000, "steps": 90, **ov})
 
 
+@pytest.mark.slow
 def test_off_by_default_and_harmless_when_nothing_is_detected():
     sc = small()
     assert not sc["mechanisms"]["false_advertising"]["enabled"]
@@ -45,6 +47,7 @@ def test_detection_fines_three_times_ad_spend_corrects_claims_and_hits_trust():
     assert brands.loc[brands.brand == "Hype", "cum_false_ad_detections"].iloc[-1] == 1
 
 
+@pytest.mark.slow
 def test_likely_detection_removes_the_profit_of_hype_paired_seeds():
     """Without enforcement hype pays (2-3x an honest copy's profit); detected within about a week (rate 0.5:
     0.175/day at Hype's gap of 0.45) it earns no more than the honest copy (0.93x over seeds 1-3; at rate 0.1, caught

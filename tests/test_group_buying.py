@@ -118,6 +118,7 @@ def _joining(show: bool, effect: float = 3.0) -> tuple[float, float]:
     return day["new_group_members"] - day["new_groups_opened"], day["new_group_invitations"]
 
 
+@pytest.mark.slow
 def test_showing_headcount_raises_joining():
     joined_on, seen_on = _joining(True)
     joined_off, seen_off = _joining(False)
@@ -129,6 +130,7 @@ def test_showing_headcount_raises_joining():
     assert _joining(True, 0.0) == _joining(False, 0.0)
 
 
+@pytest.mark.slow
 def test_window_is_respected():
     six = gb_market(8000, 2, graph="holme_kim", **{"brands.A.policy.group_buying.window_hours": 6.0,
                                                     "mechanisms.group_buying.join_prob": 0.1,
@@ -162,6 +164,7 @@ def test_window_is_respected():
     assert long.ledger.imbalance() < 1e-6 and six.ledger.imbalance() < 1e-6
 
 
+@pytest.mark.slow
 def test_no_discount_is_inert():
     base = {"population.consumers": 2000, "steps": 30}
     off = run_market(scenario("baseline", **base), 1)[0]
@@ -186,18 +189,21 @@ def success(**policy) -> np.ndarray:
     return np.array([r["group_success_rate"] for r in rows])
 
 
+@pytest.mark.slow
 def test_bigger_discount_higher_success_rate():
     low, high = success(discount=0.1), success(discount=0.5)
     assert (high > low + 0.1).all(), (low, high)
     assert high.mean() > 2 * low.mean(), (low, high)
 
 
+@pytest.mark.slow
 def test_smaller_group_higher_success_rate():
     small, big = success(discount=0.3, group_size=1), success(discount=0.3, group_size=4)
     assert (small > big + 0.2).all(), (small, big)
     assert small.mean() > 3 * big.mean(), (small, big)
 
 
+@pytest.mark.slow
 def test_money_balances_every_day_with_group_buying():
     for seed in SEEDS:
         sc = scenario("baseline", **{
@@ -274,6 +280,7 @@ def _paired(name: str, seeds=SEEDS) -> tuple[np.ndarray, np.ndarray]:
     return np.array(out).T
 
 
+@pytest.mark.slow
 def test_group_buying_raises_orders_and_profit_in_shipped_scenario():
     # 20% off, 48 h, open groups listed, fallback 0.5, invitations to distinct friends, ads at real prices
     # (seeds 1-10: orders +25.8%, profit +14.9%; +22.8% and +8.3% with the old ad prices). 8c2bc54 (no fallback, friends only) gives orders -0.3% and profit -9.8% on the
@@ -283,6 +290,7 @@ def test_group_buying_raises_orders_and_profit_in_shipped_scenario():
     assert (profit > 0).all() and 0.01 < profit.mean() < 0.15, profit
 
 
+@pytest.mark.slow
 def test_deep_group_discount_costs_more_than_it_brings():
     orders, profit = _paired("group_buying_deep_discount")  # 50% off: seeds 1-10 orders +40%, profit -21%
     assert (orders > 0.15).all(), orders

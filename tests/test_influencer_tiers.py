@@ -18,6 +18,7 @@ def tiers_ordered(market) -> bool:
     return all(max(counts[lo]) < min(counts[hi]) for lo, hi in zip(present, present[1:]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [400, 3000, 10000])
 def test_higher_tier_always_has_more_followers(n):
     sc = scenario("baseline", **{"population.consumers": n, "network.friendship.model": "watts_strogatz",

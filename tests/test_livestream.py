@@ -39,6 +39,7 @@ def session_today(m: Market, *names: str) -> None:
             mech.step(m)
 
 
+@pytest.mark.slow
 def test_stock_caps_orders_and_the_session_sells_out():
     m = mock_market(["livestream"], **{"livestream.stock": 25, "mechanisms.livestream.base_conversion": 0.99,
                                        "mechanisms.livestream.attendance": 1.0})
@@ -75,6 +76,7 @@ def test_slot_fee_and_commission_are_paid_exactly_and_money_balances():
     assert m.ledger.brand["discounts"][0] == pytest.approx(table["orders"].sum() * 30.0)
 
 
+@pytest.mark.slow
 def test_sessions_follow_the_schedule_and_the_budget():
     m = mock_market(["livestream"], **{"livestream.sessions_per_week": 2, "livestream.slot_fee": 100.0,
                                        "brands.A.marketing_budget": 350.0})
@@ -86,6 +88,7 @@ def test_sessions_follow_the_schedule_and_the_budget():
     assert m.brands[0].marketing_spent == pytest.approx(300.0)
 
 
+@pytest.mark.slow
 def test_attendees_become_aware_and_only_they():
     m = mock_market(["livestream"], **{"mechanisms.livestream.attendance": 1.0,
                                        "mechanisms.livestream.boost_share": 0.0,
@@ -112,6 +115,7 @@ def test_attendees_become_aware_and_only_they():
     assert keen.sum() > 50 and (m2.population.aware[:, 0] == keen).all()
 
 
+@pytest.mark.slow
 def test_visible_order_count_raises_conversion():
     base = {"mechanisms.livestream.attendance": 1.0, "livestream.stock": None, "livestream.discount": 0.0,
             "mechanisms.livestream.base_conversion": 0.05, "mechanisms.livestream.rounds": 4}
@@ -136,6 +140,7 @@ def test_visible_order_count_raises_conversion():
     assert got[0] == got[1]
 
 
+@pytest.mark.slow
 def test_impulse_returns_need_an_inducement_and_are_refunded():
     quiet = {"mechanisms.livestream.attendance": 1.0, "mechanisms.livestream.impulse_return": 1.0,
              "mechanisms.experience.failure_share": 0.0, "livestream.stock": None}
@@ -181,6 +186,7 @@ def live_run(discount: float, seed: int):
     return run_market(sc, seed)[0]
 
 
+@pytest.mark.slow
 def test_bigger_discount_higher_conversion_and_more_returns_money_balances():
     """Paired seeds (common random numbers): discount 10% vs 40%."""
     rows = {d: [live_run(d, s) for s in SEEDS] for d in (0.1, 0.4)}

@@ -22,6 +22,7 @@ EXCEPTIONS = {("social_mall", "Redirect"): (0.15, 0.45), ("all_mechanisms", "Riv
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_every_shipped_brand_spends_a_plausible_share_of_revenue_on_marketing():
     """Gartner CMO Spend Survey: 7.7% of revenue (2024), 9.1% (2023), ~11% before 2020; band 5-15%."""
     seen = []
@@ -74,6 +75,7 @@ def test_frequency_cap_bounds_impressions_per_consumer_per_window():
     assert next(x for x in uncapped.mechanisms if x.name == "ads").shown[0].max() > 10
 
 
+@pytest.mark.slow
 def test_precision_targeting_beats_random_at_equal_spend_in_privacy():
     """privacy.yaml as shipped (precision 0.9, frequency cap 3 a week) against random delivery, paired seeds."""
     gain, spend_ratio = [], []
@@ -87,6 +89,7 @@ def test_precision_targeting_beats_random_at_equal_spend_in_privacy():
     assert (gain > 0).all() and gain.mean() > 0.05, gain  # measured +7.3% +- 1.8% (seeds 1-6; before: -2.4%)
 
 
+@pytest.mark.slow
 def test_privacy_breach_raises_opt_outs_among_hearers_and_shrinks_the_targetable_audience():
     base = {"population.consumers": 4000, "steps": 30}
     breach = scenario("privacy", **base, events=[{"day": 10, "type": "privacy_breach", "severity": 0.5,

@@ -32,6 +32,7 @@ def mech(m: Market, name: str):
     return next(x for x in m.mechanisms if x.name == name)
 
 
+@pytest.mark.slow
 def test_decision_matches_multinomial_logit():
     m = mock_market(["decision"], n=40000, **{"mechanisms.decision.intent_rate": 1.0,
                                               "mechanisms.decision.beta_social": 0.0})
@@ -145,6 +146,7 @@ def test_referral_commission_discount_and_window():
     assert m.ledger.imbalance() < 1e-9
 
 
+@pytest.mark.slow
 def test_word_of_mouth_reaches_friends_with_incentive():
     base = {"mechanisms.word_of_mouth.friends_per_share": 3}
     shares = []
@@ -176,6 +178,7 @@ def test_trust_recovers_geometrically_toward_baseline():
     assert np.allclose(pop.trust_brand, base * (1 - 0.9 ** 10), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_quality_scandal_hits_hearers_and_spreads():
     ev = [{"day": 1, "type": "quality_scandal", "brand": "A", "severity": 0.5, "reach": 0.2}]
     m = mock_market(["trust"], n=5000, events=ev, **{"mechanisms.trust.recovery_rate": 0.0,

@@ -4,6 +4,7 @@ DataCollector, ``running``), with the same numbers as simcommerce's own runner."
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from mesa.batchrunner import batch_run
 
 from simcommerce import Market, load_scenario
@@ -13,6 +14,7 @@ from simcommerce.runner import run_once
 from conftest import SCENARIOS
 
 
+@pytest.mark.slow
 def test_keyword_overrides_dotted_or_nested_and_a_name_for_a_shipped_scenario():
     a = Market("baseline", seed=4, **{"population.consumers": 700, "steps": 6})
     b = Market(scenario="baseline", seed=4, population={"consumers": 700}, steps=6)
@@ -28,6 +30,7 @@ def test_keyword_overrides_dotted_or_nested_and_a_name_for_a_shipped_scenario():
     pd.testing.assert_frame_equal(frames[0], frames[2])
 
 
+@pytest.mark.slow
 def test_batch_run_over_two_values_and_three_seeds_matches_the_runner():
     rows = batch_run(Market, parameters={"scenario": "baseline", "population.consumers": [600, 1200], "steps": 8},
                      rng=[11, 12, 13], number_processes=1, display_progress=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from conftest import run_market, scenario
 from simcommerce import Market
@@ -36,6 +37,7 @@ def busy_market() -> dict:
     })
 
 
+@pytest.mark.slow
 def test_money_balances_every_day():
     for seed in (1, 2, 3):
         m = Market(busy_market(), seed=seed)
@@ -53,6 +55,7 @@ def test_money_balances_every_day():
         assert market["money_imbalance"].max() < 1e-6 * market["cum_gmv"].iloc[-1]
 
 
+@pytest.mark.slow
 def test_profit_identity_and_counterparties():
     market, brands, m = run_market(busy_market(), 7)
     f, pop = m.ledger.brand, m.population
@@ -78,6 +81,7 @@ def test_profit_identity_and_counterparties():
                       f["commissions"].sum())
 
 
+@pytest.mark.slow
 def test_marketing_budget_is_a_hard_cap():
     # a day of baseline's ads costs 16,000 x 40 / 1,000 = 640: the budget runs out after a week of ads
     sc = scenario("baseline", **{"population.consumers": 2000, "steps": 60, "brands.Glow.marketing_budget": 5000})

@@ -79,6 +79,7 @@ def baseline_vectorised() -> pd.DataFrame:
     return vectorised_ends(small())
 
 
+@pytest.mark.slow
 def test_naive_model_reports_the_same_metrics_one_row_per_day():
     m = naive(small(), seed=1)
     m.run(5)
@@ -92,11 +93,13 @@ def test_naive_model_reports_the_same_metrics_one_row_per_day():
     assert df["money_imbalance"].max() < 1e-6
 
 
+@pytest.mark.slow
 def test_naive_reference_matches_vectorised_on_baseline(baseline_vectorised):
     table = compare(baseline_vectorised, naive_ends(small()), CORE + ["profit", "n_customers", "cum_gmv"])
     assert table["ok"].all(), f"vectorised and naive reference differ:\n{table.round(4).to_string()}"
 
 
+@pytest.mark.slow
 def test_negative_control_halved_intent_rate_is_detected(baseline_vectorised):
     """The same comparison must flag a naive model with half the intent rate."""
     sc = small()
@@ -108,6 +111,7 @@ def test_negative_control_halved_intent_rate_is_detected(baseline_vectorised):
     assert row["z"] < -Z_MAX and row["rel"] < -REL_MAX, table.to_string()
 
 
+@pytest.mark.slow
 def test_naive_reference_matches_with_referral_and_scandal():
     """Money flows of a referral programme and a quality scandal that spreads and heals."""
     sc = small(**{"brands.Glow.policy.referral.rates": 0.1, "brands.Glow.policy.referral.buyer_discount": 0.05,

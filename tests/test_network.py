@@ -127,6 +127,7 @@ def test_scale_free_degrees_are_heavy_tailed(graphs, model):
         assert graphs[thin].degree.max() < 4 * graphs[thin].degree.mean()
 
 
+@pytest.mark.slow
 def test_holme_kim_clusters_far_more_than_barabasi_albert(graphs):
     c_ba = nx.average_clustering(graphs["barabasi_albert"].to_networkx())
     c_hk = nx.average_clustering(graphs["holme_kim"].to_networkx())

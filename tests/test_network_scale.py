@@ -134,6 +134,7 @@ def reference() -> dict:
     return {(m, tp): sample(holme_kim_sequential, 3000, m, tp) for m, tp in ((4, 0.5), (2, 0.9), (5, 0.0))}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("m, tp", [(4, 0.5), (2, 0.9), (5, 0.0)])
 def test_holme_kim_matches_the_sequential_algorithm(reference, m, tp):
     got = sample(holme_kim, 3000, m, tp)
@@ -141,16 +142,19 @@ def test_holme_kim_matches_the_sequential_algorithm(reference, m, tp):
     assert np.all(got["share_8x_mean"] > 0)  # heavy tail in every graph
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("broken", [erdos_renyi, big_batches])
 def test_the_comparison_rejects_broken_generators(reference, broken):
     assert differences(sample(broken, 3000, 4, 0.5), reference[(4, 0.5)], TIGHT)
 
 
+@pytest.mark.slow
 def test_the_comparison_rejects_the_wrong_triangle_probability(reference):
     bad = differences(sample(holme_kim, 3000, 4, 0.3), reference[(4, 0.5)], TIGHT)
     assert any(b.startswith(("avg_clustering", "transitivity")) for b in bad), bad
 
 
+@pytest.mark.slow
 def test_holme_kim_matches_networkx_powerlaw_cluster_graph():
     """networkx's implementation differs in details (its newcomer draws its m preferential targets at
     once, closes triangles only to not-yet-linked neighbours and starts from m isolated nodes), so it
@@ -165,6 +169,7 @@ def test_holme_kim_matches_networkx_powerlaw_cluster_graph():
     assert differences(sample(erdos_renyi, 3000, 4, 0.5), ref, cheap)
 
 
+@pytest.mark.slow
 def test_holme_kim_at_scale_keeps_its_shape():
     """10^5 nodes in batches of up to 1/128 of the graph: degree tail, clustering and no repeated links."""
     g = holme_kim(100_000, 5, 0.5, np.random.default_rng(3))

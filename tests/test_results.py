@@ -69,6 +69,8 @@ def tables(runs) -> dict[str, pd.DataFrame]:
     return {t: pd.read_parquet(runs["a"] / f"{t}.parquet") for t in TABLES}
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 def test_folder_holds_exactly_the_results(runs):
     names = {p.name for p in runs["a"].iterdir()}
     assert names == EXPECTED_FILES
@@ -77,6 +79,7 @@ def test_folder_holds_exactly_the_results(runs):
         assert leftovers == []
 
 
+@pytest.mark.slow
 def test_manifest(runs, scenario_file):
     m = json.loads((runs["a"] / "manifest.json").read_text())
     assert m["status"] == "complete"
@@ -103,6 +106,7 @@ def test_manifest(runs, scenario_file):
         assert m["tables"][t]["rows"] == len(pd.read_parquet(runs["a"] / f"{t}.parquet"))
 
 
+@pytest.mark.slow
 def test_market_table_one_row_per_run_and_day(tables):
     df = tables["market"]
     assert len(df) == REPS * STEPS
@@ -117,6 +121,7 @@ def test_market_table_one_row_per_run_and_day(tables):
     assert df["cum_orders"].max() > 0  # the tiny market does trade
 
 
+@pytest.mark.slow
 def test_brands_table_one_row_per_run_day_brand(tables):
     df = tables["brands"]
     assert len(df) == REPS * STEPS * len(BRANDS)
@@ -129,6 +134,7 @@ def test_brands_table_one_row_per_run_day_brand(tables):
     assert (summed == m["cum_orders"]).all()
 
 
+@pytest.mark.slow
 def test_runs_table_one_row_per_run(tables):
     df = tables["runs"]
     assert len(df) == REPS
@@ -139,6 +145,7 @@ def test_runs_table_one_row_per_run(tables):
     assert (df["days"] == STEPS).all() and (df["consumers"] == 300).all()
 
 
+@pytest.mark.slow
 def test_load_results_round_trip(runs, tables):
     manifest, loaded = load_results(runs["a"])
     assert manifest["status"] == "complete"
@@ -147,6 +154,7 @@ def test_load_results_round_trip(runs, tables):
         pd.testing.assert_frame_equal(loaded[t], tables[t])
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(runs):
     path = runs["a"] / "report.html"
     html = path.read_text(encoding="utf-8")
@@ -158,11 +166,13 @@ def test_report_is_self_contained(runs):
     assert "results-test" in html and "Glow" in html
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_tables(runs):
     for t in TABLES:
         assert sha(runs["a"] / f"{t}.parquet") == sha(runs["b"] / f"{t}.parquet"), t
 
 
+@pytest.mark.slow
 def test_different_seed_gives_different_tables(runs):
     for t in TABLES:
         assert sha(runs["a"] / f"{t}.parquet") != sha(runs["c"] / f"{t}.parquet"), t
@@ -172,6 +182,7 @@ def test_different_seed_gives_different_tables(runs):
     assert json.loads((runs["c"] / "manifest.json").read_text())["seeds"] == [6, 7]
 
 
+@pytest.mark.slow
 def test_replication_r_equals_a_single_run_with_seed_plus_r(runs, scenario_file, tmp_path):
     """Run r of a batch uses root seed seed+r: a lone run with that seed reproduces it."""
     out = tmp_path / "single"
@@ -230,6 +241,7 @@ def test_interrupted_run_is_marked(scenario_file, tmp_path, monkeypatch, capsys)
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_finished_replications_and_resume_finishes_them(tmp_path):
     """A real SIGINT to ``simcommerce run`` once a replication has finished: exit 130, one line, the finished
     replications kept; ``--resume`` then runs only the others, and the tables equal an uninterrupted run's."""
@@ -267,6 +279,7 @@ def test_ctrl_c_keeps_finished_replications_and_resume_finishes_them(tmp_path):
         assert hashlib.sha256(a).hexdigest() == hashlib.sha256(b).hexdigest(), t
 
 
+@pytest.mark.slow
 def test_the_report_of_one_replication_has_no_nan_and_says_why_there_is_no_band(scenario_file, tmp_path):
     out = tmp_path / "one"
     assert cli.main(["run", str(scenario_file), "--out", str(out)]) == 0

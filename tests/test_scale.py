@@ -33,6 +33,7 @@ def test_the_scale_scenario_switches_every_mechanism_on():
     assert off == [], f"benchmarks/all_mechanisms.yaml must enable every registered mechanism: {off}"
 
 
+@pytest.mark.slow
 def test_the_scale_scenario_runs_every_mechanism_and_balances():
     n = 6000  # at 3,000 a seed can end with no review left standing (few orders, fake ones removed)
     sc = load_scenario(ALL, overrides=scale_module().scaled_overrides(ALL, n))
@@ -79,6 +80,7 @@ def test_consumer_uniforms_are_uniform():
     assert u.mean() == pytest.approx(0.5, abs=0.002) and u.var() == pytest.approx(1 / 12, abs=0.001)
 
 
+@pytest.mark.slow
 def test_mechanisms_get_distinct_keys_from_seed_and_name():
     sc = load_scenario(ALL, overrides={"population.consumers": 500})
     a, b = Market(sc, seed=4), Market(sc, seed=4)

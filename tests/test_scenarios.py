@@ -15,6 +15,7 @@ from simcommerce.results import load_results
 FILES = sorted(SCENARIOS.glob("*.yaml"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_scenario_runs_and_report_shows_its_mechanisms(path, tmp_path):
     data = yaml.safe_load(path.read_text())

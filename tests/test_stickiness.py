@@ -32,6 +32,7 @@ def mech(m: Market):
     return next(x for x in m.mechanisms if x.name == "stickiness")
 
 
+@pytest.mark.slow
 def test_off_by_default_and_without_effects_nothing_changes():
     cls = REGISTRY["stickiness"]
     assert not cls.enabled_by_default and not scenario("baseline")["mechanisms"]["stickiness"]["enabled"]
@@ -74,6 +75,7 @@ def test_random_neighbor_is_a_uniform_friend():
     assert np.allclose(np.bincount(picks[:, 7], minlength=50)[np.arange(50) != 7] / 2000, 1 / 49, atol=0.012)
 
 
+@pytest.mark.slow
 def test_multiplier_follows_the_formula_for_each_consumer():
     """Multiplier = 1 + peer_effect × (a random friend active yesterday) + size term + habit term; the
     peer indicator's mean is the share of friends active yesterday."""
@@ -102,6 +104,7 @@ def test_multiplier_follows_the_formula_for_each_consumer():
     assert st.mean_activity == pytest.approx(probs.mean(), abs=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["complete", "holme_kim"])
 def test_peer_effect_gives_the_social_multiplier(model):
     """With the peer effect alone and base activity a, activity settles at a / (1 − a × peer_effect) (0.353 at
@@ -123,6 +126,7 @@ def test_peer_effect_gives_the_social_multiplier(model):
     assert off.recorder.frames()[0]["mean_activity"].iloc[20:].mean() == pytest.approx(0.3, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_size_effect_grows_with_the_user_base_and_adoption_share_is_weekly_activity():
     """Size effect alone: activity a (1 + size_effect U / (U + half_users)), U the users active in the
     last week (adoption share × N): higher in a bigger market."""
@@ -171,6 +175,7 @@ def test_habit_builds_on_platform_purchases_and_decays():
     assert st.habit[8] == 0 and st.habit[9] == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_habit_raises_activity_of_recent_buyers_by_the_expected_amount():
     """Same seeds with and without the habit: the activity draws are common, so the habit can only
     add active consumer-days, about base × habit_effect × Σ min(1, habit) of them."""
@@ -191,6 +196,7 @@ def test_habit_raises_activity_of_recent_buyers_by_the_expected_amount():
     assert extra == pytest.approx(expected, rel=0.1)
 
 
+@pytest.mark.slow
 def test_activity_stays_a_probability():
     huge = {"peer_effect": 50.0, "size_effect": 50.0, "half_users": 1.0, "habit_effect": 50.0}
     m = Market(only_stickiness(1500, steps=20, base=0.9, **huge), seed=1)
@@ -225,6 +231,7 @@ def curve(enabled: bool) -> tuple[np.ndarray, np.ndarray]:
     return orders, active
 
 
+@pytest.mark.slow
 def test_value_per_user_grows_with_the_number_of_users():
     orders, active = curve(True)
     assert np.all(np.diff(active) > 0.015), active  # 0.39, 0.42, 0.45, 0.48
@@ -232,6 +239,7 @@ def test_value_per_user_grows_with_the_number_of_users():
     assert orders[-1] / orders[0] > 1.3, orders
 
 
+@pytest.mark.slow
 def test_without_stickiness_the_curve_is_flat():
     orders, active = curve(False)
     assert np.allclose(active, 0.3, atol=0.002), active

@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTHON = str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
 
 
+@pytest.mark.slow
 def test_tutorial_script_runs(tmp_path):
     proc = subprocess.run([PYTHON, str(ROOT / "experiments" / "tutorial.py"), "--consumers", "800",
                            "--days", "30", "--replications", "3", "--out", str(tmp_path)],
@@ -38,6 +41,7 @@ def paired_block(text: str) -> str:
     return "\n".join(lines[i:i + 5])
 
 
+@pytest.mark.slow
 def test_the_notebook_is_the_script_runs_and_prints_the_numbers_of_the_page(tmp_path):
     """experiments/tutorial.ipynb is experiments/tutorial.py (jupytext), runs in a real kernel (nbclient), and its
     output is the one docs/tutorial.md shows, numbers included."""

@@ -83,6 +83,7 @@ def test_other_dtypes_go_to_numpy():
     assert unique([3, 1, 3]).tolist() == [1, 3]  # lists are taken as arrays
 
 
+@pytest.mark.slow
 def test_large_input_is_identical():
     """10^6 int64 with ~6·10^5 distinct values (the dense table, the sort and the key paths)."""
     a = np.random.default_rng(11).integers(0, 10**6, 10**6)

@@ -66,6 +66,7 @@ def test_highest_degree_is_the_first_k_of_a_full_lexsort():
             assert got.dtype == want.dtype and np.array_equal(got, want), (n, k)
 
 
+@pytest.mark.slow
 def test_seeding_strategies():
     g = star_of_stars()
     rng = np.random.default_rng(0)

@@ -54,6 +54,7 @@ def run(bin_dir: Path, cwd: Path, *args: str, timeout: float = 900) -> subproces
                           timeout=timeout)
 
 
+@pytest.mark.slow
 def test_the_wheel_runs_a_shipped_scenario_by_name_outside_the_repository(installed, tmp_path):
     where = run(installed, tmp_path, "python", "-c", "import simcommerce; print(simcommerce.__file__)")
     assert where.returncode == 0 and not where.stdout.strip().startswith(str(ROOT)), where.stdout
@@ -70,6 +71,7 @@ def test_the_wheel_runs_a_shipped_scenario_by_name_outside_the_repository(instal
     assert dash.returncode == 0 and "baseline" in dash.stdout.split() and "livestream" in dash.stdout.split()
 
 
+@pytest.mark.slow
 def test_validate_quick_passes_from_the_wheel_and_writes_an_offline_report(installed, tmp_path):
     proc = run(installed, tmp_path, "simcommerce", "validate", "--quick", "--out", "v")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]

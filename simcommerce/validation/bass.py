@@ -84,7 +84,7 @@ def run(quick: bool = False) -> Outcome:
         fig.add_trace(go.Scatter(x=t, y=mean, name=f"model {tag}", mode="lines"))
         fig.add_trace(go.Scatter(x=t, y=ref_closed, name=f"closed form {tag}", line={"dash": "dot"}))
     # the error shrinks as the population grows (against the discrete recursion)
-    sizes = (500, 2000, 8000) if quick else (1000, 4000, 16000)
+    sizes = (250, 1000, 4000) if quick else (1000, 4000, 16000)
     p, q = PAIRS[0]
     errors = []
     for size in sizes:

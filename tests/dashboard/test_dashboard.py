@@ -44,6 +44,7 @@ def _processes(text: str | None = None, group: int | None = None) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 def test_page_loads_everything_locally_with_controls_from_metadata(dash_page):
     p = dash_page.open()
     page = p.page
@@ -71,6 +72,7 @@ def test_page_loads_everything_locally_with_controls_from_metadata(dash_page):
     assert not p.errors
 
 
+@pytest.mark.slow
 def test_levers_edit_the_selected_policy(dash_page):
     p = dash_page.open()
     page = p.page
@@ -114,6 +116,7 @@ def test_levers_edit_the_selected_policy(dash_page):
     assert not p.errors
 
 
+@pytest.mark.slow
 def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tmp_path):
     p = dash_page.open()
     page = p.page
@@ -196,6 +199,7 @@ def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tm
     assert not p.errors
 
 
+@pytest.mark.slow
 def test_cancel_keeps_the_page_responsive_and_stops_the_processes(dash_page, server):
     p = dash_page.open()
     page = p.page
@@ -232,6 +236,7 @@ def test_cancel_keeps_the_page_responsive_and_stops_the_processes(dash_page, ser
     assert not p.errors
 
 
+@pytest.mark.slow
 def test_a_bad_upload_shows_the_clis_message_and_breaks_nothing(dash_page, tmp_path):
     p = dash_page.open()
     page = p.page
@@ -269,6 +274,7 @@ def test_a_bad_upload_shows_the_clis_message_and_breaks_nothing(dash_page, tmp_p
     assert not p.errors
 
 
+@pytest.mark.slow
 def test_two_browsers_do_not_see_each_others_work(browser, server, make_page):
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
     try:

@@ -123,6 +123,8 @@ def test_uploads_are_checked_named_as_the_user_named_them_and_never_overwrite(tm
     assert (sessions.upload_dir(tmp_path, sid) / "My_Market.yaml").read_bytes() == text
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 def test_browse_shows_shared_and_own_experiments_only(tmp_path, store):
     a, b = sessions.new_session_id(), sessions.new_session_id()
     manifest = (store / "manifest.json").read_text()
@@ -139,6 +141,7 @@ def test_browse_shows_shared_and_own_experiments_only(tmp_path, store):
     assert sessions.resolve_inside(tmp_path, f"dashboard/{a}/run1", a) == (tmp_path / f"dashboard/{a}/run1").resolve()
 
 
+@pytest.mark.slow
 def test_exports_are_valid_files_a_researcher_can_run(tmp_path, store):
     manifest = json.loads((store / "manifest.json").read_text())
     (tmp_path / "referral.yaml").write_text(browse.policy_yaml(manifest, "referral"))
@@ -150,6 +153,7 @@ def test_exports_are_valid_files_a_researcher_can_run(tmp_path, store):
     assert exp.policies == manifest["experiment"]["policies"] and exp.seed == 11 and exp.base is None
 
 
+@pytest.mark.slow
 def test_new_figures_from_a_store(store):
     exp = load_experiment_results(store)
     shares = market_share_figure(exp["brands"], ["plain", "referral"])
@@ -173,6 +177,7 @@ def test_largest_cascade_and_tree_layout():
     assert pos[1][1] == 0 and pos[4][1] == -2 and pos[2][0] == pos[4][0]
 
 
+@pytest.mark.slow
 def test_network_snapshot_colours_consumers_by_state(store):
     manifest = json.loads((store / "manifest.json").read_text())
     fig = figures.network_snapshot(manifest["scenario"], manifest["experiment"]["policies"]["referral"], 11,
