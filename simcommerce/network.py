@@ -297,82 +297,124 @@ class FriendCounts:
 # ------------------------------------------------------------------ generators
 
 HK_BATCH_SHARE = 1 / 128  # holme_kim: a batch of newcomers is at most this share of the nodes already there
-RECENT_SHARE = 0.05  # _GrowingAdjacency: recent entries kept apart until they reach this share of the CSR part
+EXPECTED_ROOM = 1.5  # holme_kim: a newcomer's row has room for this many times its expected final degree
+POOL_ROOM = 6  # holme_kim: the row pool's first size, in links (3 entries per link end; grown if ever full)
+ROW_SLACK = 2  # _Rows: a row is given this many times the room its entries need (and moves when full)
 
 
-class _GrowingAdjacency:
-    """Adjacency of a graph that grows by batches of edges, answering uniform-neighbour draws.
+class _Rows:
+    """The neighbours of each node of a graph that grows by batches of newcomers, for uniform-neighbour draws.
 
-    Entries (both directions of every edge) live in a CSR part plus a *recent* part: the
-    entries added since the CSR part was last rebuilt, kept sorted by node. Each batch is
-    merged into the recent part (cost: its size); when the recent part reaches
-    ``RECENT_SHARE`` of the CSR part, it is folded into the CSR part (cost: the whole
-    graph, but only O(log E) times as the graph grows geometrically). No Python loop over
-    nodes or edges. A node's neighbours are always in the order their links were made
-    (CSR row, then recent entries), so the draws — and the graph — do not depend on when
-    folds happen: ``RECENT_SHARE`` only trades merge cost against fold cost.
+    Each node's neighbours, in the order its links were made, sit in one row of a pool array.
+    A newcomer's row is allocated when it joins (its own links written in one sequential pass,
+    with room for as many links again); a row that fills up moves to the end of the pool with
+    ``ROW_SLACK`` times the room it needs (amortised: each entry is copied about once). So an
+    append costs O(1), the j-th neighbour is one read, and a node's row start, degree and
+    capacity share one cache line (random access to them is the cost at 10^7 nodes). No Python
+    loop over nodes or edges, and no insertion into sorted arrays. Moved-from rows are dropped
+    when the pool is grown.
     """
 
-    def __init__(self, n: int):
+    START, DEGREE, CAP = 0, 1, 2
+
+    def __init__(self, n: int, expected: int):
         self.n = n
-        self.size = 0  # nodes 0..size-1 may have entries
-        self.indptr = np.zeros(n + 1, dtype=np.int64)
-        self.indices = np.empty(0, dtype=np.int32)
-        self.recent_node = np.empty(0, dtype=np.int32)  # sorted
-        self.recent_other = np.empty(0, dtype=np.int32)  # the neighbour, same order
-        self.recent_degree = np.zeros(n, dtype=np.int32)
+        dtype = np.int32 if 4 * expected < np.iinfo(np.int32).max else np.int64
+        self.info = np.zeros((n, 4), dtype=dtype)  # per node: row start, degree, capacity (and padding)
+        self.pool = np.empty(max(int(expected), 16), dtype=np.int32)  # untouched pages cost no memory
+        self.used = 0
 
-    def add(self, new: np.ndarray, old: np.ndarray) -> None:
-        """Add undirected edges (new[i], old[i]): ``new`` sorted, every id in it above every id so far."""
-        # entries of the old ends: sorted by node, then merged into the recent part after the node's earlier ones
-        order = np.argsort(old, kind="stable")
-        node, other = old[order].astype(np.int32), new[order].astype(np.int32)
-        at = np.searchsorted(self.recent_node, node, side="right")
-        self.recent_node = np.insert(self.recent_node, at, node)
-        self.recent_other = np.insert(self.recent_other, at, other)
-        self._count(node)
-        # entries of the new ends: already in order, and after everything else
-        self.recent_node = np.concatenate([self.recent_node, new.astype(np.int32)])
-        self.recent_other = np.concatenate([self.recent_other, old.astype(np.int32)])
-        self._count(new)
-        self.size = max(self.size, int(new.max(initial=-1)) + 1, int(old.max(initial=-1)) + 1)
-        if len(self.recent_node) > RECENT_SHARE * len(self.indices):
-            self._fold()
+    def join(self, first: int, links: np.ndarray, room: int = 0) -> None:
+        """Rows for newcomers ``first, first+1, ...``: ``links`` (size, k) their neighbours (-1: no link);
+        each row has room for ``room`` entries (at least ``ROW_SLACK`` times ``k``)."""
+        size, k = links.shape
+        cap = max(ROW_SLACK * k, room, 1)
+        if self.used + size * cap > len(self.pool):
+            self._compact(self.used + size * cap)
+        block = self.pool[self.used:self.used + size * cap].reshape(size, cap)
+        info = self.info[first:first + size]
+        info[:, self.START] = self.used + cap * np.arange(size)
+        info[:, self.CAP] = cap
+        made = links >= 0
+        if made.all():
+            block[:, :k] = links
+            info[:, self.DEGREE] = k
+        else:  # a newcomer's links, moved to the front of its row in order
+            rank = np.cumsum(made, axis=1) - 1
+            rows = np.broadcast_to(np.arange(size)[:, None], links.shape)
+            block[rows[made], rank[made]] = links[made]
+            info[:, self.DEGREE] = made.sum(axis=1)
+        self.used += size * cap
 
-    def _count(self, node: np.ndarray) -> None:
-        """Add sorted entries' nodes to the recent degrees (run-length counts: np.add.at is slow)."""
+    def append(self, node: np.ndarray, other: np.ndarray) -> None:
+        """Add ``other[i]`` to the neighbours of ``node[i]`` (existing nodes), in the given order within each."""
         if len(node) == 0:
             return
-        starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
-        self.recent_degree[node[starts]] += np.diff(np.r_[starts, len(node)]).astype(np.int32)
+        node = np.asarray(node, dtype=np.int64)
+        key = np.sort(node * len(node) + np.arange(len(node)))  # by node, then given order (a stable sort)
+        node = key // len(node)
+        other = np.asarray(other, dtype=np.int32)[key - node * len(node)]
+        first = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
+        ids = node[first]
+        count = np.diff(np.r_[first, len(node)])
+        info = np.take(self.info, ids, axis=0).astype(np.int64)  # (np.take: far faster than info[ids] here)
+        need = info[:, self.DEGREE] + count
+        grow = np.flatnonzero(need > info[:, self.CAP])
+        if len(grow):
+            cap = ROW_SLACK * need[grow]
+            if self.used + int(cap.sum()) > len(self.pool):
+                self._compact(self.used + int(cap.sum()))
+                info[:, self.START] = np.take(self.info[:, self.START], ids)
+            start = self.used + np.cumsum(cap) - cap
+            self._copy(self.pool, info[grow, self.START], self.pool, start, info[grow, self.DEGREE])
+            self.used += int(cap.sum())
+            self.info[ids[grow], self.START], self.info[ids[grow], self.CAP] = start, cap
+            info[grow, self.START] = start
+        self.pool[np.repeat(info[:, self.START] + info[:, self.DEGREE] - first, count) + np.arange(len(node))] = other
+        self.info[:, self.DEGREE][ids] = need  # (a 1-D store: only the degrees change)
 
-    def _fold(self) -> None:
-        """Move the recent entries into the CSR part (each row: old entries, then recent ones in order)."""
-        # each recent entry goes at the end of its row (np.insert keeps the given order among equal positions)
-        self.indices = np.insert(self.indices, self.indptr[self.recent_node + 1], self.recent_other)
-        k = self.size
-        self.indptr[1:k + 1] += np.cumsum(self.recent_degree[:k], dtype=np.int64)
-        self.indptr[k + 1:] = self.indptr[k]
-        self.recent_node = np.empty(0, dtype=np.int32)
-        self.recent_other = np.empty(0, dtype=np.int32)
-        self.recent_degree[:k] = 0
+    def _compact(self, need: int) -> None:
+        """A larger pool holding only the rows in use (each at its capacity, in node order), room for ``need``."""
+        cap = self.info[:, self.CAP].astype(np.int64)
+        room = int(cap.sum())
+        pool = np.empty(max(2 * room, need - self.used + room), dtype=np.int32)
+        start = np.cumsum(cap) - cap
+        self._copy(self.pool, self.info[:, self.START], pool, start, self.info[:, self.DEGREE])
+        self.pool, self.used = pool, room
+        self.info[:, self.START] = start
+
+    @staticmethod
+    def _copy(src: np.ndarray, src_start: np.ndarray, dst: np.ndarray, dst_start: np.ndarray, length: np.ndarray):
+        """``dst[dst_start[i]:][:length[i]] = src[src_start[i]:][:length[i]]`` for every i."""
+        length = np.asarray(length, dtype=np.int64)
+        before = np.cumsum(length) - length  # entries of the rows before row i
+        at = np.arange(int(before[-1] + length[-1]) if len(length) else 0)
+        if len(at):
+            dst[np.repeat(dst_start - before, length) + at] = src[np.repeat(src_start - before, length) + at]
 
     def random_neighbour(self, w: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """A uniformly random neighbour of each node in ``w`` (``u``: uniforms in [0, 1)); -1 if it has none."""
-        old = (self.indptr[w + 1] - self.indptr[w]).astype(np.int64)
-        total = old + self.recent_degree[w]
-        j = (u * total).astype(np.int64)  # the j-th neighbour: among the old ones if j < old
-        out = np.full(len(w), -1, dtype=np.int64)
-        in_old = j < old
-        out[in_old] = self.indices[self.indptr[w[in_old]] + j[in_old]]
-        in_recent = ~in_old & (total > 0)
-        first = np.searchsorted(self.recent_node, w[in_recent], side="left")
-        out[in_recent] = self.recent_other[first + j[in_recent] - old[in_recent]]
+        """A uniformly random neighbour of each node in ``w`` (``u``: uniforms in [0, 1)), int64; -1 if it has
+        none: the ``floor(u · degree)``-th in the order its links were made."""
+        info = np.take(self.info, w, axis=0)
+        degree = info[:, self.DEGREE].astype(np.int64)
+        out = self.pool[info[:, self.START] + (u * degree).astype(np.int64)].astype(np.int64)
+        out[degree == 0] = -1  # (read another row's entry above)
         return out
 
     def to_csr(self) -> "CSRGraph":
-        self._fold()
-        return CSRGraph(self.n, self.indptr, self.indices)
+        """The CSR graph, rows in the order the links were made (in chunks of nodes, to bound memory)."""
+        degree = self.info[:, self.DEGREE]
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(degree, out=indptr[1:])
+        indices = np.empty(int(indptr[-1]), dtype=np.int32)
+        step = 1 << 20
+        for a in range(0, self.n, step):
+            b = min(a + step, self.n)
+            at = np.repeat(self.info[a:b, self.START] - indptr[a:b], degree[a:b])
+            at += np.arange(indptr[a], indptr[b])
+            indices[indptr[a]:indptr[b]] = self.pool[at]
+        self.pool = np.empty(0, dtype=np.int32)
+        return CSRGraph(self.n, indptr, indices)
 
 
 def holme_kim(n: int, m: int, triangle_prob: float, rng: np.random.Generator) -> CSRGraph:
@@ -388,10 +430,14 @@ def holme_kim(n: int, m: int, triangle_prob: float, rng: np.random.Generator) ->
     the nodes already there (one node at a time below 128 nodes, so small graphs are the
     sequential process exactly), and its newcomers attach to the graph as it was before
     the batch — they do not link to each other, which the sequential process would do for
-    under 1% of links. tests/test_network_scale.py checks degree distribution, clustering
-    and assortativity against networkx's ``powerlaw_cluster_graph`` and the sequential
-    algorithm over several seeds.
+    under 1% of links. Preferential targets are uniform draws from the preallocated array
+    of link ends; triangle targets are uniform draws from a node's row (:class:`_Rows`).
+    Cost: O(n m); memory about 4 int32 per link end at the peak. tests/test_network_scale.py
+    checks degree distribution, clustering and assortativity against networkx's
+    ``powerlaw_cluster_graph`` and the sequential algorithm over several seeds.
     """
+    if n < 2:
+        return CSRGraph(n, np.zeros(n + 1, dtype=np.int64), np.empty(0, dtype=np.int32))
     m = max(1, min(m, n - 1))
     m0 = m + 1
     seed_u, seed_v = np.triu_indices(m0, 1)  # (0,1), (0,2), ..., (m0-2, m0-1)
@@ -399,43 +445,59 @@ def holme_kim(n: int, m: int, triangle_prob: float, rng: np.random.Generator) ->
     ends = np.empty(2 * n_links, dtype=np.int32)  # both ends of every link: a node appears once per link end
     e = len(seed_u)
     ends[0:2 * e:2], ends[1:2 * e:2] = seed_u, seed_v
-    adjacency = _GrowingAdjacency(n)
-    for node in range(1, m0):  # the seed's links, each from its higher end (newer) to its lower end
-        adjacency.add(np.full(node, node), np.arange(node))
+    rows = _Rows(n, POOL_ROOM * n_links)  # untouched pages of the pool cost no memory
+    seed = np.array([np.delete(np.arange(m0), a) for a in range(m0)])  # each seed node: the others, in order
+    rows.join(0, seed.reshape(m0, m))
+    largest = min(n - m0, max(1, int(n * HK_BATCH_SHARE)))
+    buffer = np.empty(largest * m * 3, dtype=np.float64)
+    layout = np.empty(largest * m * 3, dtype=np.float64)
     v = m0
     while v < n:
         size = min(n - v, max(1, int(v * HK_BATCH_SHARE)))
-        draws = rng.random((size, m, 3))  # per newcomer and link: triangle?, which neighbour, which link end
-        chosen = np.full((size, m), -1, dtype=np.int64)
+        # per newcomer and link: triangle?, which neighbour, which link end (drawn in this layout, used by link)
+        raw = buffer[:size * m * 3].reshape(size, m, 3)
+        rng.random(out=raw)
+        draws = layout[:size * m * 3].reshape(m, 3, size)
+        np.copyto(draws, raw.transpose(1, 2, 0))
+        chosen = np.full((m, size), -1, dtype=np.int64)
         last = np.full(size, -1, dtype=np.int64)  # last preferential target of each newcomer
         n_ends = 2 * e
         for k in range(m):
-            target = np.full(size, -1, dtype=np.int64)
+            target = chosen[k]
             if k > 0 and triangle_prob > 0:
-                tri = np.flatnonzero((draws[:, k, 0] < triangle_prob) & (last >= 0))
-                cand = adjacency.random_neighbour(last[tri], draws[tri, k, 1])
-                fresh = (cand >= 0) & ~(chosen[tri, :k] == cand[:, None]).any(axis=1)
+                tri = np.flatnonzero((draws[k, 0] < triangle_prob) & (last >= 0))
+                cand = rows.random_neighbour(last[tri], draws[k, 1, tri])
+                fresh = (cand >= 0) & ~(chosen[:k, tri] == cand).any(axis=0)
                 target[tri[fresh]] = cand[fresh]
-            pref = np.flatnonzero(target < 0)
-            cand = ends[(draws[pref, k, 2] * n_ends).astype(np.int64)].astype(np.int64)
-            repeat = (chosen[pref, :k] == cand[:, None]).any(axis=1)
-            for _ in range(20):  # re-draw a repeated target; ends are many, repeats rare
-                if not repeat.any():
-                    break
-                cand[repeat] = ends[(rng.random(int(repeat.sum())) * n_ends).astype(np.int64)]
-                repeat = (chosen[pref, :k] == cand[:, None]).any(axis=1)
-            cand[repeat] = -1  # still repeated after 20 draws: this link is not made
+                pref = np.flatnonzero(target < 0)
+            else:
+                pref = np.arange(size)
+            cand = ends[(draws[k, 2, pref] * n_ends).astype(np.int64)].astype(np.int64)
+            if k > 0:
+                repeat = (chosen[:k, pref] == cand).any(axis=0)
+                for _ in range(20):  # re-draw a repeated target; ends are many, repeats rare
+                    if not repeat.any():
+                        break
+                    cand[repeat] = ends[(rng.random(int(repeat.sum())) * n_ends).astype(np.int64)]
+                    repeat = (chosen[:k, pref] == cand).any(axis=0)
+                cand[repeat] = -1  # still repeated after 20 draws: this link is not made
             target[pref] = cand
-            last[pref[cand >= 0]] = cand[cand >= 0]
-            chosen[:, k] = target
-        made = chosen >= 0  # links in order: newcomer by newcomer, then k
-        src = np.broadcast_to(np.arange(v, v + size)[:, None], chosen.shape)[made]
-        dst = chosen[made]
+            ok = cand >= 0
+            last[pref[ok]] = cand[ok]
+        links = chosen.T  # links in order: newcomer by newcomer, then k
+        made = links >= 0
+        if made.all():
+            dst = links.ravel()
+            src = np.repeat(np.arange(v, v + size), m)
+        else:
+            dst = links[made]
+            src = np.repeat(np.arange(v, v + size), made.sum(axis=1))
         ends[2 * e:2 * (e + len(src)):2], ends[2 * e + 1:2 * (e + len(src)):2] = src, dst
+        rows.append(dst, src)
+        rows.join(v, links, int(EXPECTED_ROOM * m * np.sqrt(n / v)))  # degree expected at the end: m sqrt(n / v)
         e += len(src)
-        adjacency.add(src, dst)
         v += size
-    return adjacency.to_csr()
+    return rows.to_csr()
 
 
 def watts_strogatz(n: int, k: int, rewire_prob: float, rng: np.random.Generator) -> CSRGraph:

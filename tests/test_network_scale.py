@@ -241,3 +241,32 @@ def test_friend_counts_follow_marks_incrementally(complete):
             assert np.array_equal(counts.count(ids, j), g.count_marked_neighbors(ids, marked[:, j]))
             has = counts.with_marked_friends(j)
             assert np.array_equal(has, np.flatnonzero(g.count_marked_neighbors(np.arange(300), marked[:, j])))
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_holme_kim_rows_keep_degrees_tail_and_clustering_at_scale(seed):
+    """The generator's row pool (``_Rows``: rows that move when full, no insertion into sorted arrays) at
+    10^5 nodes: mean degree 2m, a power-law tail (CCDF slope near -2), hubs, and clustering far above
+    Barabási–Albert's (triangle_prob 0) on the same size and seed; a full pool is compacted correctly."""
+    n, m = 100_000, 5
+    hk = holme_kim(n, m, 0.5, np.random.default_rng(seed))
+    ba = holme_kim(n, m, 0.0, np.random.default_rng(seed))
+    for g in (hk, ba):
+        assert g.degree.mean() == pytest.approx(2 * m, rel=0.001) and g.degree.min() >= m
+        deg = g.degree
+        ks = np.arange(2 * m, int(deg.max()) + 1)
+        ccdf = 1 - np.searchsorted(np.sort(deg), ks) / n  # P(K >= k)
+        keep = ccdf * n >= 20
+        slope = np.polyfit(np.log(ks[keep]), np.log(ccdf[keep]), 1)[0]
+        assert -2.6 < slope < -1.5, slope  # gamma ~ 3: P(K >= k) ~ k^-2
+        assert deg.max() > 50 * deg.mean()
+    c_hk, c_ba = graph_stats(hk, m)["avg_clustering"], graph_stats(ba, m)["avg_clustering"]
+    assert c_hk > 0.15 and c_hk > 10 * c_ba, (c_hk, c_ba)
+    # a pool too small from the start (half the entries) is grown, moved rows compacted: the very same graph
+    saved = network.POOL_ROOM
+    network.POOL_ROOM = 1
+    try:
+        again = holme_kim(n, m, 0.5, np.random.default_rng(seed))
+    finally:
+        network.POOL_ROOM = saved
+    assert np.array_equal(again.indptr, hk.indptr) and np.array_equal(again.indices, hk.indices)
