@@ -21,6 +21,42 @@ KPIS = {  # metric: (title, y axis title with its unit)
     "profit": ("Cumulative profit (all brands)", "currency units"),
 }
 COLORS = qualitative.Plotly
+# the modebar of every chart: no plotly logo, nothing that sends a chart to a cloud service
+PLOTLY_CONFIG = {"displaylogo": False, "showSendToCloud": False,
+                 "modeBarButtonsToRemove": ["sendDataToCloud", "editInChartStudio"]}
+
+LABELS = {  # metric -> what a reader calls it (the unit is added by metric_label)
+    "profit": "Profit", "new_profit": "Profit per day", "cum_gmv": "Revenue (GMV)", "new_gmv": "Revenue per day",
+    "cum_orders": "Orders", "new_orders": "Orders per day", "cum_marketing_spend": "Marketing spend",
+    "new_marketing_spend": "Marketing spend per day", "return_on_marketing_spend": "Net sales per unit of marketing",
+    "cost_per_new_customer": "Marketing spend per new customer", "n_aware": "Aware consumers",
+    "n_considered": "Consumers considering", "n_customers": "Customers", "n_repeat_customers": "Repeat customers",
+    "cum_shares": "Shares", "cum_referral_orders": "Referral orders", "mean_trust": "Mean trust",
+    "market_share": "Share of orders", "mean_rating": "Mean rating", "cum_ad_spend": "Ad spend",
+    "cum_influencer_fees": "Influencer fees", "cum_live_slot_fees": "Live slot fees",
+    "cum_live_commission": "Live hosts' commission", "cum_commission": "Referral commission",
+    "cum_group_discounts": "Group-deal discounts", "cum_referral_discounts": "Referral discounts",
+    "cum_live_discounts": "Live-session discounts", "cum_sample_discounts": "Free samples",
+    "cum_live_orders": "Live-stream orders", "cum_live_gmv": "Live-stream sales", "cum_group_gmv": "Group-deal sales", "n_active": "Active consumers",
+}
+
+
+def metric_label(name: str, currency: str = "currency units", unit: bool = True) -> str:
+    """A metric's human label, with its unit in brackets where it has one worth saying: ``Profit (¥)``,
+    ``Mean trust (0–1)``, ``Orders``; money in the scenario's ``currency``."""
+    from .metrics import column_info
+
+    label = LABELS.get(name)
+    if label is None:
+        base = name.removeprefix("cum_").removeprefix("new_").removeprefix("n_").replace("_", " ")
+        base = base.replace("gmv", "GMV")
+        label = base[:1].upper() + base[1:] + (" per day" if name.startswith("new_") else "")
+    if not unit:
+        return label
+    u = (column_info(name) or ("", ""))[1]
+    u = {"currency units": currency, "share (0-1)": "0–1", "count": "", "flag": "", "index": "",
+         "stars (1-5; 0 if none)": "stars, 1–5"}.get(u, u)
+    return f"{label} ({u})" if u else label
 
 
 def number_format(values) -> str:

@@ -31,7 +31,7 @@ def render(scenario: dict, market: pd.DataFrame, brands: pd.DataFrame) -> str:
             figures.append(fig)
     parts = []
     for k, fig in enumerate(figures):
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=(k == 0), config={"displaylogo": False}))
+        parts.append(fig.to_html(full_html=False, include_plotlyjs=(k == 0), config=plots.PLOTLY_CONFIG))
     last = market[market["day"] == market["day"].max()]
     summary = last[[c for c in ("cum_orders", "cum_gmv", "n_aware", "n_customers", "cum_shares",
                                 "cum_referral_orders", "mean_rating", "mean_trust", "profit") if c in last]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -19,6 +20,7 @@ from simcommerce.compare import (
     welch_ci,
     write_summary,
 )
+from simcommerce.compare import brand_runs, brand_verdict, load_experiment_results
 from simcommerce.runner import run_once
 from simcommerce.scenario import load_scenario
 
@@ -162,6 +164,19 @@ def test_compare_command_writes_self_contained_report(stores, tmp_path):
     assert (out.parent / "summary.csv").exists() and (out.parent / "summary.parquet").exists()
     s = pd.read_csv(out.parent / "summary.csv")
     assert len(s) == 8 and set(s["policy"]) == set(POLICIES)
+    # it opens with the verdict for the brand (the only one: Glow), from the same function as the dashboard's
+    exp = load_experiment_results(stores[0])
+    v, bs = brand_verdict(exp, "Glow", "ads_1500")
+    assert "<h2>Verdict for Glow</h2>" in text and html.escape(" ".join(v.findings)) in text
+    assert html.escape(v.recommendation) in text and len(re.findall(r'<tr class="brand-row">', text)) == 2
+    assert text.index("Verdict for Glow") < text.index('<tr class="kpi">')
+    # one brand: its end-of-run figures are the market's, run by run
+    b = brand_runs(exp, "Glow").set_index("run_id").sort_index()
+    m = exp["runs"].set_index("run_id").sort_index()
+    for col in ("profit", "cum_orders", "cum_gmv", "cum_marketing_spend"):
+        assert np.allclose(b[col], m[col]), col
+    assert b["cum_marketing_spend"].gt(0).all()
+    assert cli.main(["compare", str(stores[0]), "--out", str(out), "--brand", "Nope"]) == 2
 
 
 def test_compare_merges_folders_and_prefixes_clashing_policies(stores, tmp_path):
