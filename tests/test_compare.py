@@ -26,7 +26,7 @@ from simcommerce.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
-SMALL = {"population.consumers": 2000, "steps": 40}
+SMALL = {"population.consumers": 1200, "steps": 30}
 ADS = "brands.Glow.policy.ads.impressions_per_day"
 POLICIES = {"ads_1500": {ADS: 1500}, "ads_2000": {ADS: 2000}}
 REPS, SEED = 8, 7
@@ -132,7 +132,7 @@ def test_store_loads_with_hive_policy(stores):
     runs = exp["runs"]
     assert sorted(runs["policy"].unique()) == sorted(POLICIES)
     assert len(runs) == 2 * REPS and pd.api.types.is_string_dtype(runs["policy"])
-    assert len(exp["market"]) == 2 * REPS * 40
+    assert len(exp["market"]) == 2 * REPS * SMALL["steps"]
     assert exp["experiment"]["reference"] == "ads_1500"
     assert exp["events"] is None
 

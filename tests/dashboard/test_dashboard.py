@@ -202,7 +202,7 @@ def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tm
 def test_cancel_keeps_the_page_responsive_and_stops_the_processes(dash_page, server):
     p = dash_page.open()
     page = p.page
-    p.run(consumers=200000, days=365, replications=3, name="long_run")
+    p.run(consumers=100000, days=365, replications=3, name="long_run")
     page.wait_for_function("document.querySelector('#progress-label').textContent.includes('of 6 runs')",
                            timeout=30000)
     assert page.locator("#run").is_disabled() and page.locator("#cancel").is_enabled()
