@@ -95,15 +95,16 @@ def _add_band(fig, b: pd.DataFrame, name: str, color: str, row=None, col=None, s
                              showlegend=showlegend), **kw)
 
 
-def kpi_timeseries(market: pd.DataFrame) -> go.Figure:
-    """Market KPIs over time: mean over replications with a band."""
+def kpi_timeseries(market: pd.DataFrame, currency: str = "currency units") -> go.Figure:
+    """Market KPIs over time: mean over replications with a band (money in ``currency``)."""
     metrics = [m for m in KPIS if m in market.columns]
     rows = (len(metrics) + 2) // 3
     fig = make_subplots(rows=rows, cols=3, subplot_titles=[KPIS[m][0] for m in metrics])
     for k, m in enumerate(metrics):
         r, c = k // 3 + 1, k % 3 + 1
         _add_band(fig, band(market, m), m, COLORS[0], row=r, col=c, showlegend=False)
-        fig.update_yaxes(title_text=KPIS[m][1], tickformat=number_format(market[m]), row=r, col=c)
+        fig.update_yaxes(title_text=KPIS[m][1].replace("currency units", currency), tickformat=number_format(market[m]),
+                         row=r, col=c)
     fig.update_layout(title=f"Market KPIs ({spread_note(market['run'].nunique())})", height=330 * rows,
                       showlegend=False)
     fig.update_xaxes(title_text="day")
@@ -157,7 +158,8 @@ def trust_over_time(brands: pd.DataFrame, events: list[dict]) -> go.Figure:
     return fig
 
 
-def mechanism_panels(brands: pd.DataFrame, title: str, metrics: dict[str, str]) -> go.Figure | None:
+def mechanism_panels(brands: pd.DataFrame, title: str, metrics: dict[str, str],
+                     currency: str = "currency units") -> go.Figure | None:
     """One small plot per metric of a mechanism (running totals for flows), per brand with bands.
 
     Returns None when every one of them stays zero (the mechanism did nothing in this run).
@@ -169,12 +171,12 @@ def mechanism_panels(brands: pd.DataFrame, title: str, metrics: dict[str, str]) 
     rows = (len(cols) + 2) // 3
     from .metrics import column_info
 
-    fig = make_subplots(rows=rows, cols=3, subplot_titles=cols)
+    fig = make_subplots(rows=rows, cols=3, subplot_titles=[metric_label(c, currency) for c in cols])
     for k, col in enumerate(cols):
         r, c = k // 3 + 1, k % 3 + 1
         for j, (name, g) in enumerate(brands.groupby("brand", sort=False)):
             _add_band(fig, band(g, col), name, COLORS[j % len(COLORS)], row=r, col=c, showlegend=k == 0)
-        unit = (column_info(col) or ("", ""))[1]
+        unit = (column_info(col) or ("", ""))[1].replace("currency units", currency)
         fig.update_yaxes(title_text=unit, tickformat=number_format(brands[col]), row=r, col=c)
     fig.update_layout(title=f"{title} ({spread_note(brands['run'].nunique())})", height=300 * rows)
     fig.update_xaxes(title_text="day")

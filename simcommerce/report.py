@@ -19,14 +19,15 @@ def render(scenario: dict, market: pd.DataFrame, brands: pd.DataFrame) -> str:
     from .mechanisms.base import REGISTRY, in_stage_order
 
     figures = [
-        plots.kpi_timeseries(market),
+        plots.kpi_timeseries(market, scenario.get("currency", "currency units")),
         plots.funnel(brands, int(scenario["population"]["consumers"])),
         plots.rating_distribution(brands),
         plots.trust_over_time(brands, scenario["events"]),
     ]
     enabled = [n for n, p in scenario["mechanisms"].items() if p["enabled"] and n not in CORE]
     for name in in_stage_order(enabled):
-        fig = plots.mechanism_panels(brands, f"{name}: {REGISTRY[name].help}", REGISTRY[name].metrics)
+        fig = plots.mechanism_panels(brands, f"{name}: {REGISTRY[name].help}", REGISTRY[name].metrics,
+                                     scenario.get("currency", "currency units"))
         if fig is not None:
             figures.append(fig)
     parts = []

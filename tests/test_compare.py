@@ -242,3 +242,13 @@ def test_sensitivity_uses_salib_when_installed_else_slopes():
         assert method.startswith("one-at-a-time")
     slopes, method = sensitivity(runs.head(10), ["a.x", "a.z"], "y")  # too few runs: slopes
     assert method.startswith("one-at-a-time") and set(slopes["index"]) == {"slope × range"}
+
+
+def test_metric_labels_say_what_and_in_which_unit():
+    from simcommerce.plots import metric_label
+
+    assert metric_label("profit", "¥") == "Profit (¥)" and metric_label("cum_orders", "¥") == "Orders"
+    assert metric_label("mean_trust") == "Mean trust (0–1)" and metric_label("cum_gmv") == "Revenue (GMV) (currency units)"
+    assert metric_label("cum_live_gmv", "¥") == "Live-stream sales (¥)"
+    assert metric_label("new_shares") == "Shares per day" and metric_label("cum_group_gmv", "¥", unit=False) == \
+        "Group-deal sales"
