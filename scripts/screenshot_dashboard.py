@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Take the README's screenshot of the dashboard's comparison view (docs/img/dashboard.png).
+"""Take the README's screenshots of the dashboard's comparison view (docs/img/dashboard.png, and the same at a
+phone's width, docs/img/dashboard_phone.png).
 
 Starts the dashboard on a free local port with a temporary results folder, defines three
 policies on the competition market (three brands) in headless Debian Chromium, runs them and photographs the
-comparison. Usage: ``.venv/bin/python scripts/screenshot_dashboard.py [--out docs/img/dashboard.png]``.
+comparison for one brand (MY_BRAND), then the top of it at 390 px wide.
+Usage: ``.venv/bin/python scripts/screenshot_dashboard.py [--out docs/img/dashboard.png]``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from playwright.sync_api import sync_playwright
 from simcommerce.dashboard import harness
 
 SCENARIO = "competition"  # three brands: market shares move with the policies
+MY_BRAND = "Value"  # the strategist's brand, whose verdict the screenshot shows
 POLICIES = {  # name -> (brand, {lever key: value typed in}); the first policy, "base", is the scenario as is
     "value_price_cut": ("Value", {"brands.Value.products.cream.price": "75"}),
     "lux_referral": ("Lux", {"brands.Lux.policy.referral.rates": "0.15, 0.05"}),
@@ -52,32 +55,51 @@ def main() -> None:
                 page.locator("#policy-select label", has_text="variant").click()  # "base" stays the reference
                 page.wait_for_function("document.querySelector('#policy-name').value === 'variant'")
                 for k, (name, (brand, levers)) in enumerate(POLICIES.items()):
-                    if k:
+                    if k:  # a new policy's levers are drawn with its name: wait for the name
                         page.locator("#policy-add").click()
-                        page.wait_for_function("document.querySelector('#policy-name').value.startsWith('policy_')")
-                    fill(page, "#policy-name", name)
-                    page.wait_for_function(f"document.querySelector('#policy-yaml').textContent.startsWith('{name}')")
+                        page.wait_for_function(f"document.querySelector('#policy-name').value === 'policy_{k + 2}'")
                     page.locator("#brand label", has_text=brand).click()
                     page.wait_for_selector(lever(next(iter(levers))))
-                    for key, value in levers.items():
+                    for key, value in levers.items():  # levers before the name: a rename redraws them
                         fill(page, lever(key), value)
                         page.wait_for_function(f"document.querySelector('#policy-yaml').textContent.includes('{key}')")
+                    fill(page, "#policy-name", name)
+                    page.wait_for_function(f"document.querySelector('#policy-yaml').textContent.startsWith('{name}:')")
                 fill(page, "#consumers", 5000)
                 fill(page, "#days", 90)
                 fill(page, "#replications", 5)
                 fill(page, "#exp-name", "three_policies")
                 page.locator("#run").click()
-                page.wait_for_selector("#summary-table tr.summary-row", timeout=300000)
+                page.wait_for_selector("#summary-table tr.summary-row", timeout=600000)
+                page.locator("#my-brand").click()
+                page.locator(".dash-dropdown-option", has_text=MY_BRAND).click()
+                page.wait_for_function(f"document.querySelector('#brand-table-title').textContent.startsWith("
+                                       f"'{MY_BRAND}:')")
                 page.locator("#network-draw").click()
                 page.wait_for_function("((document.querySelector('#network-graph .js-plotly-plot') || {}).data "
                                        "|| []).length > 2", timeout=120000)
                 page.wait_for_timeout(1500)  # let plotly finish drawing
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 page.locator("#section-compare").screenshot(path=str(args.out))
+                session = page.evaluate("localStorage.getItem('session')")
+                phone = browser.new_page(viewport={"width": 390, "height": 1400}, is_mobile=True)
+                phone.goto(url)
+                phone.evaluate(f"localStorage.setItem('session', {session!r})")  # the same browser's runs
+                phone.reload()
+                phone.wait_for_selector(".lever-group")
+                phone.get_by_text("3. Browse experiments", exact=True).click()
+                phone.locator("#browse-table .browse-row", has_text="three_policies").locator("button").click()
+                phone.wait_for_selector("#verdict .verdict-findings")
+                phone.locator("#my-brand").click()
+                phone.locator(".dash-dropdown-option", has_text=MY_BRAND).click()
+                phone.wait_for_function(f"document.querySelector('#brand-table-title').textContent.startsWith("
+                                        f"'{MY_BRAND}:')")
+                phone.wait_for_timeout(1500)
+                phone.screenshot(path=str(args.out.with_name(args.out.stem + "_phone.png")))
                 browser.close()
         finally:
             harness.stop_server(proc)
-    print(f"wrote {args.out}")
+    print(f"wrote {args.out} and {args.out.with_name(args.out.stem + '_phone.png')}")
 
 
 if __name__ == "__main__":

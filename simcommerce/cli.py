@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, required=True, help="report file (summary.csv/.parquet beside it)")
     compare.add_argument("--metrics", default=None, help="comma-separated metrics (default: the experiment's)")
     compare.add_argument("--reference", default=None, help="reference policy (default: the experiment's)")
+    compare.add_argument("--brand", default=None, help="the brand the verdict is for (default: the first brand)")
     exp = sub.add_parser("experiment", help="run an experiment's policies × points × replications into a store",
                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_experiment_format())
     exp.add_argument("experiment", type=Path, help="experiment YAML file")
@@ -453,7 +454,7 @@ def cmd_compare(args) -> int:
 
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
     try:
-        out, summary = compare(args.dirs, args.out, metrics, args.reference)
+        out, summary = compare(args.dirs, args.out, metrics, args.reference, args.brand)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

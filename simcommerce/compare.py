@@ -149,7 +149,81 @@ def summarise(runs: pd.DataFrame, metrics: list[str] | None = None, reference: s
     out["diff_ci_width"] = out["diff_ci_high"] - out["diff_ci_low"]
     out["welch_ci_width"] = out["welch_ci_high"] - out["welch_ci_low"]
     ref_mean = out["metric"].map(out[out["policy"] == reference].set_index("metric")["mean"])
-    out["rel_diff"] = np.where(ref_mean != 0, out["diff_mean"] / ref_mean.where(ref_mean != 0), np.nan)
+    scale = ref_mean.abs().where(ref_mean != 0)  # |mean|: a gain stays positive when the reference's profit is < 0
+    out["rel_diff"] = out["diff_mean"] / scale
+    out["rel_ci_low"] = out["diff_ci_low"] / scale
+    out["rel_ci_high"] = out["diff_ci_high"] / scale
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# one brand's view
+
+BRAND_METRICS = ["profit", "cum_gmv", "cum_orders", "cum_marketing_spend"]  # a strategist's headline figures
+SPEND_CHANNELS = {  # brand columns that make up cum_marketing_spend -> what the money went to
+    "cum_ad_spend": "ads", "cum_influencer_fees": "influencer fees", "cum_live_slot_fees": "live slot fees",
+    "cum_live_commission": "live hosts' commission", "cum_commission": "referral commission",
+    "cum_headcount_pay": "headcount pay", "cum_fake_review_spend": "fake reviews",
+    "cum_referral_discounts": "referral discounts", "cum_group_discounts": "group discounts",
+    "cum_live_discounts": "live discounts", "cum_sample_discounts": "free samples",
+}
+
+
+def brands_of(exp: dict) -> list[str]:
+    """The brands of an experiment, in the scenario's order (those in the brands table)."""
+    brands = exp.get("brands")
+    if brands is None or brands.empty:
+        return []
+    present = list(dict.fromkeys(brands["brand"].astype(str)))
+    declared = [b["name"] for b in (exp.get("manifest") or {}).get("scenario", {}).get("brands", [])]
+    return [b for b in declared if b in present] + [b for b in present if b not in declared]
+
+
+def brand_runs(exp: dict, brand: str) -> pd.DataFrame:
+    """One row per run: ``brand``'s figures at the end of the run (the brands table on each run's last day),
+    with the run's ``policy, run_id, point, replication, seed`` (for pairing)."""
+    b = exp["brands"]
+    b = b[b["brand"].astype(str) == brand]
+    if b.empty:
+        raise ValueError(f"brand {brand!r} is not in the brands table (it has: {', '.join(brands_of(exp))})")
+    last = b[b["day"] == b.groupby("run_id")["day"].transform("max")].drop(columns=["day", "brand"])
+    ids = [c for c in ("run_id", "policy", "point", "replication", "seed") if c in exp["runs"].columns]
+    last = last.drop(columns=[c for c in ids if c not in ("run_id",)], errors="ignore")
+    out = exp["runs"][ids].merge(last, on="run_id", how="inner")
+    if out.empty:
+        raise ValueError(f"the brands table has no row of {brand!r} for the runs of the runs table (different run ids)")
+    return out.reset_index(drop=True)
+
+
+def brand_summary(exp: dict, brand: str, reference: str, metrics: list[str] | None = None,
+                  policies: list[str] | None = None) -> pd.DataFrame:
+    """:func:`summarise` of one brand's end-of-run figures (default :data:`BRAND_METRICS`), policies in the
+    given order, with a ``brand`` column."""
+    runs = brand_runs(exp, brand)
+    if policies:
+        order = {p: i for i, p in enumerate(policies)}
+        runs = runs.sort_values("policy", key=lambda s: s.map(order), kind="stable")
+    metrics = [m for m in (metrics or BRAND_METRICS) if m in runs.columns]
+    out = summarise(runs, metrics, reference)
+    out.insert(0, "brand", brand)
+    return out
+
+
+def spend_drivers(exp: dict, brand: str, reference: str) -> dict[str, str]:
+    """Per policy, the channel of ``brand``'s marketing spend that grew most over the reference (mean over
+    replications), or nothing where no channel grew."""
+    runs = brand_runs(exp, brand)
+    cols = [c for c in SPEND_CHANNELS if c in runs.columns]
+    if not cols:
+        return {}
+    means = runs.groupby("policy")[cols].mean()
+    if reference not in means.index:
+        return {}
+    out = {}
+    for pol in means.index:
+        extra = means.loc[pol] - means.loc[reference]
+        if pol != reference and extra.max() > 0:
+            out[pol] = SPEND_CHANNELS[extra.idxmax()]
     return out
 
 
@@ -162,6 +236,52 @@ def write_summary(df: pd.DataFrame, path: str | Path) -> tuple[Path, Path]:
     atomic_write_bytes(csv, df.to_csv(index=False).encode("utf-8"))
     write_table(df, pq)
     return csv, pq
+
+
+def currency_of(exp: dict) -> str:
+    """The scenario's ``currency`` label (stores made before it existed: ``currency units``)."""
+    return str(((exp.get("manifest") or {}).get("scenario") or {}).get("currency") or "currency units")
+
+
+def brand_verdict(exp: dict, brand: str, reference: str, policies: list[str] | None = None):
+    """The verdict on ``brand``'s comparison (:func:`simcommerce.verdict.verdict`) and the brand summary it
+    reads: (Verdict, brand_summary)."""
+    from .verdict import verdict
+
+    bs = brand_summary(exp, brand, reference, policies=policies)
+    return verdict(bs, currency=currency_of(exp), drivers=spend_drivers(exp, brand, reference)), bs
+
+
+def spend_and_effect(bs: pd.DataFrame) -> pd.DataFrame:
+    """Per policy, from a brand summary: marketing spend next to its effect. Columns ``policy, n, spend,
+    spend_low, spend_high, extra_spend, orders, orders_rel, orders_rel_low, orders_rel_high, revenue, profit,
+    profit_diff, profit_diff_low, profit_diff_high, profit_rel, profit_rel_low, profit_rel_high,
+    profit_per_extra_spend`` (extra profit per extra unit of spend, ratio of the paired means; NaN where the
+    policy spends no more than the reference)."""
+    get = {m: g.set_index("policy") for m, g in bs.groupby("metric", sort=False)}
+    pols = list(dict.fromkeys(bs["policy"]))
+    out = pd.DataFrame({"policy": pols})
+    nan = pd.Series(np.nan, index=pols)
+
+    def col(metric, field):
+        return (get[metric][field] if metric in get else nan).reindex(pols).to_numpy()
+
+    out["n"] = col("profit", "n")
+    out["spend"], out["spend_low"], out["spend_high"] = (col("cum_marketing_spend", f)
+                                                          for f in ("mean", "ci_low", "ci_high"))
+    out["extra_spend"] = col("cum_marketing_spend", "diff_mean")
+    out["orders"] = col("cum_orders", "mean")
+    out["orders_rel"], out["orders_rel_low"], out["orders_rel_high"] = (col("cum_orders", f) for f in
+                                                                         ("rel_diff", "rel_ci_low", "rel_ci_high"))
+    out["revenue"] = col("cum_gmv", "mean")
+    out["profit"] = col("profit", "mean")
+    out["profit_diff"], out["profit_diff_low"], out["profit_diff_high"] = (col("profit", f) for f in
+                                                                            ("diff_mean", "diff_ci_low", "diff_ci_high"))
+    out["profit_rel"], out["profit_rel_low"], out["profit_rel_high"] = (col("profit", f) for f in
+                                                                         ("rel_diff", "rel_ci_low", "rel_ci_high"))
+    extra = out["extra_spend"].where(out["extra_spend"] > 0)
+    out["profit_per_extra_spend"] = out["profit_diff"] / extra
+    return out
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -297,7 +417,8 @@ def _color(k: int) -> str:
     return plots.COLORS[k % len(plots.COLORS)]
 
 
-def timeseries_figure(market: pd.DataFrame, metric: str, policies: list[str]) -> go.Figure:
+def timeseries_figure(market: pd.DataFrame, metric: str, policies: list[str],
+                      currency: str = "currency units") -> go.Figure:
     """``metric`` over days per policy: mean over replications with its t-based 95% CI band."""
     fig = go.Figure()
     for k, pol in enumerate(policies):
@@ -309,18 +430,18 @@ def timeseries_figure(market: pd.DataFrame, metric: str, policies: list[str]) ->
         b["lo"] = b["lo"].fillna(b["mean"])
         b["hi"] = b["hi"].fillna(b["mean"])
         plots._add_band(fig, b, pol, _color(k))
-    fig.update_layout(title=f"{metric} over time (mean over replications, band: 95% CI of the mean)",
-                      xaxis_title="day", yaxis_title=metric)
+    fig.update_layout(title=f"{plots.metric_label(metric, unit=False)} over time (mean over replications, band: "
+                            "95% CI of the mean)", xaxis_title="day", yaxis_title=plots.metric_label(metric, currency))
     return fig
 
 
-def kpi_bars(summary: pd.DataFrame, metrics: list[str]) -> go.Figure:
+def kpi_bars(summary: pd.DataFrame, metrics: list[str], currency: str = "currency units") -> go.Figure:
     """One panel per metric: mean per policy with its 95% CI as error bars."""
     from plotly.subplots import make_subplots
 
     cols = min(3, len(metrics))
     rows = (len(metrics) + cols - 1) // cols
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=metrics)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[plots.metric_label(m, currency) for m in metrics])
     for j, m in enumerate(metrics):
         s = summary[summary["metric"] == m]
         fig.add_trace(go.Bar(x=s["policy"], y=s["mean"], showlegend=False,
@@ -333,7 +454,7 @@ def kpi_bars(summary: pd.DataFrame, metrics: list[str]) -> go.Figure:
     return fig
 
 
-def diff_figure(summary: pd.DataFrame, metrics: list[str]) -> go.Figure:
+def diff_figure(summary: pd.DataFrame, metrics: list[str], currency: str = "currency units") -> go.Figure:
     """Difference vs the reference per policy and metric (the metric's units): paired vs Welch 95% CI.
 
     The policies' labels are the same in every panel, so they are shown once per row (shared y axes)."""
@@ -342,7 +463,8 @@ def diff_figure(summary: pd.DataFrame, metrics: list[str]) -> go.Figure:
     s = summary[summary["policy"] != summary["reference"]]
     cols = min(3, max(1, len(metrics)))
     rows = (len(metrics) + cols - 1) // cols
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=metrics, shared_yaxes=True)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[plots.metric_label(m, currency) for m in metrics],
+                        shared_yaxes=True)
     for j, m in enumerate(metrics):
         g = s[s["metric"] == m]
         for name, lo, hi, color in (("paired CI", "diff_ci_low", "diff_ci_high", "#1f77b4"),
@@ -512,16 +634,57 @@ def kpi_table_html(summary: pd.DataFrame) -> str:
     return f'<div style="overflow-x:auto"><table id="kpi-table">{head}{"".join(body)}</table></div>'
 
 
-def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str]) -> str:
-    """The comparison report as one self-contained HTML string (plotly.js inlined once)."""
+def brand_section_html(exp: dict, brand: str, reference: str, policies: list[str]) -> str:
+    """The verdict for ``brand`` and its marketing spend next to its effect, as HTML (the report's top)."""
+    from .verdict import money, signed
+
+    v, bs = brand_verdict(exp, brand, reference, policies)
+    cur = currency_of(exp)
+    t = spend_and_effect(bs)
+
+    def m(x, sign=False):
+        return "–" if not np.isfinite(x) else money(x, cur, sign=sign)
+
+    def pct(x):
+        return "" if not np.isfinite(x) else signed(100 * x, unit="%")
+
+    def rng(lo, hi, f):
+        return "" if not (np.isfinite(lo) and np.isfinite(hi)) else f"[{f(lo)}, {f(hi)}]"
+
+    head = "".join(f"<th>{h}</th>" for h in ("policy", "runs", "marketing spend", "extra spend", "orders",
+                                                 "Δ orders", "paired 95% CI", "revenue", "profit", "Δ profit",
+                                                 "paired 95% CI", f"Δ profit per extra {m(1).replace('.00', '')}"))
+    body = []
+    for r in t.itertuples():
+        ref = r.policy == reference
+        body.append(
+            f'<tr class="brand-row"><td style="text-align:left">{html.escape(r.policy)}</td><td>{int(r.n)}</td>'
+            f"<td>{m(r.spend)}</td><td>{'reference' if ref else m(r.extra_spend, True)}</td>"
+            f"<td>{_fmt(r.orders)}</td><td>{'' if ref else pct(r.orders_rel)}</td>"
+            f"<td>{'' if ref else rng(r.orders_rel_low, r.orders_rel_high, pct)}</td>"
+            f"<td>{m(r.revenue)}</td><td>{m(r.profit)}</td><td>{'' if ref else m(r.profit_diff, True)}</td>"
+            f"<td>{'' if ref else rng(r.profit_diff_low, r.profit_diff_high, lambda x: m(x, True))}</td>"
+            f"<td>{'' if not np.isfinite(r.profit_per_extra_spend) else m(r.profit_per_extra_spend, True)}</td></tr>")
+    return (f'<h2>Verdict for {html.escape(brand)}</h2><div class="verdict" id="verdict">'
+            f'<p class="findings">{html.escape(" ".join(v.findings))}</p>'
+            f"<p><b>{html.escape(v.recommendation)}</b></p>"
+            f'<p class="note">{html.escape(" ".join(v.caveats))}</p><p class="note">{html.escape(v.legend)}</p></div>'
+            f"<h2>{html.escape(brand)}: marketing spend and what it brought</h2>"
+            f'<div style="overflow-x:auto"><table id="brand-table"><tr>{head}</tr>{"".join(body)}</table></div>')
+
+
+def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: str | None = None) -> str:
+    """The comparison report as one self-contained HTML string (plotly.js inlined once); with a brand table,
+    it opens with the verdict for ``brand`` (default: the first brand) and its spend next to its effect."""
     runs, market = exp["runs"], exp["market"]
     policies = list(dict.fromkeys(summary["policy"]))
     reference = summary["reference"].iloc[0]
     sections: list[tuple[str, list, str]] = []  # (heading, figures, note)
-    sections.append(("Differences vs the reference", [diff_figure(summary, metrics)], ""))
-    sections.append(("KPIs per policy", [kpi_bars(summary, metrics)], ""))
+    cur = currency_of(exp)
+    sections.append(("Differences vs the reference (market totals)", [diff_figure(summary, metrics, cur)], ""))
+    sections.append(("KPIs per policy (market totals)", [kpi_bars(summary, metrics, cur)], ""))
     if market is not None:
-        ts = [timeseries_figure(market, m, policies) for m in metrics if m in market.columns]
+        ts = [timeseries_figure(market, m, policies, cur) for m in metrics if m in market.columns]
         sections.append(("Over time", ts, ""))
         if any(s in market.columns for s in FUNNEL_STAGES):
             sections.append(("Funnel", [funnel_figure(market, policies)], ""))
@@ -564,12 +727,18 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str]) -> str:
             block.append(f'<p class="note">{html.escape(note)}</p>')
         for fig in figs:
             block.append('<div class="figure">' + fig.to_html(full_html=False, include_plotlyjs=first,
-                                                              config={"displaylogo": False}) + "</div>")
+                                                              config=plots.PLOTLY_CONFIG) + "</div>")
             first = False
         parts.append("".join(block))
     if first:  # no figure at all: still inline plotly.js once, so the file is the same kind everywhere
         parts.append(go.Figure().to_html(full_html=False, include_plotlyjs=True))
     name = html.escape(str(exp["experiment"].get("name", "experiment")))
+    brands = brands_of(exp)
+    brand = brand if brand in brands else (brands[0] if brands else None)
+    try:
+        brand_html = brand_section_html(exp, brand, reference, policies) if brand else ""
+    except ValueError as exc:  # a store whose tables do not match (hand-made): the market's view only
+        brand_html = '<p class="note">No verdict per brand: ' + html.escape(str(exc)) + ".</p>"
     reps = runs.groupby("policy").size()
     seeds_ok = summary.loc[summary["policy"] != reference, "seeds_matched"]
     crn = ("common random numbers (replication r of every policy uses the same root seed)"
@@ -583,7 +752,8 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str]) -> str:
 <style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}}
 table{{border-collapse:collapse}}
 td,th{{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}}
-.note{{color:#555;font-style:italic}}</style>
+.note{{color:#555;font-style:italic}}
+.verdict{{border-left:4px solid #243b55;background:#f0f3f8;padding:4px 12px}}</style>
 </head><body>
 <h1>Policy comparison — {name}</h1>
 <p>{len(policies)} policies ({", ".join(f"{html.escape(p)}: {reps.get(p, 0)} runs" for p in policies)});
@@ -591,14 +761,16 @@ reference: <b>{html.escape(reference)}</b>; {crn}.{status}</p>
 <p>Mean and 95% CI: t interval over replications. Paired difference: mean of the per-replication differences
 with a t interval (pairs matched by point and replication). Welch: the unpaired interval of the same difference,
 for comparison. ★: the paired interval excludes 0.</p>
-<h2>KPI table</h2>{kpi_table_html(summary)}
+{brand_html}
+<h2>KPI table (market totals, all brands)</h2>{kpi_table_html(summary)}
 {"".join(parts)}
 </body></html>"""
 
 
 def compare(dirs: list[str | Path], out: str | Path, metrics: list[str] | None = None,
-            reference: str | None = None) -> tuple[Path, pd.DataFrame]:
-    """Load one or more experiment stores, write the report and ``summary.csv``/``summary.parquet`` beside it."""
+            reference: str | None = None, brand: str | None = None) -> tuple[Path, pd.DataFrame]:
+    """Load one or more experiment stores, write the report (opening with the verdict for ``brand``, default the
+    first brand) and ``summary.csv``/``summary.parquet`` beside it (market totals)."""
     exp = merge_experiments([load_experiment_results(d) for d in dirs])
     runs = exp["runs"]
     if metrics or exp["experiment"].get("metrics"):
@@ -616,7 +788,10 @@ def compare(dirs: list[str | Path], out: str | Path, metrics: list[str] | None =
     summary = summarise(runs, metrics, reference)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out, render_report(exp, summary, metrics).encode("utf-8"))
+    if brand is not None and brand not in brands_of(exp):
+        raise ValueError(f"brand {brand!r} is not in the brands table of {', '.join(map(str, dirs))} (it has: "
+                         f"{', '.join(brands_of(exp)) or 'no brands table'})")
+    atomic_write_bytes(out, render_report(exp, summary, metrics, brand).encode("utf-8"))
     write_summary(summary, out.parent / "summary")
     return out, summary
 

@@ -16,6 +16,11 @@ BRAND_FLOWS = ("revenue", "discounts", "refunds", "platform_fees", "cogs", "ad_s
                "commissions", "fake_review_spend", "payment_fees", "fines")
 # flows paid to parties outside the market (not received by any simulated agent)
 OUTSIDE_FLOWS = ("cogs", "fake_review_spend", "payment_fees", "fines")
+# what a brand spends to win and keep customers: ads, influencer posts, live hosts' slot fees and commission,
+# referral commissions and headcount pay, fake reviews, and every discount (referral links, group deals, live
+# sessions, free samples). Wider than the budget of ``Brand.marketing_budget`` (ads, posts, slot fees, fake
+# reviews), which cannot foresee commissions and discounts, as they follow sales.
+MARKETING_FLOWS = ("ad_spend", "influencer_fees", "commissions", "fake_review_spend", "discounts")
 
 
 class Ledger:
@@ -93,6 +98,16 @@ class Ledger:
         − fake-review spend − payment fees − fines."""
         f = self.brand
         return f["revenue"] - sum(f[k] for k in BRAND_FLOWS[1:])
+
+    def marketing_spend(self) -> np.ndarray:
+        """Per brand: marketing spend so far, the sum of :data:`MARKETING_FLOWS` (currency units)."""
+        return sum(self.brand[k] for k in MARKETING_FLOWS)
+
+    def net_sales(self) -> np.ndarray:
+        """Per brand: what consumers paid the brand so far, less refunds (revenue − discounts − refunds;
+        entry fees included; currency units)."""
+        f = self.brand
+        return f["revenue"] - f["discounts"] - f["refunds"]
 
     def imbalance(self) -> float:
         """|money consumers paid (net) − money everyone else received|; 0 up to rounding."""

@@ -29,7 +29,16 @@ CORE_METRICS = {
     "profit": "cumulative profit (currency units)",
     "new_profit": "profit made today (currency units)",
     "money_imbalance": "money paid by consumers minus money received by others; 0 up to rounding (market only)",
+    "new_marketing_spend": "marketing spend today: ads, influencer posts, live slot fees and commission, referral "
+                           "commission and headcount pay, fake reviews, and the discounts of referral links, group "
+                           "deals, live sessions and free samples (currency units)",
+    "cum_marketing_spend": "marketing spend so far (the running total of new_marketing_spend; currency units)",
+    "return_on_marketing_spend": "net sales so far (paid by consumers, less refunds) per unit of marketing spend "
+                                 "so far (0 without spend)",
+    "cost_per_new_customer": "marketing spend so far per customer won so far (customers who bought for the first "
+                             "time during the run; the whole spend while none has; currency units)",
 }
+CORE_FLOWS = ("new_marketing_spend",)  # core flows with their running totals cum_* (profit is a stock)
 
 
 # Reductions over consumers of tall, narrow (N, K) arrays (K: brands or products). numpy reduces such an
@@ -81,6 +90,9 @@ class Recorder:
         self._flow_names: list[str] = []
         self._market_cum: dict[str, float] = {}  # running totals of the market-only flows
         self._last_profit = np.zeros(self.n_brands)
+        self._last_spend = np.zeros(self.n_brands)
+        for name in CORE_FLOWS:
+            self.declare_flow(name)
         self.market_rows: list[dict] = []
         self.brand_rows: list[dict] = []
 
@@ -137,6 +149,9 @@ class Recorder:
         market["n_repeat_customers"] = float(np.count_nonzero(total > 1))
         brand["mean_trust"] = mean_columns(pop.trust_brand)
         market["mean_trust"] = float(brand["mean_trust"].mean())
+        spend = m.ledger.marketing_spend()
+        self._today["new_marketing_spend"] = spend - self._last_spend
+        self._last_spend = spend.copy()
         for name in self._flow_names:
             new = self._today.get(name, np.zeros(self.n_brands))
             self._cum[name] += new
@@ -152,6 +167,7 @@ class Recorder:
         brand["profit"], brand["new_profit"] = profit, profit - self._last_profit
         market["profit"], market["new_profit"] = float(profit.sum()), float((profit - self._last_profit).sum())
         self._last_profit = profit.copy()
+        self._economics(brand, market, spend, m.ledger.net_sales())
         for mech in m.mechanisms:
             for name, (per_brand, overall) in mech.report(m).items():
                 brand[name] = np.asarray(per_brand, dtype=float)
@@ -170,6 +186,15 @@ class Recorder:
                                     **{k: float(v[b]) for k, v in brand.items()}})
         self._today.clear()
         self._today_market.clear()
+
+    def _economics(self, brand: dict, market: dict, spend: np.ndarray, sales: np.ndarray) -> None:
+        """Return on marketing spend and cost per new customer, per brand and for the market (all brands)."""
+        won = brand["n_customers"]  # every consumer starts without a purchase: all customers are won in the run
+        brand["return_on_marketing_spend"] = np.divide(sales, spend, out=np.zeros(self.n_brands), where=spend > 0)
+        brand["cost_per_new_customer"] = spend / np.maximum(won, 1.0)
+        total = float(spend.sum())
+        market["return_on_marketing_spend"] = float(sales.sum()) / total if total > 0 else 0.0
+        market["cost_per_new_customer"] = total / max(market["n_customers"], 1.0)
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(market time series, brand time series) for the days recorded so far."""
@@ -213,8 +238,8 @@ ID_COLUMNS = {
                             "currency units"),
 }
 SHARES = {"market_share", "mean_trust", "mean_platform_trust", "live_conversion", "live_return_rate", "promoter_gini"}
-UNITS = {"mean_rating": "stars (1-5; 0 if none)", "live_roi": "ratio", "max_depth": "levels",
-         "scheme_levels": "levels", "mean_fill_hours": "hours"}
+UNITS = {"mean_rating": "stars (1-5; 0 if none)", "live_roi": "ratio", "return_on_marketing_spend": "ratio",
+         "max_depth": "levels", "scheme_levels": "levels", "mean_fill_hours": "hours"}
 
 
 def metric_unit(name: str, meaning: str) -> str:
@@ -240,8 +265,8 @@ def all_declarations() -> dict[str, str]:
     for cls in REGISTRY.values():
         out.update(cls.metrics)
     for name, meaning in list(out.items()):
-        if name.startswith("new_"):
-            out["cum_" + name[4:]] = f"running total of {name}: {meaning}"
+        if name.startswith("new_") and name != "new_profit":  # profit is its own running total
+            out.setdefault("cum_" + name[4:], f"running total of {name}: {meaning}")
     return out
 
 

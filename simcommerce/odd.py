@@ -11,7 +11,8 @@ ASSUMPTION = "assumption (no published value); vary it in a sensitivity analysis
 
 # Source or rationale by key path; a key ending in "." covers every path under it.
 RATIONALE = {
-    "name": "label only", "description": "label only", "seed": "reproducibility (DESIGN.md §3)",
+    "name": "label only", "description": "label only", "currency": "label only",
+    "seed": "reproducibility (DESIGN.md §3)",
     "steps": "one step = one day",
     "population.consumers": "scale of the simulated market (10²–10⁷)",
     "population.daily_active_share": "platforms report daily/monthly active ratios of roughly 0.5–0.7; assumption",

@@ -21,6 +21,42 @@ KPIS = {  # metric: (title, y axis title with its unit)
     "profit": ("Cumulative profit (all brands)", "currency units"),
 }
 COLORS = qualitative.Plotly
+# the modebar of every chart: no plotly logo, nothing that sends a chart to a cloud service
+PLOTLY_CONFIG = {"displaylogo": False, "showSendToCloud": False,
+                 "modeBarButtonsToRemove": ["sendDataToCloud", "editInChartStudio"]}
+
+LABELS = {  # metric -> what a reader calls it (the unit is added by metric_label)
+    "profit": "Profit", "new_profit": "Profit per day", "cum_gmv": "Revenue (GMV)", "new_gmv": "Revenue per day",
+    "cum_orders": "Orders", "new_orders": "Orders per day", "cum_marketing_spend": "Marketing spend",
+    "new_marketing_spend": "Marketing spend per day", "return_on_marketing_spend": "Net sales per unit of marketing",
+    "cost_per_new_customer": "Marketing spend per new customer", "n_aware": "Aware consumers",
+    "n_considered": "Consumers considering", "n_customers": "Customers", "n_repeat_customers": "Repeat customers",
+    "cum_shares": "Shares", "cum_referral_orders": "Referral orders", "mean_trust": "Mean trust",
+    "market_share": "Share of orders", "mean_rating": "Mean rating", "cum_ad_spend": "Ad spend",
+    "cum_influencer_fees": "Influencer fees", "cum_live_slot_fees": "Live slot fees",
+    "cum_live_commission": "Live hosts' commission", "cum_commission": "Referral commission",
+    "cum_group_discounts": "Group-deal discounts", "cum_referral_discounts": "Referral discounts",
+    "cum_live_discounts": "Live-session discounts", "cum_sample_discounts": "Free samples",
+    "cum_live_orders": "Live-stream orders", "cum_live_gmv": "Live-stream sales", "cum_group_gmv": "Group-deal sales", "n_active": "Active consumers",
+}
+
+
+def metric_label(name: str, currency: str = "currency units", unit: bool = True) -> str:
+    """A metric's human label, with its unit in brackets where it has one worth saying: ``Profit (¥)``,
+    ``Mean trust (0–1)``, ``Orders``; money in the scenario's ``currency``."""
+    from .metrics import column_info
+
+    label = LABELS.get(name)
+    if label is None:
+        base = name.removeprefix("cum_").removeprefix("new_").removeprefix("n_").replace("_", " ")
+        base = base.replace("gmv", "GMV")
+        label = base[:1].upper() + base[1:] + (" per day" if name.startswith("new_") else "")
+    if not unit:
+        return label
+    u = (column_info(name) or ("", ""))[1]
+    u = {"currency units": currency, "share (0-1)": "0–1", "count": "", "flag": "", "index": "",
+         "stars (1-5; 0 if none)": "stars, 1–5"}.get(u, u)
+    return f"{label} ({u})" if u else label
 
 
 def number_format(values) -> str:
@@ -59,15 +95,16 @@ def _add_band(fig, b: pd.DataFrame, name: str, color: str, row=None, col=None, s
                              showlegend=showlegend), **kw)
 
 
-def kpi_timeseries(market: pd.DataFrame) -> go.Figure:
-    """Market KPIs over time: mean over replications with a band."""
+def kpi_timeseries(market: pd.DataFrame, currency: str = "currency units") -> go.Figure:
+    """Market KPIs over time: mean over replications with a band (money in ``currency``)."""
     metrics = [m for m in KPIS if m in market.columns]
     rows = (len(metrics) + 2) // 3
     fig = make_subplots(rows=rows, cols=3, subplot_titles=[KPIS[m][0] for m in metrics])
     for k, m in enumerate(metrics):
         r, c = k // 3 + 1, k % 3 + 1
         _add_band(fig, band(market, m), m, COLORS[0], row=r, col=c, showlegend=False)
-        fig.update_yaxes(title_text=KPIS[m][1], tickformat=number_format(market[m]), row=r, col=c)
+        fig.update_yaxes(title_text=KPIS[m][1].replace("currency units", currency), tickformat=number_format(market[m]),
+                         row=r, col=c)
     fig.update_layout(title=f"Market KPIs ({spread_note(market['run'].nunique())})", height=330 * rows,
                       showlegend=False)
     fig.update_xaxes(title_text="day")
@@ -121,7 +158,8 @@ def trust_over_time(brands: pd.DataFrame, events: list[dict]) -> go.Figure:
     return fig
 
 
-def mechanism_panels(brands: pd.DataFrame, title: str, metrics: dict[str, str]) -> go.Figure | None:
+def mechanism_panels(brands: pd.DataFrame, title: str, metrics: dict[str, str],
+                     currency: str = "currency units") -> go.Figure | None:
     """One small plot per metric of a mechanism (running totals for flows), per brand with bands.
 
     Returns None when every one of them stays zero (the mechanism did nothing in this run).
@@ -133,12 +171,12 @@ def mechanism_panels(brands: pd.DataFrame, title: str, metrics: dict[str, str]) 
     rows = (len(cols) + 2) // 3
     from .metrics import column_info
 
-    fig = make_subplots(rows=rows, cols=3, subplot_titles=cols)
+    fig = make_subplots(rows=rows, cols=3, subplot_titles=[metric_label(c, currency) for c in cols])
     for k, col in enumerate(cols):
         r, c = k // 3 + 1, k % 3 + 1
         for j, (name, g) in enumerate(brands.groupby("brand", sort=False)):
             _add_band(fig, band(g, col), name, COLORS[j % len(COLORS)], row=r, col=c, showlegend=k == 0)
-        unit = (column_info(col) or ("", ""))[1]
+        unit = (column_info(col) or ("", ""))[1].replace("currency units", currency)
         fig.update_yaxes(title_text=unit, tickformat=number_format(brands[col]), row=r, col=c)
     fig.update_layout(title=f"{title} ({spread_note(brands['run'].nunique())})", height=300 * rows)
     fig.update_xaxes(title_text="day")

@@ -19,19 +19,20 @@ def render(scenario: dict, market: pd.DataFrame, brands: pd.DataFrame) -> str:
     from .mechanisms.base import REGISTRY, in_stage_order
 
     figures = [
-        plots.kpi_timeseries(market),
+        plots.kpi_timeseries(market, scenario.get("currency", "currency units")),
         plots.funnel(brands, int(scenario["population"]["consumers"])),
         plots.rating_distribution(brands),
         plots.trust_over_time(brands, scenario["events"]),
     ]
     enabled = [n for n, p in scenario["mechanisms"].items() if p["enabled"] and n not in CORE]
     for name in in_stage_order(enabled):
-        fig = plots.mechanism_panels(brands, f"{name}: {REGISTRY[name].help}", REGISTRY[name].metrics)
+        fig = plots.mechanism_panels(brands, f"{name}: {REGISTRY[name].help}", REGISTRY[name].metrics,
+                                     scenario.get("currency", "currency units"))
         if fig is not None:
             figures.append(fig)
     parts = []
     for k, fig in enumerate(figures):
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=(k == 0), config={"displaylogo": False}))
+        parts.append(fig.to_html(full_html=False, include_plotlyjs=(k == 0), config=plots.PLOTLY_CONFIG))
     last = market[market["day"] == market["day"].max()]
     summary = last[[c for c in ("cum_orders", "cum_gmv", "n_aware", "n_customers", "cum_shares",
                                 "cum_referral_orders", "mean_rating", "mean_trust", "profit") if c in last]]

@@ -81,6 +81,9 @@ def scenario_spec() -> Section:
         "description": Param("", "str", "what this scenario is for"),
         "seed": Param(1, "int", "root random seed of the first replication", min=0, max=MAX_SEED),
         "steps": Param(120, "int", "days to simulate", "days", 1, 36500),
+        "currency": Param("currency units", "str", "how amounts of money are labelled in reports and the dashboard: "
+                          "a symbol of up to 3 characters goes before the number (¥1,990), a word after it "
+                          "(1,990 currency units); labels only, no conversion"),
         "population": Section({
             "consumers": Param(None, "int", "number of consumers (with an edge list: defaults to its node count)",
                                "consumers", 2, 2**31 - 1, nullable=True),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -19,12 +20,13 @@ from simcommerce.compare import (
     welch_ci,
     write_summary,
 )
+from simcommerce.compare import brand_runs, brand_verdict, load_experiment_results
 from simcommerce.runner import run_once
 from simcommerce.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
-SMALL = {"population.consumers": 2000, "steps": 40}
+SMALL = {"population.consumers": 1200, "steps": 30}
 ADS = "brands.Glow.policy.ads.impressions_per_day"
 POLICIES = {"ads_1500": {ADS: 1500}, "ads_2000": {ADS: 2000}}
 REPS, SEED = 8, 7
@@ -132,7 +134,7 @@ def test_store_loads_with_hive_policy(stores):
     runs = exp["runs"]
     assert sorted(runs["policy"].unique()) == sorted(POLICIES)
     assert len(runs) == 2 * REPS and pd.api.types.is_string_dtype(runs["policy"])
-    assert len(exp["market"]) == 2 * REPS * 40
+    assert len(exp["market"]) == 2 * REPS * SMALL["steps"]
     assert exp["experiment"]["reference"] == "ads_1500"
     assert exp["events"] is None
 
@@ -166,6 +168,19 @@ def test_compare_command_writes_self_contained_report(stores, tmp_path):
     assert (out.parent / "summary.csv").exists() and (out.parent / "summary.parquet").exists()
     s = pd.read_csv(out.parent / "summary.csv")
     assert len(s) == 8 and set(s["policy"]) == set(POLICIES)
+    # it opens with the verdict for the brand (the only one: Glow), from the same function as the dashboard's
+    exp = load_experiment_results(stores[0])
+    v, bs = brand_verdict(exp, "Glow", "ads_1500")
+    assert "<h2>Verdict for Glow</h2>" in text and html.escape(" ".join(v.findings)) in text
+    assert html.escape(v.recommendation) in text and len(re.findall(r'<tr class="brand-row">', text)) == 2
+    assert text.index("Verdict for Glow") < text.index('<tr class="kpi">')
+    # one brand: its end-of-run figures are the market's, run by run
+    b = brand_runs(exp, "Glow").set_index("run_id").sort_index()
+    m = exp["runs"].set_index("run_id").sort_index()
+    for col in ("profit", "cum_orders", "cum_gmv", "cum_marketing_spend"):
+        assert np.allclose(b[col], m[col]), col
+    assert b["cum_marketing_spend"].gt(0).all()
+    assert cli.main(["compare", str(stores[0]), "--out", str(out), "--brand", "Nope"]) == 2
 
 
 @pytest.mark.slow
@@ -234,3 +249,13 @@ def test_sensitivity_uses_salib_when_installed_else_slopes():
         assert method.startswith("one-at-a-time")
     slopes, method = sensitivity(runs.head(10), ["a.x", "a.z"], "y")  # too few runs: slopes
     assert method.startswith("one-at-a-time") and set(slopes["index"]) == {"slope × range"}
+
+
+def test_metric_labels_say_what_and_in_which_unit():
+    from simcommerce.plots import metric_label
+
+    assert metric_label("profit", "¥") == "Profit (¥)" and metric_label("cum_orders", "¥") == "Orders"
+    assert metric_label("mean_trust") == "Mean trust (0–1)" and metric_label("cum_gmv") == "Revenue (GMV) (currency units)"
+    assert metric_label("cum_live_gmv", "¥") == "Live-stream sales (¥)"
+    assert metric_label("new_shares") == "Shares per day" and metric_label("cum_group_gmv", "¥", unit=False) == \
+        "Group-deal sales"

@@ -37,6 +37,26 @@ def busy_market() -> dict:
     })
 
 
+MARKETING_CHANNELS = ("ad_spend", "influencer_fees", "live_slot_fees", "live_commission", "commission",
+                      "headcount_pay", "fake_review_spend", "referral_discounts", "group_discounts", "live_discounts",
+                      "sample_discounts")
+
+
+def assert_marketing_adds_up(brands, m) -> None:
+    """Per brand and day: the channels' spend sums to new_marketing_spend; the totals match the ledger; return on
+    marketing spend and cost per new customer follow from their definitions."""
+    channels = sum(brands[f"new_{c}"] for c in MARKETING_CHANNELS)
+    assert np.allclose(channels, brands["new_marketing_spend"], rtol=1e-9, atol=1e-6)
+    last = brands[brands["day"] == brands["day"].max()].set_index("brand")
+    spend = last["cum_marketing_spend"].to_numpy()
+    assert np.allclose(spend, m.ledger.marketing_spend()) and (spend > 0).all()
+    for c in MARKETING_CHANNELS:  # every channel spent something (Glow), so none is left out of the sum
+        assert last[f"cum_{c}"].sum() > 0, c
+    f = m.ledger.brand
+    assert np.allclose(last["return_on_marketing_spend"], (f["revenue"] - f["discounts"] - f["refunds"]) / spend)
+    assert np.allclose(last["cost_per_new_customer"], spend / np.maximum(last["n_customers"], 1))
+
+
 @pytest.mark.slow
 def test_money_balances_every_day():
     for seed in (1, 2, 3):
@@ -53,6 +73,7 @@ def test_money_balances_every_day():
         assert market["cum_group_gmv"].iloc[-1] > 0 and market["cum_live_gmv"].iloc[-1] > 0
         assert market["cum_entry_fees"].iloc[-1] > 0 and market["cum_seeded"].iloc[-1] == 20 - buying
         assert market["money_imbalance"].max() < 1e-6 * market["cum_gmv"].iloc[-1]
+        assert_marketing_adds_up(brands, m)
 
 
 @pytest.mark.slow

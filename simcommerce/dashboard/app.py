@@ -20,7 +20,7 @@ main{max-width:1400px;margin:0 auto;padding:8px 24px}
 .lever.wide{min-width:320px}
 .lever-group{grid-column:1/-1;margin:8px 0 0;border-bottom:1px solid #ddd;color:#243b55}
 .lever-note{grid-column:1/-1;margin:0}
-.note{color:#666;font-size:13px} .error{color:#b00020;font-weight:600} .ok{color:#1b7f3b}
+.note{color:#666;font-size:13px;overflow-wrap:anywhere} .error{color:#b00020;font-weight:600} .ok{color:#1b7f3b}
 .up{color:#1b7f3b} .down{color:#b00020}
 .message{min-height:1.2em;margin:4px 0;font-size:14px}
 button{padding:6px 12px;border:1px solid #999;border-radius:4px;background:#fff;cursor:pointer}
@@ -35,7 +35,23 @@ td,th{padding:3px 8px;border-bottom:1px solid #e3e3e3;text-align:right;white-spa
 td:first-child,th:first-child{text-align:left}
 .two{display:grid;grid-template-columns:1fr 1fr;gap:8px} .two>*{min-width:0}
 .mono{font-family:monospace} pre{background:#f3f3f3;padding:6px;font-size:12px}
+.verdict{border-left:4px solid #243b55;background:#f0f3f8;padding:4px 12px;margin:8px 0}
+.verdict p{margin:6px 0} .verdict-findings{font-size:15px}
+.scroll{overflow-x:auto;max-width:100%}
+details summary{cursor:pointer;margin:8px 0;color:#243b55}
+@media (max-width:700px){
+ main{padding:4px 6px} header{padding:8px 10px} .card{padding:8px}
+ .two{grid-template-columns:1fr} .lever,.lever.wide{min-width:0;width:100%} .kpi-card{min-width:0;flex:1 1 100%}
+ .levers{grid-template-columns:1fr} progress{width:100%}
+}
 """
+# dcc.Upload's file input has no id a label could point to, and React draws it anew at times: name it
+# whenever one appears (every input of the page has a label or a name)
+LABEL_UPLOADS = """<script>
+new MutationObserver(() => document.querySelectorAll('input[type=file]:not([aria-label])').forEach(
+  e => e.setAttribute('aria-label', 'Upload a scenario file (YAML)'))
+).observe(document.documentElement, {childList: true, subtree: true});
+</script>"""
 
 
 @dataclass(frozen=True)
@@ -73,7 +89,7 @@ def create_app(results: str | Path = "results", workers: int | None = None) -> D
     cfg.results.mkdir(parents=True, exist_ok=True)
     app = Dash(__name__, title="simcommerce dashboard", serve_locally=True, update_title=None,
                suppress_callback_exceptions=True)
-    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>" + LABEL_UPLOADS)
     app.layout = lambda: layout(cfg)
 
     @app.callback(Output("session", "data"), Input("session", "modified_timestamp"), State("session", "data"))

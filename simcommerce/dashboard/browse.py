@@ -102,13 +102,13 @@ def register(app, cfg) -> None:
         rows = find_experiments(cfg.results, session)
         note = (f"{len(rows)} experiment(s) in {cfg.results.resolve()} (yours from this browser, and any made with "
                 "simcommerce experiment; other browsers' dashboard runs are not shown).")
-        head = html.Tr([html.Th(h) for h in ("experiment", "status", "policies", "runs done", "started", "folder",
-                                             "")])
-        body = [html.Tr([html.Td(r["name"]), html.Td(r["status"]), html.Td(r["policies"]), html.Td(r["runs"]),
-                         html.Td(r["started"]), html.Td(r["rel"], className="mono"),
-                         html.Td(html.Button("Open", id={"type": "open-exp", "rel": r["rel"]}))],
-                        className="browse-row") for r in rows]
-        return html.Table([head, *body], id="browse-table"), note
+        head = html.Tr([html.Th(h) for h in ("", "experiment", "status", "policies", "runs done", "started",
+                                             "folder")])
+        body = [html.Tr([html.Td(html.Button("Open", id={"type": "open-exp", "rel": r["rel"]})), html.Td(r["name"]),
+                         html.Td(r["status"]), html.Td(r["policies"]), html.Td(r["runs"]), html.Td(r["started"]),
+                         html.Td(r["rel"], className="mono")],
+                        className="browse-row") for r in rows]  # Open first: in reach on a phone too
+        return html.Div(html.Table([head, *body], id="browse-table"), className="scroll"), note
 
     @app.callback(Output("exp-dir", "data", allow_duplicate=True), Output("tabs", "value", allow_duplicate=True),
                   Input({"type": "open-exp", "rel": ALL}, "n_clicks"), State("session", "data"),

@@ -8,6 +8,7 @@ a value typed in is checked by the same code that checks a scenario file.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -162,8 +163,16 @@ def widget(lever: Lever, value: Any) -> html.Div:
         control = dcc.Input(id=wid, type="number", value=shown, min=p.min, max=p.max, step=step, debounce=True,
                             placeholder="unlimited" if p.nullable else None)
     unit = f" ({p.unit})" if p.unit else ""
-    return html.Div([html.Label(f"{lever.label}{unit}", title=tooltip(p)), control], className="lever",
-                    title=tooltip(p))
+    label = html.Label(f"{lever.label}{unit}", title=tooltip(p), htmlFor=dom_id(wid), id=dom_id(wid) + "-label")
+    if p.kind == "bool" or p.choices:  # options in labels of their own: the group is named by its label
+        control = html.Div(control, role="group", **{"aria-labelledby": dom_id(wid) + "-label"})
+    return html.Div([label, control], className="lever", title=tooltip(p))
+
+
+def dom_id(wid: dict | str) -> str:
+    """The id attribute Dash gives a component in the page (a dict id as JSON with sorted keys), for a
+    label's ``htmlFor``."""
+    return wid if isinstance(wid, str) else json.dumps(wid, sort_keys=True, separators=(",", ":"))
 
 
 def _mechanism(path: str) -> str | None:
@@ -199,7 +208,7 @@ def market_widget(key: str, value: Any, wid: str) -> html.Div:
     p = params()[key]
     label = {"population.consumers": "Market size", "steps": "Days"}.get(key, key)
     unit = f" ({p.unit})" if p.unit and p.unit != label.lower() else ""
-    return html.Div([html.Label(f"{label}{unit}", title=tooltip(p)),
+    return html.Div([html.Label(f"{label}{unit}", title=tooltip(p), htmlFor=wid),
                      dcc.Input(id=wid, type="number", value=value, min=p.min, max=p.max, step=1, debounce=True)],
                     className="lever", title=tooltip(p))
 

@@ -208,7 +208,7 @@ def layout() -> html.Div:
     return html.Div([
         html.H3("3. Run"),
         html.Div([
-            html.Div([html.Label("Experiment name"), dcc.Input(id="exp-name", type="text", value="my_study",
+            html.Div([html.Label("Experiment name", htmlFor="exp-name"), dcc.Input(id="exp-name", type="text", value="my_study",
                                                                 debounce=True)], className="lever"),
             html.Button("Run", id="run", className="primary"),
             html.Button("Cancel", id="cancel", disabled=True),

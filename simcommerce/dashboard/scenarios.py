@@ -131,7 +131,7 @@ def layout(cfg, choice: str | None, sc: dict | None) -> html.Div:
     options = bundled()
     return html.Div([
         html.H3("1. Market"),
-        html.Div([html.Label("Scenario"),
+        html.Div([html.Label("Scenario", htmlFor="scenario"),
                   dcc.Dropdown(id="scenario", options=options, value=choice, clearable=False, searchable=True)],
                  className="lever wide"),
         dcc.Upload(id="upload", children=html.Div(["…or drop a scenario YAML here / ", html.A("choose a file")]),
@@ -142,11 +142,11 @@ def layout(cfg, choice: str | None, sc: dict | None) -> html.Div:
             controls.market_widget("population.consumers", sc["population"]["consumers"] if sc else None,
                                    "consumers"),
             controls.market_widget("steps", sc["steps"] if sc else None, "days"),
-            html.Div([html.Label("Replications per policy", title="runs per policy; replication r of every "
+            html.Div([html.Label("Replications per policy", htmlFor="replications", title="runs per policy; replication r of every "
                                  "policy uses root seed seed + r (common random numbers)"),
                       dcc.Input(id="replications", type="number", value=3, min=1, max=50, step=1, debounce=True)],
                      className="lever"),
-            html.Div([html.Label("Seed", title="root seed of replication 0"),
+            html.Div([html.Label("Seed", htmlFor="seed", title="root seed of replication 0"),
                       dcc.Input(id="seed", type="number", value=sc["seed"] if sc else 1, min=0, step=1,
                                 debounce=True)], className="lever"),
         ], className="row"),
@@ -155,6 +155,7 @@ def layout(cfg, choice: str | None, sc: dict | None) -> html.Div:
 
 def register(app, cfg) -> None:
     from .policies import default_policies
+
 
     @app.callback(Output("scenario", "options"), Input("session", "data"), State("scenario", "options"))
     def with_uploads(session, options):

@@ -1,8 +1,10 @@
-"""The comparison view: KPI cards, the summary table, the figures, and the downloads.
+"""The comparison view, for the strategist's own brand first: the verdict in words, KPI cards, marketing
+spend next to its effect; the market's totals (all brands) as a secondary table; the figures; downloads.
 
 Everything here is computed from an experiment store with :mod:`simcommerce.compare`
-(``load_experiment_results``, ``summarise``: means with t-based 95% CIs and paired differences
-vs the chosen reference), the same statistics as ``simcommerce compare``.
+(``load_experiment_results``, ``summarise``/``brand_summary``: means with t-based 95% CIs and paired
+differences vs the chosen reference, pairs matched by replication: common random numbers) and
+:mod:`simcommerce.verdict`, the same as ``simcommerce compare``.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import numpy as np
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from .. import compare
+from .. import compare, plots
+from ..verdict import money, signed
 from . import browse, figures, sessions
 
-CARD_METRICS = 4  # KPI cards: the first metrics of the experiment
+CARD_METRICS = compare.BRAND_METRICS  # KPI cards: the brand's profit, revenue, orders, marketing spend
 
 
 @lru_cache(maxsize=8)
@@ -42,10 +45,29 @@ def metrics_of(exp: dict) -> list[str]:
 
 
 def summary_of(exp: dict, reference: str):
-    """compare.summarise of the experiment's metrics, policies in the experiment's order."""
+    """compare.summarise of the experiment's metrics (market totals), policies in the experiment's order."""
     order = {p: i for i, p in enumerate(policies_of(exp))}
     runs = exp["runs"].sort_values("policy", key=lambda s: s.map(order), kind="stable")
     return compare.summarise(runs, metrics_of(exp), reference)
+
+
+def brand_of(exp: dict, brand: str | None) -> str | None:
+    """``brand`` if the experiment has it, else its first brand (None without a brands table)."""
+    brands = compare.brands_of(exp)
+    return brand if brand in brands else (brands[0] if brands else None)
+
+
+def downloadable_summary(exp: dict, reference: str, brand: str | None):
+    """The summary a strategist downloads: the brand's figures, then the market's totals (``brand`` column:
+    the brand's name, or ``(all brands)``)."""
+    import pandas as pd
+
+    market = summary_of(exp, reference)
+    market.insert(0, "brand", "(all brands)")
+    if brand is None:
+        return market
+    return pd.concat([compare.brand_summary(exp, brand, reference, policies=policies_of(exp)), market],
+                     ignore_index=True)
 
 
 def _fmt_ci(lo: float, hi: float) -> str:
@@ -56,25 +78,90 @@ def _significant(r) -> bool:
     return not np.isnan(r.diff_ci_low) and (r.diff_ci_low > 0 or r.diff_ci_high < 0)
 
 
-def kpi_cards(summary, metrics: list[str]) -> list:
+def _pct(x: float) -> str:
+    return "" if not np.isfinite(x) else signed(100 * x, unit="%")
+
+
+def _pct_ci(lo: float, hi: float) -> str:
+    return "" if not (np.isfinite(lo) and np.isfinite(hi)) else f"[{signed(100 * lo)}, {signed(100 * hi, unit='%')}]"
+
+
+def _money(x: float, currency: str) -> str:
+    return "–" if not np.isfinite(x) else money(x, currency)
+
+
+def verdict_block(v) -> list:
+    """The verdict: findings, the recommendation (bold), caveats and the legend (small)."""
+    return [html.P(v.findings and " ".join(v.findings), className="verdict-findings"),
+            html.P(html.B(v.recommendation), className="verdict-recommendation"),
+            html.P(" ".join(v.caveats), className="note verdict-caveats"),
+            html.P(v.legend, className="note verdict-legend")]
+
+
+def kpi_cards(summary, metrics: list[str], currency: str = "currency units") -> list:
     """One card per headline metric: each policy's mean with its 95% CI, and its paired difference."""
+    from ..metrics import column_info
+
     cards = []
-    for m in metrics[:CARD_METRICS]:
+    for m in metrics:
         lines = []
+        is_money = (column_info(m) or ("", ""))[1] == "currency units"
+
+        def fmt(x, sign=False):
+            if not np.isfinite(x):
+                return "–"
+            return money(x, currency, sign=sign) if is_money else (signed(x, 1) if sign else compare._fmt(x))
+
         for r in summary[summary["metric"] == m].itertuples():
             if r.policy == r.reference:
                 diff = html.Span("reference", className="note")
             else:
-                rel = "" if np.isnan(r.rel_diff) else f" ({r.rel_diff:+.1%})"
-                diff = html.Span(f"Δ {compare._fmt(r.diff_mean)}{rel} {_fmt_ci(r.diff_ci_low, r.diff_ci_high)}",
+                rel = "" if np.isnan(r.rel_diff) else f" ({_pct(r.rel_diff)})"
+                ci = "" if np.isnan(r.diff_ci_low) else f" [{fmt(r.diff_ci_low, True)}, {fmt(r.diff_ci_high, True)}]"
+                diff = html.Span(f"Δ {fmt(r.diff_mean, True)}{rel}{ci}",
                                  className=("up" if r.diff_mean > 0 else "down") if _significant(r) else "note")
-            lines.append(html.Div([html.B(r.policy), f" {compare._fmt(r.mean)} ",
-                                   html.Span(_fmt_ci(r.ci_low, r.ci_high), className="note"), html.Br(), diff]))
-        cards.append(html.Div([html.H4(m), *lines], className="kpi-card"))
+            ci = "" if np.isnan(r.ci_low) else f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]"
+            lines.append(html.Div([html.B(r.policy), f" {fmt(r.mean)} ", html.Span(ci, className="note"), html.Br(),
+                                   diff]))
+        cards.append(html.Div([html.H4(plots.metric_label(m, currency)), *lines], className="kpi-card"))
     return cards
 
 
-def summary_table(summary) -> html.Table:
+BRAND_COLUMNS = ("policy", "runs", "marketing spend", "95% CI", "extra spend", "orders", "Δ orders",
+                 "paired 95% CI", "revenue", "profit", "Δ profit", "paired 95% CI", "Δ profit %",
+                 "Δ profit per extra {one}")
+
+
+def brand_table(bs, currency: str) -> html.Div:
+    """Per policy, the brand's marketing spend next to its effect: spend (and the extra over the reference),
+    orders (paired Δ %), revenue, profit (paired Δ), and the extra profit each extra unit of spend brought."""
+    t = compare.spend_and_effect(bs)
+    reference = bs["reference"].iloc[0]
+    one = money(1, currency).replace(".00", "")
+    head = html.Tr([html.Th(h.format(one=one)) for h in BRAND_COLUMNS])
+    rows = []
+    for r in t.itertuples():
+        ref = r.policy == reference
+        sig = np.isfinite(r.profit_diff_low) and (r.profit_diff_low > 0 or r.profit_diff_high < 0)
+        rows.append(html.Tr([
+            html.Td(r.policy), html.Td(int(r.n) if np.isfinite(r.n) else ""),
+            html.Td(_money(r.spend, currency)), html.Td(_fmt_ci(r.spend_low, r.spend_high)),
+            html.Td("reference" if ref else money(r.extra_spend, currency, sign=True)),
+            html.Td(compare._fmt(r.orders)), html.Td("" if ref else _pct(r.orders_rel)),
+            html.Td("" if ref else _pct_ci(r.orders_rel_low, r.orders_rel_high)),
+            html.Td(_money(r.revenue, currency)), html.Td(_money(r.profit, currency)),
+            html.Td("" if ref else money(r.profit_diff, currency, sign=True),
+                    className=("up" if r.profit_diff > 0 else "down") if sig else ""),
+            html.Td("" if ref or not np.isfinite(r.profit_diff_low) else
+                    f"[{money(r.profit_diff_low, currency, sign=True)}, {money(r.profit_diff_high, currency, True)}]"),
+            html.Td("" if ref else _pct(r.profit_rel)),
+            html.Td("" if not np.isfinite(r.profit_per_extra_spend) else
+                    money(r.profit_per_extra_spend, currency, sign=True)),
+        ], className="summary-row"))
+    return html.Div([html.Table([head, *rows], className="summary")], className="scroll")
+
+
+def summary_table(summary, currency: str = "currency units") -> html.Div:
     """Policy × metric: mean and 95% CI, paired difference vs the reference with its 95% CI."""
     head = html.Tr([html.Th(h) for h in ("policy", "metric", "n", "mean", "95% CI", "paired diff vs reference",
                                          "paired 95% CI", "relative", "seeds matched")])
@@ -83,18 +170,19 @@ def summary_table(summary) -> html.Table:
         ref = r.policy == r.reference
         star = " ★" if not ref and _significant(r) else ""
         rows.append(html.Tr([
-            html.Td(r.policy), html.Td(r.metric), html.Td(r.n), html.Td(compare._fmt(r.mean)),
-            html.Td(_fmt_ci(r.ci_low, r.ci_high)),
+            html.Td(r.policy), html.Td(plots.metric_label(r.metric, currency), title=r.metric), html.Td(r.n),
+            html.Td(compare._fmt(r.mean)), html.Td(_fmt_ci(r.ci_low, r.ci_high)),
             html.Td("reference" if ref else compare._fmt(r.diff_mean) + star),
             html.Td("" if ref else _fmt_ci(r.diff_ci_low, r.diff_ci_high)),
-            html.Td("" if ref or np.isnan(r.rel_diff) else f"{r.rel_diff:+.1%}"),
+            html.Td("" if ref or np.isnan(r.rel_diff) else _pct(r.rel_diff)),
             html.Td("" if ref or np.isnan(r.seeds_matched) else f"{r.seeds_matched:.0%}"),
-        ], className="summary-row"))
-    return html.Table([head, *rows], className="summary")
+        ], className="market-row"))
+    return html.Div([html.Table([head, *rows], className="summary"),
+                     html.P("★: the paired 95% interval excludes 0.", className="note")], className="scroll")
 
 
 def _graph(gid: str, text: str = "no experiment open: run one, or open one from Browse") -> dcc.Graph:
-    return dcc.Graph(id=gid, config={"displaylogo": False}, figure=figures.message_figure("", text))
+    return dcc.Graph(id=gid, config=plots.PLOTLY_CONFIG, figure=figures.message_figure("", text))
 
 
 def layout() -> html.Div:
@@ -102,21 +190,30 @@ def layout() -> html.Div:
         html.Div([
             html.H3(id="compare-title", children="No experiment open yet: run one, or open one from Browse."),
             html.P(id="compare-note", className="note"),
-            html.Div([html.Label("Reference policy"), dcc.RadioItems(id="reference", options=[], inline=True)],
-                     className="lever wide"),
+            html.Div([
+                html.Div([html.Label("My brand", htmlFor="my-brand"),
+                          dcc.Dropdown(id="my-brand", options=[], clearable=False, searchable=False)],
+                         className="lever"),
+                html.Div([html.Label("Reference policy", id="reference-label"),
+                          dcc.RadioItems(id="reference", options=[], inline=True)], className="lever wide"),
+            ], className="row"),
+            html.Div(id="verdict", className="verdict"),
             html.Div(id="kpi-cards", className="kpi-cards"),
+            html.H4(id="brand-table-title"),
             html.Div(id="summary-table"),
+            html.Details([html.Summary("Market totals (all brands)"), html.Div(id="market-table")],
+                         id="market-details"),
             html.Div([
                 html.Button("Download summary (CSV)", id="dl-summary"),
                 html.Button("Download experiment (YAML)", id="dl-experiment"),
-                html.Span(" Policy as a scenario file: "),
+                html.Span(" Policy as a scenario file: ", id="dl-policy-label"),
                 dcc.RadioItems(id="dl-policy-choice", options=[], inline=True),
                 html.Button("Download policy (YAML)", id="dl-policy"),
                 dcc.Download(id="download"),
             ], className="row"),
         ], className="card"),
         html.Div([
-            html.Div([html.Label("Metric over time"),
+            html.Div([html.Label("Metric over time (market totals)", htmlFor="ts-metric"),
                       dcc.Dropdown(id="ts-metric", options=[], clearable=False)], className="lever wide"),
             dcc.Loading(_graph("ts-graph")),
             html.Div([_graph("funnel-graph"), _graph("share-graph")], className="two"),
@@ -124,7 +221,8 @@ def layout() -> html.Div:
         ], className="card"),
         html.Div([
             html.H4("Inside one market"),
-            html.Div([html.Label("Policy"), dcc.RadioItems(id="snapshot-policy", options=[], inline=True),
+            html.Div([html.Label("Policy", id="snapshot-label"), dcc.RadioItems(id="snapshot-policy", options=[],
+                                                                                   inline=True),
                       html.Button("Draw the network", id="network-draw")], className="row"),
             html.P("The network view runs this policy once more (replication 0's seed, at most "
                    f"{figures.SNAPSHOT_MAX_CONSUMERS:,} consumers) to see each consumer's state at the end; the "
@@ -149,9 +247,9 @@ def register(app, cfg) -> None:
                   Output("reference", "options"), Output("reference", "value"), Output("ts-metric", "options"),
                   Output("ts-metric", "value"), Output("snapshot-policy", "options"),
                   Output("snapshot-policy", "value"), Output("dl-policy-choice", "options"),
-                  Output("dl-policy-choice", "value"),
-                  Input("exp-dir", "data"), State("session", "data"))
-    def header(rel, session):
+                  Output("dl-policy-choice", "value"), Output("my-brand", "options"), Output("my-brand", "value"),
+                  Input("exp-dir", "data"), State("session", "data"), State("my-brand", "value"))
+    def header(rel, session, brand):
         folder, exp = opened(rel, session)
         pols = policies_of(exp)
         ref = exp["experiment"].get("reference")
@@ -162,21 +260,36 @@ def register(app, cfg) -> None:
         note = (f"{len(pols)} policies ({', '.join(f'{p}: {n.get(p, 0)} runs' for p in pols)}); "
                 f"common random numbers: replication r of every policy uses seed {exp['experiment'].get('seed')} + r. "
                 f"Folder: {rel}/" + ("" if status == "complete" else f" — status {status}: not every run is in."))
-        ts_options = [c for c in exp["market"].columns if c.startswith(("cum_", "n_", "mean_", "new_"))
-                      or c == "profit"] if exp["market"] is not None else []
-        ts = mets[0] if mets else (ts_options[0] if ts_options else None)
+        cur = compare.currency_of(exp)
+        ts_options = [{"label": plots.metric_label(c, cur), "value": c} for c in exp["market"].columns
+                      if c.startswith(("cum_", "n_", "mean_", "new_")) or c == "profit"] \
+            if exp["market"] is not None else []
+        ts = mets[0] if mets else (ts_options[0]["value"] if ts_options else None)
+        brands = compare.brands_of(exp)
         return (f"Comparison — {exp['experiment'].get('name', folder.name)}", note, pols, ref, ts_options, ts,
-                pols, pols[-1], pols, pols[-1])
+                pols, pols[-1], pols, pols[-1], brands, brand_of(exp, brand))
 
-    @app.callback(Output("kpi-cards", "children"), Output("summary-table", "children"),
-                  Input("exp-dir", "data"), Input("reference", "value"), State("session", "data"))
-    def table(rel, reference, session):
+    @app.callback(Output("verdict", "children"), Output("kpi-cards", "children"),
+                  Output("brand-table-title", "children"), Output("summary-table", "children"),
+                  Output("market-table", "children"), Input("exp-dir", "data"), Input("reference", "value"),
+                  Input("my-brand", "value"), State("session", "data"))
+    def table(rel, reference, brand, session):
         _, exp = opened(rel, session)
         pols = policies_of(exp)
         if reference not in pols:
             raise PreventUpdate
-        summary = summary_of(exp, reference)
-        return kpi_cards(summary, metrics_of(exp)), summary_table(summary)
+        cur = compare.currency_of(exp)
+        market = summary_table(summary_of(exp, reference), cur)
+        brand = brand_of(exp, brand)
+        if brand is None:
+            return (html.P("This store has no brands table: market totals only.", className="note"), [], "",
+                    "", market)
+        try:
+            v, bs = compare.brand_verdict(exp, brand, reference, policies=pols)
+        except ValueError as exc:
+            return html.P(f"No verdict per brand: {exc}.", className="note"), [], "", "", market
+        title = f"{brand}: marketing spend and what it brought, per policy (vs {reference}, paired by replication)"
+        return verdict_block(v), kpi_cards(bs, CARD_METRICS, cur), title, brand_table(bs, cur), market
 
     @app.callback(Output("ts-graph", "figure"), Input("exp-dir", "data"), Input("ts-metric", "value"),
                   State("session", "data"))
@@ -184,7 +297,7 @@ def register(app, cfg) -> None:
         _, exp = opened(rel, session)
         if exp["market"] is None or metric not in exp["market"].columns:
             raise PreventUpdate
-        return compare.timeseries_figure(exp["market"], metric, policies_of(exp))
+        return compare.timeseries_figure(exp["market"], metric, policies_of(exp), compare.currency_of(exp))
 
     @app.callback(Output("funnel-graph", "figure"), Output("share-graph", "figure"), Output("trust-graph", "figure"),
                   Output("lorenz-graph", "figure"), Input("exp-dir", "data"), State("session", "data"))
@@ -229,14 +342,15 @@ def register(app, cfg) -> None:
 
     @app.callback(Output("download", "data"), Input("dl-summary", "n_clicks"), Input("dl-experiment", "n_clicks"),
                   Input("dl-policy", "n_clicks"), State("dl-policy-choice", "value"), State("reference", "value"),
-                  State("exp-dir", "data"), State("session", "data"), prevent_initial_call=True)
-    def download(_s, _e, _p, policy, reference, rel, session):
+                  State("my-brand", "value"), State("exp-dir", "data"), State("session", "data"),
+                  prevent_initial_call=True)
+    def download(_s, _e, _p, policy, reference, brand, rel, session):
         from dash import ctx
 
         folder, exp = opened(rel, session)
         name = exp["experiment"].get("name", folder.name)
         if ctx.triggered_id == "dl-summary":
-            summary = summary_of(exp, reference)
+            summary = downloadable_summary(exp, reference, brand_of(exp, brand))
             return {"content": summary.to_csv(index=False), "filename": f"{name}-summary.csv"}
         if ctx.triggered_id == "dl-experiment":
             return {"content": browse.experiment_yaml(exp["manifest"]), "filename": f"{name}.yaml"}

@@ -16,7 +16,11 @@ class Checkout(Mechanism):
     Fee on the amount paid: the platform's ``take_rate``, except for an ordinary ("organic")
     order of a brand that sells through an external link (``storefront: external``), paid in
     the brand's own shop: it pays ``storefront.external_payment_fee`` to the payment
-    processor instead (outside the market)."""
+    processor instead (outside the market).
+
+    Discounts are marketing spend (``new_marketing_spend``): each order's money off the list price is
+    counted by where it was given — referral links (ordinary orders with a discount), group deals,
+    live sessions, free samples (seeding: the whole list price)."""
 
     name = "checkout"
     stage = "transact"
@@ -25,7 +29,13 @@ class Checkout(Mechanism):
     metrics = {
         "new_orders": "orders placed",
         "new_gmv": "gross merchandise value: amount paid at checkout (currency units)",
+        "new_referral_discounts": "discounts given to buyers through a referral link (currency units)",
+        "new_group_discounts": "discounts of filled group deals off the list price (currency units)",
+        "new_live_discounts": "discounts of live-session orders off the list price (currency units)",
+        "new_sample_discounts": "list price of the free samples given (seeding; currency units)",
     }
+    DISCOUNT_METRICS = {"organic": "new_referral_discounts", "group": "new_group_discounts",
+                        "live": "new_live_discounts", "seeding": "new_sample_discounts"}
 
     def setup(self, market) -> None:
         sf = next((m for m in market.mechanisms if m.name == "storefront"), None)
@@ -45,3 +55,7 @@ class Checkout(Mechanism):
         pop.last_purchase_day[o.consumers, market.product_category[o.products]] = market.day
         market.tally("new_orders", brand)
         market.tally("new_gmv", brand, o.paid)
+        for code, channel in enumerate(CHANNELS):
+            given = (o.channel == code) & (o.discount > 0)
+            if given.any():
+                market.tally(self.DISCOUNT_METRICS[channel], brand[given], o.discount[given])

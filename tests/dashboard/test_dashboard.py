@@ -136,11 +136,13 @@ def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tm
     assert runs.groupby("replication")["seed"].nunique().eq(1).all()
     assert sorted(runs["seed"].unique()) == [manifest["experiment"]["seed"], manifest["experiment"]["seed"] + 1]
 
-    # table and cards: policies × metrics, paired differences vs the reference
+    # the brand's table (a row per policy) and cards, the market's totals: policies × metrics, paired differences
     metrics = list(DEFAULT_METRICS)
-    assert page.locator("#summary-table tr.summary-row").count() == 2 * len(metrics)
-    assert page.locator(".kpi-card").count() == 4
-    cells = page.locator("#summary-table tr.summary-row").nth(len(metrics)).locator("td").all_text_contents()
+    assert page.locator("#summary-table tr.summary-row").count() == 2
+    assert page.locator("#market-table tr.market-row").count() == 2 * len(metrics)
+    assert [c.strip() for c in page.locator(".kpi-card h4").all_text_contents()] == [
+        "Profit (¥)", "Revenue (GMV) (¥)", "Orders", "Marketing spend (¥)"]
+    cells = page.locator("#market-table tr.market-row").nth(len(metrics)).locator("td").all_text_contents()
     assert cells[0] == "variant" and cells[5] != "reference"
     # figures: a band and a mean line per policy, one funnel per policy, one bar series per brand, ...
     ts = p.wait_traces("ts-graph", 4)
@@ -155,16 +157,17 @@ def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tm
 
     # another reference: the table follows
     page.locator("#reference label", has_text="variant").click()
-    page.wait_for_function("document.querySelector('#summary-table tr.summary-row td:nth-child(6)')"
+    page.wait_for_function("document.querySelector('#market-table tr.market-row td:nth-child(6)')"
                            ".textContent !== 'reference'")
-    cells = page.locator("#summary-table tr.summary-row").nth(len(metrics)).locator("td").all_text_contents()
-    assert cells[:2] == ["variant", "cum_orders"] and cells[5] == "reference"
+    cells = page.locator("#market-table tr.market-row").nth(len(metrics)).locator("td").all_text_contents()
+    assert cells[:2] == ["variant", "Orders"] and cells[5] == "reference"
 
     # downloads: the summary table, the policy as a scenario file, the experiment file
     with page.expect_download() as dl:
         page.locator("#dl-summary").click()
     summary = pd.read_csv(dl.value.path())
-    assert len(summary) == 2 * len(metrics) and set(summary["reference"]) == {"variant"}
+    assert len(summary) == 2 * 4 + 2 * len(metrics) and set(summary["reference"]) == {"variant"}
+    assert list(summary["brand"].unique()) == ["Glow", "(all brands)"]
     assert {"diff_ci_low", "diff_ci_high", "ci_low", "ci_high"} <= set(summary.columns)
     with page.expect_download() as dl:
         page.locator("#dl-policy").click()                               # the last policy is preselected
@@ -194,7 +197,7 @@ def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tm
     assert any("two_policies" in r for r in rows) and any("cli_study" in r for r in rows)
     page.locator("#browse-table .browse-row", has_text="cli_study").locator("button").click()
     page.wait_for_function("document.querySelector('#compare-title').textContent.includes('cli_study')")
-    page.wait_for_function("document.querySelectorAll('#summary-table tr.summary-row').length === 6")
+    page.wait_for_function("document.querySelectorAll('#market-table tr.market-row').length === 6")
     assert page.locator("#section-compare").is_visible()
     assert not p.errors
 
@@ -203,7 +206,7 @@ def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tm
 def test_cancel_keeps_the_page_responsive_and_stops_the_processes(dash_page, server):
     p = dash_page.open()
     page = p.page
-    p.run(consumers=200000, days=365, replications=3, name="long_run")
+    p.run(consumers=100000, days=365, replications=3, name="long_run")
     page.wait_for_function("document.querySelector('#progress-label').textContent.includes('of 6 runs')",
                            timeout=30000)
     assert page.locator("#run").is_disabled() and page.locator("#cancel").is_enabled()
@@ -285,7 +288,7 @@ def test_two_browsers_do_not_see_each_others_work(browser, server, make_page):
         a.page.wait_for_function("document.querySelector('#policy-yaml').textContent.includes('rates')")
         b.select_policy("variant")
         assert b.text("#policy-yaml") == "variant:  {}"
-        a.run(consumers=1000, days=20, replications=1, name="only_mine")
+        a.run(consumers=500, days=10, replications=1, name="only_mine")
         a.page.wait_for_selector("#summary-table tr.summary-row", timeout=90000)
         assert not b.page.locator("#progress-box").is_visible()            # b saw nothing of a's run
         for page in (a, b):
