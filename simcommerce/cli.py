@@ -186,8 +186,9 @@ def _file_kind(path: str) -> str:
         return "scenario"
     import difflib
 
-    own = ("parameters", "targets", "holdout", "budget", "sampler", "seeds")  # keys only calibrations have
-    if "policies" not in data and any(difflib.get_close_matches(str(k), own, n=1, cutoff=0.8) for k in data):
+    own = ("holdout", "budget", "sampler")  # keys only calibrations have; their two long ones may be misspelt
+    if "policies" not in data and any(k in own or difflib.get_close_matches(str(k), ("parameters", "targets"), n=1,
+                                                                          cutoff=0.8) for k in data):
         return "calibration"
     return "experiment" if "policies" in data or "base" in data else "scenario"
 

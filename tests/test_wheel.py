@@ -78,4 +78,4 @@ def test_validate_quick_passes_from_the_wheel_and_writes_an_offline_report(insta
     assert "all checks pass" in proc.stdout
     assert proc.stdout.count(" pass") >= 30  # every check printed its row
     report = (tmp_path / "v" / "report.html").read_text()
-    assert report.count("class=\"plotly-graph-div\"") == 5 and "<script src=\"http" not in report
+    assert report.count("class=\"plotly-graph-div\"") == 6 and "<script src=\"http" not in report  # one figure per check module (simcommerce.validation.checks)
