@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .runspec import RunSpec
-from .scenario import _compose_with_lines, resolve_scenario
+from .scenario import resolve_scenario
 from .spec import MAX_SEED, ScenarioError, Source, describe, one_line, suggest
 
 KEYS = ("name", "description", "base", "parameters", "targets", "holdout", "seeds", "seed", "budget", "sampler",
@@ -152,43 +152,13 @@ def load_calibration(path: str | Path) -> Calibration:
     from .experiment import end_of_run_metrics
     from .metrics import declared_columns
 
+    from .experiment import name_and_description, read_base, read_mapping
+
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(file, "", "an existing calibration file", "no such file") from None
-    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
-        raise ScenarioError(file, "", "a readable UTF-8 text file", type(exc).__name__) from None
-    data, lines = _compose_with_lines(text, file)
-    src = Source(file, lines)
-    if not isinstance(data, dict):
-        raise src.error("", "a mapping of calibration keys (base, parameters, targets, ...)", describe(data))
-    for key in data:
-        if key not in KEYS:
-            raise src.error(str(key), "a known key" + suggest(str(key), list(KEYS)), one_line(str(key)))
-    name = data.get("name", path.stem)
-    if not isinstance(name, str) or not name.strip():
-        raise src.error("name", "a non-empty name (text)", describe(name))
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise src.error("description", "text", describe(description))
-
-    # --- the base scenario
-    if not isinstance(data.get("base"), str) or not data["base"].strip():
-        raise src.error("base", "the path of a scenario file (relative to the calibration file)",
-                        "it missing" if "base" not in data else describe(data.get("base")))
-    base_file = Path(data["base"])
-    if not base_file.is_absolute():
-        base_file = path.parent / base_file
-    try:
-        base_text = base_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise src.error("base", "an existing scenario file", f"'{data['base']}' (no such file: {base_file})") from None
-    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
-        raise src.error("base", "a readable scenario file", f"'{data['base']}' ({type(exc).__name__})") from None
-    raw, base_lines = _compose_with_lines(base_text, str(base_file))
-    base_src = Source(str(base_file), base_lines)
+    data, src, text = read_mapping(path, "calibration", KEYS, "base, parameters, targets, ...")
+    name, description = name_and_description(data, src, path)
+    raw, base_src, base_file, base_text = read_base(data, src, path, "calibration")
     scenario = resolve_scenario(raw, base_src, base_file.parent)
     raw = copy.deepcopy(raw)
     fr = (raw.get("network") or {}).get("friendship") or {}

@@ -304,20 +304,12 @@ WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES
 def cmd_experiment(args) -> int:
     from . import executors
 
-    if args.workers is not None and args.workers < 1:
-        raise ScenarioError("command line", "--workers", "a whole number >= 1", str(args.workers))
+    _workers_and_scheduler(args)
     if not args.scheduler and executors.local_workers(args.workers) > 1:
         executors.forkserver()  # imports the model while this process imports its own and reads the experiment
     from .experiment import design, load_experiment
     from .results import OutputDirError
     from .store import ExperimentStore
-
-    if args.scheduler is not None:
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            raise ScenarioError("command line", "--scheduler", "Dask distributed installed "
-                                "(pip install 'simcommerce[distributed]')", "it missing") from None
     experiment = load_experiment(args.experiment)
     specs = design(experiment)
     if not args.scheduler:  # local workers run at once on this machine: they must fit in its memory together

@@ -100,26 +100,8 @@ def load_experiment(path: str | Path) -> Experiment:
     """
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(file, "", "an existing experiment file", "no such file") from None
-    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
-        raise ScenarioError(file, "", "a readable UTF-8 text file", type(exc).__name__) from None
-    data, lines = _compose_with_lines(text, file)
-    src = Source(file, lines)
-    if not isinstance(data, dict):
-        raise src.error("", "a mapping of experiment keys (name, base, policies, ...)", describe(data))
-    for key in data:
-        if key not in KEYS:
-            raise src.error(str(key), "a known key" + suggest(key, list(KEYS)), one_line(str(key)))
-
-    name = data.get("name", path.stem)
-    if not isinstance(name, str) or not name.strip():
-        raise src.error("name", "a non-empty name (text)", describe(name))
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise src.error("description", "text", describe(description))
+    data, src, _ = read_mapping(path, "experiment", KEYS, "name, base, policies, ...")
+    name, description = name_and_description(data, src, path)
 
     # --- the base scenario: a file or inline
     if ("base" in data) == ("scenario" in data):
@@ -127,28 +109,14 @@ def load_experiment(path: str | Path) -> Experiment:
                         "(an inline mapping)", "both" if "base" in data else "neither")
     base_dir = path.parent
     if "base" in data:
-        if not isinstance(data["base"], str) or not data["base"].strip():
-            raise src.error("base", "the path of a scenario file (relative to the experiment file)",
-                            describe(data["base"]))
-        base_file = Path(data["base"])
-        if not base_file.is_absolute():
-            base_file = path.parent / base_file
-        try:
-            base_text = base_file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise src.error("base", "an existing scenario file", f"'{data['base']}' (no such file: {base_file})") \
-                from None
-        except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
-            raise src.error("base", "a readable scenario file", f"'{data['base']}' ({type(exc).__name__})") from None
-        raw, base_lines = _compose_with_lines(base_text, str(base_file))
-        base_src = Source(str(base_file), base_lines)
+        raw, base_src, base_file, _ = read_base(data, src, path, "experiment")
         base_dir, base = base_file.parent, str(base_file.resolve())
         prefix = ""
     else:
         raw = data["scenario"]
         if not isinstance(raw, dict):
             raise src.error("scenario", "an inline scenario mapping", describe(raw))
-        base_src = Source(file, {k[len("scenario."):]: v for k, v in lines.items() if k.startswith("scenario.")})
+        base_src = Source(file, {k[len("scenario."):]: v for k, v in src.lines.items() if k.startswith("scenario.")})
         base = None
         prefix = "scenario."
 
@@ -278,6 +246,60 @@ def load_experiment(path: str | Path) -> Experiment:
     return Experiment(name=name, description=description, file=str(path.resolve()), base=base, base_data=raw,
                       scenario=scenario, replications=reps, seed=seed, policies=out_policies,
                       reference=reference, metrics=list(metrics), sweep=sweep, uncertainties=unc, points=points)
+
+
+def read_mapping(path: Path, kind: str, keys, example: str) -> tuple[dict, Source, str]:
+    """A YAML file of ``kind`` (experiment, calibration) as (mapping, its Source, its text), its top-level keys
+    checked against ``keys``.
+
+    Raises:
+        ScenarioError: the file is missing or unreadable, not a mapping, or has an unknown key.
+    """
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(file, "", f"an existing {kind} file", "no such file") from None
+    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
+        raise ScenarioError(file, "", "a readable UTF-8 text file", type(exc).__name__) from None
+    data, lines = _compose_with_lines(text, file)
+    src = Source(file, lines)
+    if not isinstance(data, dict):
+        raise src.error("", f"a mapping of {kind} keys ({example})", describe(data))
+    for key in data:
+        if key not in keys:
+            raise src.error(str(key), "a known key" + suggest(str(key), list(keys)), one_line(str(key)))
+    return data, src, text
+
+
+def name_and_description(data: dict, src: Source, path: Path) -> tuple[str, str]:
+    """The file's ``name`` (default: the file's stem) and ``description``, checked."""
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip():
+        raise src.error("name", "a non-empty name (text)", describe(name))
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise src.error("description", "text", describe(description))
+    return name, description
+
+
+def read_base(data: dict, src: Source, path: Path, kind: str) -> tuple[Any, Source, Path, str]:
+    """The scenario file ``data['base']`` names (relative to ``path``'s folder), as written: (mapping, its
+    Source, its path, its text)."""
+    if not isinstance(data.get("base"), str) or not data["base"].strip():
+        raise src.error("base", f"the path of a scenario file (relative to the {kind} file)",
+                        "it missing" if "base" not in data else describe(data.get("base")))
+    base_file = Path(data["base"])
+    if not base_file.is_absolute():
+        base_file = path.parent / base_file
+    try:
+        base_text = base_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise src.error("base", "an existing scenario file", f"'{data['base']}' (no such file: {base_file})") from None
+    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
+        raise src.error("base", "a readable scenario file", f"'{data['base']}' ({type(exc).__name__})") from None
+    raw, base_lines = _compose_with_lines(base_text, str(base_file))
+    return raw, Source(str(base_file), base_lines), base_file, base_text
 
 
 def _design_size(block: Any, where: str, src: Source) -> int:
