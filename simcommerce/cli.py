@@ -78,9 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="root seed of the first run (default: scenario's)")
     run.add_argument("--force", action="store_true", help="overwrite the results in a non-empty --out")
     run.add_argument("--no-report", action="store_true", help="skip report.html")
-    check = sub.add_parser("check", help="validate a scenario, experiment or calibration file without running it")
-    check.add_argument("scenario", type=Path, help="scenario, experiment or calibration YAML file, or a shipped "
-                       "scenario's name")
+    check = sub.add_parser("check", help="validate a scenario, experiment, calibration or optimisation file without "
+                           "running it")
+    check.add_argument("scenario", type=Path, help="scenario, experiment, calibration or optimisation YAML file, or "
+                       "a shipped scenario's name")
     scen = sub.add_parser("scenarios", help="list the shipped scenarios, or copy one to edit (scenarios copy NAME DEST)")
     scen.add_argument("action", nargs="?", choices=["list", "copy"], default="list")
     scen.add_argument("name", nargs="?", help="copy: the shipped scenario's name")
@@ -112,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="run on a Dask cluster, e.g. tcp://host:8786 (needs simcommerce[distributed])")
     cal.add_argument("--resume", action="store_true", help="finish an interrupted calibration in --out")
+    opt = sub.add_parser("optimize", help="search a brand's levers for the highest expected profit: best policy, "
+                         "its interval, how flat the optimum is, report (needs simcommerce[calibrate])")
+    opt.add_argument("optimization", type=Path, help="optimisation YAML file (docs/optimize.md)")
+    opt.add_argument("--out", type=Path, required=True, help="results folder (new or empty)")
+    opt.add_argument("--workers", type=int, default=None, help="local worker processes (default: CPU count)")
+    opt.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run on a Dask cluster, e.g. tcp://host:8786 (needs simcommerce[distributed])")
     dash = sub.add_parser("dashboard", help="the strategist's dashboard in the browser (needs simcommerce[dashboard])")
     dash.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     dash.add_argument("--port", type=int, default=8050, help="port (default 8050)")
@@ -156,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_calibrate(args)
         if args.command == "scenarios":
             return cmd_scenarios(args)
+        if args.command == "optimize":
+            return cmd_optimize(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -173,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _file_kind(path: str) -> str:
-    """``calibration`` (it has ``targets`` or ``parameters``), ``experiment`` (``policies`` or ``base``) or
-    ``scenario``."""
+    """``optimisation`` (it has ``levers``), ``calibration`` (it has ``targets`` or ``parameters``), ``experiment``
+    (``policies`` or ``base``) or ``scenario``."""
     from .scenario import _compose_with_lines
 
     try:
@@ -186,6 +196,8 @@ def _file_kind(path: str) -> str:
         return "scenario"
     import difflib
 
+    if "levers" in data and "policies" not in data:
+        return "optimisation"
     own = ("holdout", "budget", "sampler")  # keys only calibrations have; their two long ones may be misspelt
     if "policies" not in data and any(k in own or difflib.get_close_matches(str(k), ("parameters", "targets"), n=1,
                                                                           cutoff=0.8) for k in data):
@@ -198,6 +210,14 @@ def cmd_check(args) -> int:
     from .scenario import load_scenario, scenario_path
 
     kind = _file_kind(args.scenario)
+    if kind == "optimisation":
+        from .optimize import load_optimization
+
+        opt = load_optimization(args.scenario)
+        say(f"{args.scenario}: ok — optimisation '{opt.name}' for {opt.brand}: {len(opt.parameters)} lever(s), "
+            f"{opt.trials} candidates × {opt.seeds} seeds = {opt.trials * opt.seeds} runs (+ {opt.seeds} of the "
+            f"base policy)" + (f"; max spend {opt.max_spend:,.0f}" if opt.max_spend is not None else ""))
+        return 0
     if kind == "calibration":
         from .calibration import load_calibration
 
@@ -439,6 +459,46 @@ def cmd_calibrate(args) -> int:
     say(f"{cal.name}: {summary['trials']} candidates ({summary['runs']} runs) in {summary['seconds']:.0f} s. "
         f"Estimates in {args.out / 'estimates.csv'}, calibrated scenario {args.out / 'calibrated.yaml'}, "
         f"report {args.out / 'report.html'}")
+    return 0
+
+
+def cmd_optimize(args) -> int:
+    from . import executors
+
+    _workers_and_scheduler(args)
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        raise ScenarioError("command line", "optimize", "optuna installed (pip install 'simcommerce[calibrate]')",
+                            "it missing") from None
+    if not args.scheduler and executors.local_workers(args.workers) > 1:
+        executors.forkserver()
+    from .optimize import load_optimization, prepare, run, summary_text
+    from .results import OutputDirError
+
+    opt = load_optimization(args.optimization)
+    try:
+        prepare(args.out)
+    except OutputDirError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    with _progress(opt.trials, opt.name, unit="candidate") as bar:
+        def progress(done, total):
+            bar.n = done
+            bar.refresh()
+            detail(f"{done} of {total} candidates")
+
+        try:
+            result = run(opt, args.out, args.workers, args.scheduler, " ".join(["simcommerce", *sys.argv[1:]]),
+                         progress)
+        except OSError as exc:
+            what = f"cannot write to {args.out}" if exc.filename or exc.errno in WRITE_ERRORS else \
+                f"cannot use the Dask scheduler at {args.scheduler}" if args.scheduler else "a system error"
+            print(f"error: {what} ({(exc.strerror or str(exc)).splitlines()[0]}).", file=sys.stderr)
+            return 1
+    say(summary_text(opt, result))
+    say(f"{opt.name}: best policy in {args.out / 'best.json'}, trials {args.out / 'trials.parquet'}, report "
+        f"{args.out / 'report.html'}")
     return 0
 
 
