@@ -284,6 +284,70 @@ def spend_and_effect(bs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+EQUAL_SPEND = 0.10  # policies whose brand marketing spend is within 10% of the reference's spent comparable amounts
+
+
+def spend_returns(runs: pd.DataFrame, reference: str, profit: str = "profit", spend: str = "cum_marketing_spend",
+                  level: float = LEVEL) -> pd.DataFrame:
+    """What each extra unit of spend bought, from one brand's runs (:func:`brand_runs`), paired by (point,
+    replication): per policy, the extra spend and its share of the reference's, ``comparable`` (the mean extra
+    spend within :data:`EQUAL_SPEND` of the reference's spend: an equal-budget comparison), and the
+    incremental profit per extra unit of spend ``R = mean(Δprofit) / mean(Δspend)`` with a delta-method t
+    interval, ``Var(R) ≈ (s_P² − 2R·s_PS + R²·s_S²) / (m·mean(Δspend)²)`` over the m pairs. R is given only
+    where the extra spend is detectably positive (its paired interval above 0); otherwise NaN."""
+    keys = _pair_keys(runs)
+    ref = runs[runs["policy"] == reference]
+    ref_spend = float(ref[spend].mean()) if len(ref) else np.nan
+    rows = []
+    for pol in dict.fromkeys(runs["policy"]):
+        if pol == reference:
+            continue
+        cur = runs[runs["policy"] == pol]
+        m = cur[[*keys, profit, spend]].merge(ref[[*keys, profit, spend]], on=keys, suffixes=("", "_ref"))
+        dp = (m[profit] - m[f"{profit}_ref"]).to_numpy(float)
+        ds = (m[spend] - m[f"{spend}_ref"]).to_numpy(float)
+        n = len(dp)
+        s_mean, s_lo, s_hi, _ = t_ci(ds, level)
+        share = s_mean / ref_spend if ref_spend > 0 else np.nan
+        r = lo = hi = np.nan
+        if n >= 2 and np.isfinite(s_lo) and s_lo > 0:
+            r = float(dp.mean() / s_mean)
+            c = np.cov(dp, ds, ddof=1)
+            var = max(c[0, 0] - 2 * r * c[0, 1] + r * r * c[1, 1], 0.0) / (n * s_mean ** 2)
+            half = stats.t.ppf(0.5 + level / 2, n - 1) * np.sqrt(var)
+            lo, hi = r - half, r + half
+        rows.append({"policy": pol, "n_pairs": n, "extra_spend": s_mean, "extra_spend_low": s_lo,
+                     "extra_spend_high": s_hi, "extra_spend_share": share,
+                     "comparable": bool(np.isfinite(share) and abs(share) <= EQUAL_SPEND),
+                     "profit_per_extra_spend": r, "profit_per_extra_spend_low": lo, "profit_per_extra_spend_high": hi})
+    return pd.DataFrame(rows, columns=["policy", "n_pairs", "extra_spend", "extra_spend_low", "extra_spend_high",
+                                       "extra_spend_share", "comparable", "profit_per_extra_spend",
+                                       "profit_per_extra_spend_low", "profit_per_extra_spend_high"])
+
+
+def budget_sentence(table: pd.DataFrame, reference: str, currency: str) -> str:
+    """Whether the policies spent comparable amounts, and what each extra unit of spend bought, in words."""
+    from .verdict import money, signed
+
+    if table.empty:
+        return ""
+    same = list(table.loc[table["comparable"], "policy"])
+    parts = []
+    if same:
+        parts.append(f"{', '.join(same)} spent within {EQUAL_SPEND:.0%} of {reference} (an equal-budget "
+                     "comparison).")
+    unit = money(1, currency).replace(".00", "")
+    for r in table[~table["comparable"]].itertuples():
+        text = (f"{r.policy} spent {money(r.extra_spend, currency, sign=True)} "
+                f"({signed(100 * r.extra_spend_share, unit='%')}) more than {reference}, not a like-for-like budget")
+        if np.isfinite(r.profit_per_extra_spend):
+            text += (f"; each extra {unit} of spend returned {money(r.profit_per_extra_spend, currency, sign=True)} "
+                     f"of profit (95% CI {money(r.profit_per_extra_spend_low, currency, sign=True)} to "
+                     f"{money(r.profit_per_extra_spend_high, currency, sign=True)})")
+        parts.append(text + ".")
+    return " ".join(parts)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # loading
 
@@ -641,6 +705,13 @@ def brand_section_html(exp: dict, brand: str, reference: str, policies: list[str
     v, bs = brand_verdict(exp, brand, reference, policies)
     cur = currency_of(exp)
     t = spend_and_effect(bs)
+    runs = brand_runs(exp, brand)
+    if "cum_marketing_spend" in runs.columns and "profit" in runs.columns:
+        returns = spend_returns(runs, reference)
+    else:
+        returns = pd.DataFrame(columns=["policy", "comparable", "profit_per_extra_spend_low",
+                                        "profit_per_extra_spend_high"])
+    ret = returns.set_index("policy")
 
     def m(x, sign=False):
         return "–" if not np.isfinite(x) else money(x, cur, sign=sign)
@@ -653,7 +724,8 @@ def brand_section_html(exp: dict, brand: str, reference: str, policies: list[str
 
     head = "".join(f"<th>{h}</th>" for h in ("policy", "runs", "marketing spend", "extra spend", "orders",
                                                  "Δ orders", "paired 95% CI", "revenue", "profit", "Δ profit",
-                                                 "paired 95% CI", f"Δ profit per extra {m(1).replace('.00', '')}"))
+                                                 "paired 95% CI", f"Δ profit per extra {m(1).replace('.00', '')}",
+                                                 f"spend within {EQUAL_SPEND:.0%}"))
     body = []
     for r in t.itertuples():
         ref = r.policy == reference
@@ -664,13 +736,25 @@ def brand_section_html(exp: dict, brand: str, reference: str, policies: list[str
             f"<td>{'' if ref else rng(r.orders_rel_low, r.orders_rel_high, pct)}</td>"
             f"<td>{m(r.revenue)}</td><td>{m(r.profit)}</td><td>{'' if ref else m(r.profit_diff, True)}</td>"
             f"<td>{'' if ref else rng(r.profit_diff_low, r.profit_diff_high, lambda x: m(x, True))}</td>"
-            f"<td>{'' if not np.isfinite(r.profit_per_extra_spend) else m(r.profit_per_extra_spend, True)}</td></tr>")
+            f"<td>{'' if not np.isfinite(r.profit_per_extra_spend) else m(r.profit_per_extra_spend, True)}"
+            f"{_ratio_ci(ret, r.policy, m)}</td>"
+            f"<td>{'' if ref or r.policy not in ret.index else ('yes' if ret.loc[r.policy, 'comparable'] else 'no')}"
+            "</td></tr>")
     return (f'<h2>Verdict for {html.escape(brand)}</h2><div class="verdict" id="verdict">'
             f'<p class="findings">{html.escape(" ".join(v.findings))}</p>'
             f"<p><b>{html.escape(v.recommendation)}</b></p>"
+            f'<p class="budget" id="budget">{html.escape(budget_sentence(returns, reference, cur))}</p>'
             f'<p class="note">{html.escape(" ".join(v.caveats))}</p><p class="note">{html.escape(v.legend)}</p></div>'
             f"<h2>{html.escape(brand)}: marketing spend and what it brought</h2>"
             f'<div style="overflow-x:auto"><table id="brand-table"><tr>{head}</tr>{"".join(body)}</table></div>')
+
+
+def _ratio_ci(ret: pd.DataFrame, policy: str, m) -> str:
+    """`` [lo, hi]`` of a policy's profit per extra unit of spend (delta method), or nothing."""
+    if policy not in ret.index or not np.isfinite(ret.loc[policy, "profit_per_extra_spend_low"]):
+        return ""
+    return f" [{m(ret.loc[policy, 'profit_per_extra_spend_low'], True)}, " \
+           f"{m(ret.loc[policy, 'profit_per_extra_spend_high'], True)}]"
 
 
 def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: str | None = None) -> str:

@@ -174,6 +174,11 @@ def test_compare_command_writes_self_contained_report(stores, tmp_path):
     assert "<h2>Verdict for Glow</h2>" in text and html.escape(" ".join(v.findings)) in text
     assert html.escape(v.recommendation) in text and len(re.findall(r'<tr class="brand-row">', text)) == 2
     assert text.index("Verdict for Glow") < text.index('<tr class="kpi">')
+    # equal budgets (#18 item 2): the sentence on spend, from the brand's runs, paired by replication
+    from simcommerce.compare import budget_sentence, currency_of, spend_returns
+
+    sentence = budget_sentence(spend_returns(brand_runs(exp, "Glow"), "ads_1500"), "ads_1500", currency_of(exp))
+    assert sentence and f'<p class="budget" id="budget">{html.escape(sentence)}</p>' in text
     # one brand: its end-of-run figures are the market's, run by run
     b = brand_runs(exp, "Glow").set_index("run_id").sort_index()
     m = exp["runs"].set_index("run_id").sort_index()
