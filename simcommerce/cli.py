@@ -398,19 +398,27 @@ def _workers_and_scheduler(args) -> None:
                                 "(pip install 'simcommerce[distributed]')", "it missing") from None
 
 
-def cmd_calibrate(args) -> int:
-    import io
-
+def _optuna_command(args, command: str) -> None:
+    """Checks of a command that searches with optuna over the executors: workers or scheduler, optuna
+    installed, and the forkserver start method for local worker processes."""
     from . import executors
 
     _workers_and_scheduler(args)
     try:
         import optuna  # noqa: F401
     except ImportError:
-        raise ScenarioError("command line", "calibrate", "optuna installed (pip install 'simcommerce[calibrate]')",
+        raise ScenarioError("command line", command, "optuna installed (pip install 'simcommerce[calibrate]')",
                             "it missing") from None
     if not args.scheduler and executors.local_workers(args.workers) > 1:
         executors.forkserver()
+
+
+def cmd_calibrate(args) -> int:
+    import io
+
+    from . import executors
+
+    _optuna_command(args, "calibrate")
     import pandas as pd
 
     from .calibration import calibrate, load_calibration, start_manifest, write_outputs
@@ -463,16 +471,7 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_optimize(args) -> int:
-    from . import executors
-
-    _workers_and_scheduler(args)
-    try:
-        import optuna  # noqa: F401
-    except ImportError:
-        raise ScenarioError("command line", "optimize", "optuna installed (pip install 'simcommerce[calibrate]')",
-                            "it missing") from None
-    if not args.scheduler and executors.local_workers(args.workers) > 1:
-        executors.forkserver()
+    _optuna_command(args, "optimize")
     from .optimize import load_optimization, prepare, run, summary_text
     from .results import OutputDirError
 

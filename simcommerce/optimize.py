@@ -37,7 +37,7 @@ import pandas as pd
 
 from .calibration import SAMPLERS, Parameter, _distributions, _native
 from .runspec import RunSpec
-from .scenario import resolve_scenario
+from .scenario import get_value, resolve_scenario
 from .spec import MAX_SEED, ScenarioError, Source, describe, one_line
 
 KEYS = ("name", "description", "base", "brand", "fixed", "levers", "max_spend", "seeds", "seed", "budget",
@@ -264,14 +264,7 @@ def optimize(opt: Optimization, run_batch, batch: int, progress=None) -> pd.Data
 
 def _lever_value(opt: Optimization, p: Parameter):
     """The base policy's own value of a lever (the resolved base scenario's)."""
-    node = opt.scenario
-    for part in p.key.split("."):
-        if isinstance(node, list):
-            match = [x for x in node if isinstance(x, dict) and x.get("name") == part]
-            node = match[0] if match else node[int(part)]
-        else:
-            node = node[part]
-    return node
+    return get_value(opt.scenario, p.key)
 
 
 # ---------------------------------------------------------------- what the trials say

@@ -477,3 +477,15 @@ def reference_markdown() -> str:
             rng = ""
         lines.append(f"| `{path}` | {default} | {rng} | {p.unit} | {p.help} |")
     return "\n".join(lines) + "\n"
+
+
+def get_value(scenario: dict, key: str) -> Any:
+    """The value at a dotted override key of a resolved scenario (list items by name or index)."""
+    node: Any = scenario
+    for part in key.split("."):
+        if isinstance(node, list):
+            match = [x for x in node if isinstance(x, dict) and x.get("name") == part]
+            node = match[0] if match else node[int(part)]
+        else:
+            node = node[part]
+    return node

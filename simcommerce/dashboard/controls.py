@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from dash import dcc, html
 
-from ..scenario import scenario_spec
+from ..scenario import get_value, scenario_spec
 from ..spec import Param, ScenarioError, Source, check_param, walk
 
 # (group, parameter path): brands[] is the brand being edited, products[] each of its products.
@@ -61,18 +61,6 @@ class Lever:
     label: str
     param: Param
     base: Any         # the value in the scenario (without any policy)
-
-
-def get_value(scenario: dict, key: str) -> Any:
-    """The value at a dotted override key of a resolved scenario (list items by name or index)."""
-    node: Any = scenario
-    for part in key.split("."):
-        if isinstance(node, list):
-            match = [x for x in node if isinstance(x, dict) and x.get("name") == part]
-            node = match[0] if match else node[int(part)]
-        else:
-            node = node[part]
-    return node
 
 
 def levers(scenario: dict, brand: str) -> list[Lever]:
