@@ -317,7 +317,8 @@ class ConsumerAgent(mesa.Agent):
                 order.product.ratings[stars - 1] += 1
 
     def share(self) -> None:
-        """Tell a few random friends about a strong experience (with a referral link if the brand has one)."""
+        """Tell friends about a strong experience (with a referral link if the brand has one); each reads it with
+        probability ``attention``."""
         m = self.model
         p = m.params["word_of_mouth"]
         for order in self.basket:
@@ -334,6 +335,7 @@ class ConsumerAgent(mesa.Agent):
             else:  # min(friends_per_share, degree) distinct friends picked at random
                 told = self.random.sample(self.friends, min(p["friends_per_share"], len(self.friends)))
             m.new["share_reach"] += len(told)
+            told = [f for f in told if p["attention"] == 1 or self.random.random() < p["attention"]]  # who reads it
             sender = self if brand.has_referral else None
             for friend in told:
                 friend.receive(Message(order.product, p["credibility"], order.experienced, sender))

@@ -111,10 +111,19 @@ RATIONALE = {
     "mechanisms.reviews.": "under-reporting of moderate experiences (Hu, Pavlou & Zhang 2009); values assumed",
     "mechanisms.influencer_posts.view_rate.": "falls with tier like engagement: nano ~6%, 1k–10k ~2.2%, "
                                               "larger ~1.5% (vendor data, REFERENCES.md); levels assumed",
-    "mechanisms.word_of_mouth.per_friend_prob": "independent cascade edge probability (Kempe et al. 2003: 1% "
-                                                "and 10% studied)",
-    "mechanisms.word_of_mouth.friends_per_share": "Leskovec et al. (2007): recommendations go to several "
-                                                  "friends at once; assumption",
+    "mechanisms.word_of_mouth.reach": "a share is a post friends can see, so recommendation volume follows the "
+                                      "degree: heavy-tailed like Leskovec et al.'s (2007) super-recommenders; "
+                                      "random_friends (direct messages) gives every sharer the same volume",
+    "mechanisms.word_of_mouth.per_friend_prob": "1: a post reaches every friend (who reads it is `attention`); "
+                                                "the independent cascade's edge probability is "
+                                                "per_friend_prob × attention (Kempe et al. 2003: 1% and 10% studied)",
+    "mechanisms.word_of_mouth.attention": "calibrated with `simcommerce calibrate experiments/calibration/"
+                                          "defaults.yaml` to 0.93% referral purchases per recommendation and "
+                                          "0.33 shares per order (Leskovec et al. 2007): 0.158 (95% 0.082–0.303), so 0.16",
+    "mechanisms.word_of_mouth.share_prob": "calibrated with attention (experiments/calibration/defaults.yaml): "
+                                           "0.984 (95% 0.828–1), so 1",
+    "mechanisms.word_of_mouth.friends_per_share": "random_friends: Leskovec et al. (2007): recommendations go to "
+                                                  "several friends at once; assumption",
     "mechanisms.word_of_mouth.incentive_sensitivity": "referral incentives raise sharing (Schmitt, Skiera & "
                                                       "Van den Bulte 2011); magnitude assumed",
     "mechanisms.trust.recovery_rate": "slow recovery after a scandal (Cleeren, Dekimpe & Helsen 2008); "

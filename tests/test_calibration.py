@@ -34,6 +34,8 @@ brands:
     policy:
       ads: {impressions_per_day: 1500, targeting: interest, precision: 0.7}
       referral: {rates: [0.1]}
+mechanisms:  # shares as direct messages, each read (the defaults before attention was calibrated): more signal
+  word_of_mouth: {reach: random_friends, attention: 1.0}
 """
 TRUE = {"mechanisms.decision.intent_rate": 0.03, "population.share_propensity": 0.45, "mechanisms.ads.attention": 0.03}
 COLUMNS = ["new_orders", "new_shares", "new_ads_noticed"]

@@ -37,9 +37,11 @@ policies:
   none:
     population.consumers: 1500
     steps: 20
+    mechanisms.word_of_mouth.attention: 1.0
   referral_10:
     population.consumers: 1500
     steps: 20
+    mechanisms.word_of_mouth.attention: 1.0
     brands.Glow.policy.referral.rates: [0.1]
 metrics: [cum_orders, cum_gmv, cum_referral_orders]
 """
@@ -137,7 +139,7 @@ metrics: [cum_orders]
 BAD = {
     "unknown override": (SMALL.replace("referral.rates:", "referral.ratez:"),
                          ["policies.referral_10.brands.Glow.policy.referral.ratez",
-                          "did you mean 'brands.Glow.policy.referral.rates'", ":12 "]),
+                          "did you mean 'brands.Glow.policy.referral.rates'", ":14 "]),
     "unknown reference": (SMALL + "reference: nobody\n", ["'reference'", "nobody"]),
     "zero replications": (SMALL.replace("replications: 3", "replications: 0"), ["'replications'", ">= 1", ":3"]),
     "missing base": (SMALL.replace(str(BASELINE), "../nowhere.yaml"), ["'base'", "no such file", ":2"]),

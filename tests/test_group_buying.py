@@ -283,11 +283,12 @@ def _paired(name: str, seeds=SEEDS) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.slow
 def test_group_buying_raises_orders_and_profit_in_shipped_scenario():
     # 20% off, 48 h, open groups listed, fallback 0.5, invitations to distinct friends, ads at real prices
-    # (seeds 1-10: orders +25.8%, profit +14.9%; +22.8% and +8.3% with the old ad prices). 8c2bc54 (no fallback, friends only) gives orders -0.3% and profit -9.8% on the
-    # same market and seeds.
+    # (seeds 1-5: orders +27-34%, profit +17-23%, mean +19% since shares are read by 16% of friends; seeds 1-10
+    # before: orders +25.8%, profit +14.9%; +22.8% and +8.3% with the old ad prices). 8c2bc54 (no fallback, friends
+    # only) gives orders -0.3% and profit -9.8% on the same market and seeds.
     orders, profit = _paired("group_buying")
-    assert (orders > 0.08).all() and orders.mean() < 0.35, orders
-    assert (profit > 0).all() and 0.01 < profit.mean() < 0.15, profit
+    assert (orders > 0.08).all() and orders.mean() < 0.4, orders
+    assert (profit > 0).all() and 0.01 < profit.mean() < 0.25, profit
 
 
 @pytest.mark.slow

@@ -148,7 +148,7 @@ def test_referral_commission_discount_and_window():
 
 @pytest.mark.slow
 def test_word_of_mouth_reaches_friends_with_incentive():
-    base = {"mechanisms.word_of_mouth.friends_per_share": 3}
+    base = {"mechanisms.word_of_mouth.reach": "random_friends", "mechanisms.word_of_mouth.friends_per_share": 3}
     shares = []
     for rate in (0.0, 0.2):
         m = mock_market(["referral", "word_of_mouth"], n=3000, **base, **{"brands.A.policy.referral.rates": rate})

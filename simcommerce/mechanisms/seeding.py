@@ -16,7 +16,8 @@ class Seeding(Mechanism):
     pays the cost of goods). Seeds are chosen on the friendship graph by ``strategy``:
     ``random``, ``degree`` (most friends), ``degree_discount`` (Chen, Wang & Yang 2009) or
     ``greedy`` (hill climbing on the expected independent-cascade spread with edge
-    probability ``word_of_mouth.per_friend_prob``; Kempe, Kleinberg & Tardos 2003). Seeds
+    probability ``word_of_mouth.per_friend_prob * word_of_mouth.attention``: a friend reached who
+    reads the share; Kempe, Kleinberg & Tardos 2003). Seeds
     then experience the product and share it like any buyer.
     """
 
@@ -50,7 +51,8 @@ class Seeding(Mechanism):
         return out
 
     def setup(self, market) -> None:
-        p = market.config["mechanisms"]["word_of_mouth"]["per_friend_prob"]
+        wom = market.config["mechanisms"]["word_of_mouth"]
+        p = wom["per_friend_prob"] * wom["attention"]  # the cascade's edge probability: reached and read
         self.seeds = {}
         for brand in market.brands:
             pol = self.policy_of(brand)

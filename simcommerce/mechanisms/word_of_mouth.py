@@ -16,11 +16,14 @@ class WordOfMouth(Mechanism):
     * (1 + incentive_sensitivity * incentive)``, capped at 1 (strong experiences, good or bad, are
     shared), where ``incentive`` is the brand's referral incentive (commission rates plus buyer
     discount; 0 without a programme).
-    A share reaches ``friends_per_share`` random friends the next day (``reach: random_friends``)
-    or each friend independently with probability ``per_friend_prob`` (``reach: each_friend``,
-    the independent cascade of Kempe, Kleinberg & Tardos 2003: one chance per new buyer and
-    friend). It conveys the sharer's experienced quality (good or bad) with ``credibility``;
-    for a brand with a referral programme it carries the sharer's referral link.
+    A share reaches each friend independently with probability ``per_friend_prob`` (``reach:
+    each_friend``, the independent cascade of Kempe, Kleinberg & Tardos 2003: one chance per new
+    buyer and friend; with the default 1 a share is a post all friends can see, so the volume of
+    recommendations follows the degree: hubs are the super-recommenders) or ``friends_per_share``
+    random friends (``reach: random_friends``: direct messages). A friend reached reads it the next
+    day with probability ``attention``; an unread share counts as sent (``new_share_reach``) and
+    does nothing else. A share read conveys the sharer's experienced quality (good or bad) with
+    ``credibility``; for a brand with a referral programme it carries the sharer's referral link.
     """
 
     name = "word_of_mouth"
@@ -29,10 +32,11 @@ class WordOfMouth(Mechanism):
     help = "sharing purchases with friends"
     params = {
         "share_prob": Param(1.0, "float", "scale of the sharing probability", "0-1", 0, 1),
-        "reach": Param("random_friends", "str", "who a share reaches", choices=("random_friends", "each_friend")),
+        "reach": Param("each_friend", "str", "who a share reaches", choices=("each_friend", "random_friends")),
         "friends_per_share": Param(5, "int", "random_friends: friends one share reaches", "friends", 1, 10000),
-        "per_friend_prob": Param(0.1, "float", "each_friend: probability a share reaches a given friend", "0-1",
+        "per_friend_prob": Param(1.0, "float", "each_friend: probability a share reaches a given friend", "0-1",
                                  0, 1),
+        "attention": Param(0.16, "float", "probability a friend reached reads the share", "0-1", 0, 1),
         "credibility": Param(0.7, "float", "weight of a friend's message in beliefs", "0-1", 0, 1),
         "incentive_sensitivity": Param(5.0, "float", "relative increase of sharing per unit of referral incentive",
                                        "", 0, 1000),
@@ -53,16 +57,32 @@ class WordOfMouth(Mechanism):
         market.tally("new_shares", brand[shares])
         for j in unique(o.products[shares]):
             k = shares[o.products[shares] == j]
-            if p["reach"] == "each_friend":
-                senders, receivers = market.friends.transmit_pairs(o.consumers[k], p["per_friend_prob"], self.rng)
-            else:
-                senders, receivers = market.friends.sample_neighbors(o.consumers[k], p["friends_per_share"],
-                                                                     self.rng)
+            senders, receivers, reached = self._readers(market, o.consumers[k])
+            b = int(market.product_brand[j])
+            market.tally("new_share_reach", b, reached)
             if len(receivers) == 0:
                 continue
             order = np.argsort(o.consumers[k])  # each buyer has one order of j today
             message = o.experienced[k][order][np.searchsorted(o.consumers[k][order], senders)]
-            b = int(market.product_brand[j])
-            market.tally("new_share_reach", b, len(receivers))
             market.feed.append(Exposure(receivers, int(j), "friend", p["credibility"], message,
                                         senders if market.referral_brands[b] else None))
+
+    def _readers(self, market, sharers: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """(senders, receivers) of the shares that are read, and the number of friends reached (read or not)."""
+        p, friends = self.p, market.friends
+        if p["reach"] == "random_friends":
+            senders, receivers = friends.sample_neighbors(sharers, p["friends_per_share"], self.rng)
+            reached = len(receivers)
+            if p["attention"] < 1:
+                read = self.rng.random(reached) < p["attention"]
+                senders, receivers = senders[read], receivers[read]
+            return senders, receivers, reached
+        # each friend is read (pfp * attention), reached unread (pfp * (1 - attention)) or not reached; drawing
+        # the read pairs first and the unread count given them keeps a post to every friend of a hub small
+        senders, receivers = friends.transmit_pairs(sharers, p["per_friend_prob"] * p["attention"], self.rng)
+        read = len(receivers)
+        if p["attention"] == 1 or p["per_friend_prob"] == 0:
+            return senders, receivers, read
+        edges = int(friends.degree[sharers].sum())
+        unread = p["per_friend_prob"] * (1 - p["attention"]) / (1 - p["per_friend_prob"] * p["attention"])
+        return senders, receivers, read + int(self.rng.binomial(edges - read, unread))

@@ -23,13 +23,15 @@ SCENARIOS = ROOT / "scenarios"
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    """A small experiment store made by the command line (referral on, so events and promoters exist)."""
+    """A small experiment store made by the command line (referral on, and every share read, so that events
+    and promoters exist in a market this small)."""
+    read = {"mechanisms.word_of_mouth.attention": 1.0}
     tmp = tmp_path_factory.mktemp("store")
     exp = tmp / "exp.yaml"
     exp.write_text(yaml.safe_dump({
         "name": "small", "base": str(SCENARIOS / "baseline.yaml"), "replications": 2, "seed": 11,
-        "policies": {"plain": {"population.consumers": 1200, "steps": 25},
-                     "referral": {"population.consumers": 1200, "steps": 25,
+        "policies": {"plain": {"population.consumers": 1200, "steps": 25, **read},
+                     "referral": {"population.consumers": 1200, "steps": 25, **read,
                                   "brands.Glow.policy.referral.rates": [0.2, 0.1]}},
         "metrics": ["cum_orders", "cum_gmv"]}))
     done = subprocess.run([sys.executable, "-m", "simcommerce.cli", "experiment", str(exp), "--out",
