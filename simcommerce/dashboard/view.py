@@ -57,6 +57,21 @@ def brand_of(exp: dict, brand: str | None) -> str | None:
     return brand if brand in brands else (brands[0] if brands else None)
 
 
+def first_run(exp: dict, policy: str):
+    """The run id of a policy's lowest replication, or None."""
+    runs = exp["runs"][exp["runs"]["policy"] == policy].sort_values("replication")
+    return None if runs.empty else runs["run_id"].iloc[0]
+
+
+def snapshot_policy(exp: dict, pols: list) -> str:
+    """The policy whose first run has the most referral orders (a cascade to show); the last one if none."""
+    ev = exp["events"]
+    if ev is None or ev.empty:
+        return pols[-1]
+    counts = {p: int(((ev["policy"] == p) & (ev["run_id"] == first_run(exp, p))).sum()) for p in pols}
+    return max(reversed(pols), key=counts.get)
+
+
 def downloadable_summary(exp: dict, reference: str, brand: str | None):
     """The summary a strategist downloads: the brand's figures, then the market's totals (``brand`` column:
     the brand's name, or ``(all brands)``)."""
@@ -267,7 +282,7 @@ def register(app, cfg) -> None:
         ts = mets[0] if mets else (ts_options[0]["value"] if ts_options else None)
         brands = compare.brands_of(exp)
         return (f"Comparison — {exp['experiment'].get('name', folder.name)}", note, pols, ref, ts_options, ts,
-                pols, pols[-1], pols, pols[-1], brands, brand_of(exp, brand))
+                pols, snapshot_policy(exp, pols), pols, pols[-1], brands, brand_of(exp, brand))
 
     @app.callback(Output("verdict", "children"), Output("kpi-cards", "children"),
                   Output("brand-table-title", "children"), Output("summary-table", "children"),
@@ -321,11 +336,9 @@ def register(app, cfg) -> None:
                   State("session", "data"))
     def cascade(rel, policy, session):
         _, exp = opened(rel, session)
-        runs = exp["runs"]
-        first = runs[runs["policy"] == policy].sort_values("replication")
-        if first.empty:
+        run_id = first_run(exp, policy)
+        if run_id is None:
             raise PreventUpdate
-        run_id = first["run_id"].iloc[0]
         ev = exp["events"]
         ev = ev[(ev["policy"] == policy) & (ev["run_id"] == run_id)] if ev is not None else None
         return figures.cascade_tree(ev, policy, run_id)

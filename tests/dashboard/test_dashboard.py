@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from simcommerce import compare
 from simcommerce.compare import DEFAULT_METRICS
 from simcommerce.dashboard import controls
 from simcommerce.experiment import load_experiment
@@ -153,7 +154,15 @@ def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tm
     assert len(p.wait_traces("trust-graph", 4)) == 4
     lorenz = p.wait_traces("lorenz-graph", 2)
     assert lorenz[0]["name"] == "equality" and lorenz[1]["name"].startswith("variant (Gini")
-    assert len(p.wait_traces("cascade-graph", 2)) == 2
+    # the snapshot opens on the policy whose first run has the most referral orders (the variant, or none)
+    events = compare.load_experiment_results(folder)["events"]
+    first = runs[runs["replication"] == 0].set_index("policy")["run_id"]
+    n_ref = {pol: 0 if events is None else int((events["run_id"] == first[pol]).sum()) for pol in ("base", "variant")}
+    assert n_ref["base"] == 0
+    if n_ref["variant"]:
+        assert len(p.wait_traces("cascade-graph", 2)) == 2       # edges and consumers of the tree
+    else:
+        page.wait_for_function("document.querySelector('#cascade-graph').textContent.includes('no referral orders')")
 
     # another reference: the table follows
     page.locator("#reference label", has_text="variant").click()
