@@ -129,7 +129,8 @@ RATIONALE = {
     "mechanisms.trust.recovery_rate": "slow recovery after a scandal (Cleeren, Dekimpe & Helsen 2008); "
                                       "0.01/day ≈ 70-day half-life, assumption",
     "mechanisms.trust.scar": "loyalty's buffer decays, part of the damage lasts (Cleeren et al. 2008; Van Heerde, "
-                             "Helsen & Dekimpe 2007); magnitude assumed",
+                             "Helsen & Dekimpe 2007); 0.4 puts the strong brand's sales a year after the severe "
+                             "scandal of validation/scandal.yaml at 0.66 of the no-scandal run (Perrier ~0.6)",
     "mechanisms.seeding.greedy_samples": "Monte Carlo samples for greedy (Kempe et al. 2003 used 10,000); "
                                          "trade-off of speed and accuracy",
     "mechanisms.group_buying.fallback_prob": "Pinduoduo shows \"buy alone\" (单独购买) at the list price next "

@@ -145,7 +145,7 @@ class Ads(Mechanism):
             k = prior + rank_within(np.where(active, who, -1))  # 0 for the first impression in the window
             chance = p["attention"] * np.power(p["frequency_decay"], k.astype(np.float64))
             noticed = active & (self._draws(market, brand, -1).random(total) < chance)
-            seen_by, times = np.unique(who[active], return_counts=True)
+            seen_by, times = unique(who[active], return_counts=True)
             shown[seen_by] = np.minimum(shown[seen_by] + times, 255)  # saturates: decay ** 254 is nil anyway
             market.tally("new_ads_noticed", brand.index, int(noticed.sum()))
             for j, product in enumerate(brand.products):

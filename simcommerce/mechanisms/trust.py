@@ -58,7 +58,7 @@ class Trust(Mechanism):
         "secondhand_factor": Param(0.6, "float", "impact of second-hand news relative to first-hand", "0-1", 0, 1),
         "belief_hit": Param(0.5, "float", "drop of beliefs about the brand's products, relative to the trust drop",
                             "0-1", 0, 1),
-        "scar": Param(0.3, "float", "share of a scandal's trust drop that is permanent", "0-1", 0, 1),
+        "scar": Param(0.4, "float", "share of a scandal's trust drop that is permanent", "0-1", 0, 1),
         "breach_opt_out": Param(0.3, "float", "privacy breach: probability that one who hears opts out of ad "
                                 "targeting, per unit of trust drop (severity)", "0-1", 0, 1),
         "unfollow_prob": Param(0.5, "float", "influencer scandal: unfollow probability of a follower who hears, "
