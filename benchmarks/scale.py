@@ -134,6 +134,8 @@ def matrix_cases(n: int, folder: Path, only: list[str] | None = None) -> list[tu
         over = dict(scaled_overrides(SCENARIO, n), **{"network.friendship.model": model})
         if model == "edgelist":
             over["network.friendship.path"] = str(edge_list_file(n, folder).resolve())
+        if model == "complete":  # each_friend would post every share to all n - 1 others (refused at this size)
+            over["mechanisms.word_of_mouth.reach"] = "random_friends"
         cases.append(("network", model, SCENARIO, over))
     for path in SHIPPED:
         cases.append(("scenario", path.stem, path, {"population.consumers": n}))

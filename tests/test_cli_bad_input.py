@@ -309,6 +309,9 @@ CASES = [
          key="brands[0].policy.livestream.host_tier", found=["with none"]),
     Case("influencers-beyond-market", MINIMAL + "influencers: {counts: {nano: 90000, micro: 90000}}\n",
          key="influencers.counts", expected=["one influencer per consumer"]),
+    Case("word-of-mouth-broadcast-on-complete-graph",  # each share read by ~16,000: refused, not out of memory
+         edit("model: holme_kim\n    mean_degree: 4", "model: complete", edit("consumers: 200", "consumers: 100000")),
+         key="mechanisms.word_of_mouth.reach", expected=["random_friends", "10,000"], found=["16,000 readers"]),
     Case("mean-degree-beyond-market", edit("mean_degree: 4", "mean_degree: 200"),
          key="network.friendship.mean_degree", line_marker="mean_degree: 200", expected=["fewer friends"]),
     Case("population-beyond-memory", edit("consumers: 200", "consumers: 2000000000"), key="population.consumers",

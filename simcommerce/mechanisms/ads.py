@@ -142,10 +142,16 @@ class Ads(Mechanism):
             market.tally("new_ad_spend", brand.index, cost)
             market.tally("new_impressions", brand.index, total)
             active = market.active[who]
-            k = prior + rank_within(np.where(active, who, -1))  # 0 for the first impression in the window
+            # reach_share draws each consumer at most once, in id order (unless targeting or a cap moved some):
+            # then no one has an earlier impression today and the counting below is not needed
+            distinct = bool(np.all(who[1:] > who[:-1]))
+            k = prior if distinct else prior + rank_within(np.where(active, who, -1))  # 0: first in the window
             chance = p["attention"] * np.power(p["frequency_decay"], k.astype(np.float64))
             noticed = active & (self._draws(market, brand, -1).random(total) < chance)
-            seen_by, times = unique(who[active], return_counts=True)
+            if distinct:
+                seen_by, times = who[active], np.ones(int(active.sum()), dtype=np.intp)
+            else:
+                seen_by, times = unique(who[active], return_counts=True)
             shown[seen_by] = np.minimum(shown[seen_by] + times, 255)  # saturates: decay ** 254 is nil anyway
             market.tally("new_ads_noticed", brand.index, int(noticed.sum()))
             for j, product in enumerate(brand.products):

@@ -9,6 +9,9 @@ from ..spec import Param
 from ..unique import unique
 from .base import Mechanism, register
 
+MAX_READERS_PER_SHARE = 10_000  # expected on a complete graph: beyond this one share is a broadcast, and a day's
+#                                 shares would hold billions of (sender, reader) pairs in memory
+
 
 @register
 class WordOfMouth(Mechanism):
@@ -24,6 +27,8 @@ class WordOfMouth(Mechanism):
     day with probability ``attention``; an unread share counts as sent (``new_share_reach``) and
     does nothing else. A share read conveys the sharer's experienced quality (good or bad) with
     ``credibility``; for a brand with a referral programme it carries the sharer's referral link.
+    On the complete graph ``each_friend`` is a broadcast to everyone; a scenario where that means more than
+    ``MAX_READERS_PER_SHARE`` (10,000) expected readers a share is refused (use ``random_friends``).
     """
 
     name = "word_of_mouth"
@@ -42,6 +47,18 @@ class WordOfMouth(Mechanism):
                                        "", 0, 1000),
     }
     metrics = {"new_shares": "purchases shared with friends", "new_share_reach": "friends reached by shares"}
+
+    @classmethod
+    def check_scenario(cls, sc: dict) -> list[tuple[str, str, str]]:
+        p, n = sc["mechanisms"][cls.name], sc["population"]["consumers"]
+        if sc["network"]["friendship"]["model"] != "complete" or p["reach"] != "each_friend":
+            return []
+        readers = (n - 1) * p["per_friend_prob"] * p["attention"]
+        if readers <= MAX_READERS_PER_SHARE:
+            return []
+        return [(f"mechanisms.{cls.name}.reach", f"random_friends on a complete graph this large (each_friend "
+                 f"posts to all {n - 1:,} others; at most {MAX_READERS_PER_SHARE:,} expected readers a share, "
+                 "i.e. (consumers - 1) x per_friend_prob x attention)", f"each_friend: {readers:,.0f} readers a share")]
 
     def step(self, market) -> None:
         pop, p, o = market.population, self.p, market.orders
