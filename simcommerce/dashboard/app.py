@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
@@ -88,7 +89,8 @@ def create_app(results: str | Path = "results", workers: int | None = None) -> D
     cfg = Config(Path(results), workers)
     cfg.results.mkdir(parents=True, exist_ok=True)
     app = Dash(__name__, title="simcommerce dashboard", serve_locally=True, update_title=None,
-               suppress_callback_exceptions=True)
+               suppress_callback_exceptions=True,
+               compress=find_spec("flask_compress") is not None)  # gzip/brotli (the dashboard extra has it)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>" + LABEL_UPLOADS)
     app.layout = lambda: layout(cfg)
 

@@ -170,5 +170,7 @@ def cascade_tree(events: pd.DataFrame, policy: str, run_id: str) -> go.Figure:
     depth = -min(p[1] for p in pos.values())
     fig.update_layout(title=f"{title}<br><sup>run {run_id}: {len(nodes)} consumers, {int(depth)} level(s) deep; "
                             "who bought through whose referral link</sup>",
-                      xaxis_visible=False, yaxis_title="referral level (0: root)")
+                      xaxis_visible=False, yaxis_title="referral level (0: root)",
+                      yaxis={"tickmode": "array", "tickvals": list(range(0, -int(depth) - 1, -1)),
+                             "ticktext": [str(k) for k in range(int(depth) + 1)]})  # whole levels, 0 at the top
     return fig

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +73,16 @@ def test_page_loads_everything_locally_with_controls_from_metadata(dash_page):
     assert p.requests and all(u.startswith(p.url) for u in p.requests), [u for u in p.requests
                                                                             if not u.startswith(p.url)]
     assert not p.errors
+
+
+def test_responses_are_compressed(server):
+    """The layout (JSON, tens of kB) comes gzip-compressed to a client that accepts it."""
+    req = urllib.request.Request(server["url"] + "/_dash-layout", headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.headers.get("Content-Encoding") == "gzip"
+        packed = resp.read()
+    layout = gzip.decompress(packed)
+    assert b"lever" in layout and len(packed) < len(layout) / 3
 
 
 @pytest.mark.slow

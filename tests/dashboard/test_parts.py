@@ -167,6 +167,9 @@ def test_new_figures_from_a_store(store):
     run = ev.loc[ev["policy"] == "referral", "run_id"].iloc[0]
     tree = figures.cascade_tree(ev[ev["run_id"] == run], "referral", run)
     assert len(tree.data) == 2 and len(tree.data[1].x) >= 2
+    depth = -int(min(tree.data[1].y))  # whole referral levels on the axis, 0 (the root) at the top
+    assert list(tree.layout.yaxis.tickvals) == list(range(0, -depth - 1, -1))
+    assert list(tree.layout.yaxis.ticktext) == [str(k) for k in range(depth + 1)]
     assert figures.cascade_tree(ev.iloc[:0], "plain", "x").layout.annotations      # says there is none
 
 
