@@ -22,7 +22,6 @@ EXCEPTIONS = {("social_mall", "Redirect"): (0.15, 0.45), ("all_mechanisms", "Riv
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_every_shipped_brand_spends_a_plausible_share_of_revenue_on_marketing():
     """Gartner CMO Spend Survey: 7.7% of revenue (2024), 9.1% (2023), ~11% before 2020; band 5-15%."""
     seen = []

@@ -235,7 +235,7 @@ def curve(enabled: bool) -> tuple[np.ndarray, np.ndarray]:
 def test_value_per_user_grows_with_the_number_of_users():
     orders, active = curve(True)
     assert np.all(np.diff(active) > 0.015), active  # 0.39, 0.42, 0.45, 0.48
-    assert np.all(np.diff(orders) > 0.01), orders  # 0.19, 0.22, 0.25, 0.29
+    assert np.all(np.diff(orders) > 0.01), orders  # 0.164, 0.180, 0.214, 0.237 (2026-12-04)
     assert orders[-1] / orders[0] > 1.3, orders
 
 
@@ -243,4 +243,4 @@ def test_value_per_user_grows_with_the_number_of_users():
 def test_without_stickiness_the_curve_is_flat():
     orders, active = curve(False)
     assert np.allclose(active, 0.3, atol=0.002), active
-    assert orders.max() / orders.min() < 1.12, orders  # 0.122, 0.122, 0.126, 0.128
+    assert orders.max() / orders.min() < 1.12, orders  # 0.103, 0.101, 0.111, 0.111 (2026-12-04)
