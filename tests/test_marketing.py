@@ -111,3 +111,21 @@ def test_privacy_breach_raises_opt_outs_among_hearers_and_shrinks_the_targetable
     assert not pop.opt_out[ads.audience[0]].any()
     market = m.recorder.frames()[0].set_index("day")
     assert market.loc[9, "n_opted_out"] == was.sum() and market.loc[30, "n_opted_out"] == pop.opt_out.sum()
+
+
+def test_reach_share_impressions_wear_out_day_by_day_within_the_window():
+    """reach_share 1: every consumer gets exactly one impression a day (distinct ids, the counting shortcut).
+    Day k of a 7-day window is the k-th impression, noticed with prob. 0.6 x 0.5^(k-1); day 8 starts again."""
+    sc = flood(**{"steps": 1, "brands.Glow.policy.ads.impressions_per_day": 0,
+                  "brands.Glow.policy.ads.reach_share": 1.0, "mechanisms.ads.attention": 0.6,
+                  "mechanisms.ads.frequency_decay": 0.5})
+    for seed in (1, 2, 3):
+        m = Market(sc, seed=seed)
+        ads = next(x for x in m.mechanisms if x.name == "ads")
+        for day in range(1, 9):
+            m.step()
+            k = (day - 1) % 7 + 1
+            assert (ads.shown[0] == k).all(), (day, np.unique(ads.shown[0]))
+            noticed = m.recorder.market_rows[-1]["new_ads_noticed"]
+            expected = 300 * 0.6 * 0.5 ** (k - 1)
+            assert abs(noticed - expected) <= 4 * np.sqrt(expected * (1 - 0.6 * 0.5 ** (k - 1))) + 1, (day, noticed)

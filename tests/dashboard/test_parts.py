@@ -259,3 +259,17 @@ def test_listening_beyond_this_machine_warns_in_one_line():
     assert exposure_warning("127.0.0.1", 8050) is None
     msg = exposure_warning("0.0.0.0", 8050)
     assert msg.startswith("warning:") and "anyone" in msg and "\n" not in msg
+
+
+def test_snapshot_opens_on_the_policy_whose_first_run_has_the_most_referral_orders():
+    from simcommerce.dashboard.view import snapshot_policy
+
+    runs = pd.DataFrame({"policy": ["a", "a", "b", "b", "c", "c"], "replication": [1, 0, 0, 1, 0, 1],
+                         "run_id": ["a1", "a0", "b0", "b1", "c0", "c1"]})
+    ev = pd.DataFrame({"policy": ["a", "a", "b", "b", "b", "c"], "run_id": ["a0", "a0", "b1", "b1", "b1", "c0"]})
+    # b has the most events overall, but in its replication 1: replication 0 is what the view shows
+    assert snapshot_policy({"runs": runs, "events": ev}, ["a", "b", "c"]) == "a"
+    tie = pd.DataFrame({"policy": ["b", "b", "c", "c"], "run_id": ["b0", "b0", "c0", "c0"]})
+    assert snapshot_policy({"runs": runs, "events": tie}, ["a", "b", "c"]) == "c"  # b0 2, c0 2: the later one
+    assert snapshot_policy({"runs": runs, "events": ev.iloc[:0]}, ["a", "b", "c"]) == "c"
+    assert snapshot_policy({"runs": runs, "events": None}, ["a", "b", "c"]) == "c"
