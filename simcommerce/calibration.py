@@ -31,7 +31,8 @@ experiments' executors (local processes or Dask).
 
 **The estimates and intervals** come from a quadratic fitted to the losses of the best candidates (the
 Laplace approximation, which smooths each candidate's Monte Carlo noise): its minimum, and estimate ± 1.96 sd
-on the prior's scale, clipped to the bounds. A parameter whose interval covers most of its bounds is *not
+on the prior's scale, clipped to the bounds; then a designed check (:func:`bound_checks`) extends an interval
+to a bound toward which the loss does not rise. A parameter whose interval covers most of its bounds is *not
 identified*; two parameters whose estimates are strongly correlated *trade off*. docs/calibration.md explains
 the choices.
 """
@@ -462,13 +463,13 @@ def _sampler(cal: Calibration):
                                       constant_liar=True, multivariate=True)
 
 
-def specs_for(cal: Calibration, trial: int, params: dict) -> list[RunSpec]:
+def specs_for(cal: Calibration, trial: int, params: dict, prefix: str = "t") -> list[RunSpec]:
     """The runs of one candidate: seeds ``seed, seed+1, ...`` (the same for every candidate)."""
-    return [RunSpec(f"t{trial:05d}-r{r:02d}", f"t{trial:05d}", trial, r, cal.seed + r, dict(params), dict(params))
-            for r in range(cal.seeds)]
+    return [RunSpec(f"{prefix}{trial:05d}-r{r:02d}", f"{prefix}{trial:05d}", trial, r, cal.seed + r, dict(params),
+                    dict(params)) for r in range(cal.seeds)]
 
 
-TRIALS, SERIES = "trials.parquet", "series.parquet"
+TRIALS, SERIES, CHECKS = "trials.parquet", "series.parquet", "checks.parquet"
 
 
 def n_coefficients(d: int) -> int:
@@ -506,12 +507,7 @@ def calibrate(cal: Calibration, out: Path, run_batch, batch: int, resume: bool =
         k = min(batch, cal.trials - len(params))
         asked = [(len(params) + i, study.ask(dists)) for i in range(k)]
         proposed = [(i, t.params) for i, t in asked]
-        specs = [s for i, p in proposed for s in specs_for(cal, i, p)]
-        runs: dict[int, list] = {}
-        for spec, market, brands in run_batch(specs):
-            runs.setdefault(spec.point, []).append((spec.replication, market, brands))
-        new = [summarize(cal, columns, [(m, b) for _, m, b in sorted(runs[i], key=lambda x: x[0])])
-               for i, _ in proposed]
+        new = _evaluate(cal, columns, [q for _, q in proposed], run_batch, "t", start=len(params))
         params += [{p.key: _native(q[p.key], p) for p in cal.parameters} for _, q in proposed]
         cands += new
         noise = pooled_noise(cands) if columns else None
@@ -520,7 +516,46 @@ def calibrate(cal: Calibration, out: Path, run_batch, batch: int, resume: bool =
         trials = _write_trials(cal, out, obs, columns, params, cands)  # a killed calibration resumes from here
         if progress:
             progress(len(params), cal.trials)
+    if params and not (out / CHECKS).exists():
+        bound_checks(cal, out, trials, obs, columns, pooled_noise(cands) if columns else None, run_batch)
     return trials if params else pd.DataFrame()
+
+
+def _evaluate(cal: Calibration, columns: list[str], points: list[dict], run_batch, prefix: str,
+              start: int = 0) -> list[dict]:
+    """Run ``points`` (parameter dicts, numbered from ``start`` in the run ids) with the calibration's seeds;
+    each one's summary (:func:`summarize`)."""
+    specs = [s for i, q in enumerate(points, start) for s in specs_for(cal, i, q, prefix)]
+    runs: dict[int, list] = {}
+    for spec, market, brands in run_batch(specs):
+        runs.setdefault(spec.point, []).append((spec.replication, market, brands))
+    return [summarize(cal, columns, [(m, b) for _, m, b in sorted(runs[i], key=lambda x: x[0])])
+            for i in range(start, start + len(points))]
+
+
+def bound_checks(cal: Calibration, out: Path, trials: pd.DataFrame, obs, columns, noise, run_batch) -> pd.DataFrame:
+    """After the search, a designed check of each parameter's interval: the estimate, and the estimate with one
+    parameter moved to each of its bounds (2 x parameters + 1 candidates, the same seeds: common random
+    numbers), scored like the search's candidates. Written to ``checks.parquet``.
+
+    The search's candidates are not a design: the sampler draws good values of every parameter together, so a
+    parameter without effect can look curved in them. Here nothing else moves. Where the loss rises toward a
+    bound by less than the 95% cut, that bound is inside the interval (:func:`estimates`)."""
+    from .results import write_table
+
+    u_hat = surrogate(cal, trials)[0]
+    centre = {p.key: _native(from_unit(p, u_hat[j]), p) for j, p in enumerate(cal.parameters)}
+    points, rows = [centre], [("", "estimate")]
+    for p in cal.parameters:
+        for side, value in (("low", p.low), ("high", p.high)):
+            points.append({**centre, p.key: _native(value, p)})
+            rows.append((p.key, side))
+    got = _evaluate(cal, columns, points, run_batch, "c")
+    table = pd.DataFrame([{"parameter": k, "side": side, "value": q[k] if k else np.nan,
+                           "loss": losses(cal, obs, c, noise)[0]}
+                          for (k, side), q, c in zip(rows, points, got)])
+    write_table(table, out / CHECKS)
+    return table
 
 
 def _write_trials(cal, out: Path, obs, columns, params, cands) -> pd.DataFrame:
@@ -646,11 +681,18 @@ def profile_envelope(U: np.ndarray, y: np.ndarray, bins: int = 8) -> tuple[np.nd
     return m, np.diag(var)
 
 
-def estimates(cal: Calibration, trials: pd.DataFrame) -> pd.DataFrame:
+def estimates(cal: Calibration, trials: pd.DataFrame, checks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Estimate and 95% interval per parameter from the quadratic :func:`surrogate` (the profile of the
     Laplace approximation: estimate ± 1.96 sd on the prior's scale, clipped to the bounds), with ``identified``
-    (interval narrower than :data:`NOT_IDENTIFIED` of the bounds) and the best candidate for comparison."""
+    (interval narrower than :data:`NOT_IDENTIFIED` of the bounds) and the best candidate for comparison.
+
+    With the :func:`bound_checks`, a side toward whose bound the loss rises by less than the 95% cut (the
+    others held at the estimate) reaches that bound: ``rise_to_low`` / ``rise_to_high`` give the rises."""
     u_hat, cov, method = surrogate(cal, trials)
+    rise = {}
+    if checks is not None and len(checks):
+        base = float(checks.loc[checks["side"] == "estimate", "loss"].iloc[0])
+        rise = {(r.parameter, r.side): float(r.loss) - base for r in checks.itertuples() if r.side != "estimate"}
     best = trials.loc[trials["loss"].idxmin()]
     U = np.column_stack([to_unit(p, trials[p.key]) for p in cal.parameters])
     rises = np.diag(profile_envelope(U, trials["loss"].to_numpy(float))[1]) < 1e6  # its own profile rises
@@ -659,23 +701,25 @@ def estimates(cal: Calibration, trials: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for j, p in enumerate(cal.parameters):
         lo, hi = max(0.0, u_hat[j] - 1.96 * sd[j]), min(1.0, u_hat[j] + 1.96 * sd[j])
+        to_low, to_high = rise.get((p.key, "low"), np.nan), rise.get((p.key, "high"), np.nan)
+        lo, hi = (0.0 if to_low < PROFILE_CUT else lo), (1.0 if to_high < PROFILE_CUT else hi)
         est = float(from_unit(p, u_hat[j]))
         rows.append({"parameter": p.key, "estimate": int(round(est)) if p.integer else est,
                      "low": float(from_unit(p, lo)), "high": float(from_unit(p, hi)), "bound_low": p.low,
                      "bound_high": p.high, "identified": bool(hi - lo < NOT_IDENTIFIED),
                      "interval_share_of_bounds": round(hi - lo, 3), "best_candidate": _native(best[p.key], p),
-                     "method": method})
+                     "rise_to_low": to_low, "rise_to_high": to_high, "method": method})
     return pd.DataFrame(rows)
 
 
-def trade_offs(cal: Calibration, trials: pd.DataFrame) -> list[tuple[str, str, float]]:
-    """Pairs of parameters whose estimates are strongly correlated (the surrogate's covariance): the data fix a
-    combination of them better than each."""
+def trade_offs(cal: Calibration, trials: pd.DataFrame, est: pd.DataFrame) -> list[tuple[str, str, float]]:
+    """Pairs of parameters whose estimates (``est``, from :func:`estimates`) are strongly correlated (the
+    surrogate's covariance): the data fix a combination of them better than each."""
     _, cov, _ = surrogate(cal, trials)
     sd = np.sqrt(np.diag(cov))
     corr = cov / np.outer(sd, sd)
     keys = [p.key for p in cal.parameters]
-    known = estimates(cal, trials)["identified"].to_numpy()  # an unidentified parameter trades off with anything
+    known = est["identified"].to_numpy()  # an unidentified parameter trades off with anything
     return [(keys[i], keys[j], float(corr[i, j])) for i in range(len(keys)) for j in range(i + 1, len(keys))
             if abs(corr[i, j]) > TRADE_OFF and known[i] and known[j]]
 
@@ -699,9 +743,13 @@ def write_outputs(cal: Calibration, out: Path, trials: pd.DataFrame, seconds: fl
 
     from .results import atomic_write_bytes, versions, write_manifest
 
-    est = estimates(cal, trials)
+    est = estimates(cal, trials, pd.read_parquet(out / CHECKS) if (out / CHECKS).exists() else None)
     atomic_write_bytes(out / "estimates.csv", est.to_csv(index=False).encode())
     u_hat, cov, _ = surrogate(cal, trials)
+    widened = (est["rise_to_low"] < PROFILE_CUT) | (est["rise_to_high"] < PROFILE_CUT)
+    for j in np.flatnonzero(widened.to_numpy()):  # the check found the loss flat toward a bound: flat there too
+        cov[j, :] = cov[:, j] = 0.0
+        cov[j, j] = 1e6
     atomic_write_bytes(out / "posterior.json", json.dumps({
         "what": "Laplace approximation of the posterior: Gaussian on the unit cube of the bounds (log scale for "
                 "log priors), truncated to it", "parameters": [vars(p) for p in cal.parameters],
@@ -711,17 +759,20 @@ def write_outputs(cal: Calibration, out: Path, trials: pd.DataFrame, seconds: fl
     atomic_write_bytes(out / "calibrated.yaml",
                        (header + yaml.safe_dump(calibrated_scenario(cal, est), sort_keys=False,
                                                 allow_unicode=True)).encode())
-    pairs = trade_offs(cal, trials)
+    pairs = trade_offs(cal, trials, est)
     from .calibration_report import render
 
     atomic_write_bytes(out / "report.html", render(cal, out, trials, est, pairs).encode())
     best = trials.loc[trials["loss"].idxmin()]
-    summary = {"trials": len(trials), "runs": len(trials) * cal.seeds, "best_loss": float(best["loss"]),
+    checks = 2 * len(cal.parameters) + 1 if (out / CHECKS).exists() else 0
+    summary = {"trials": len(trials), "runs": (len(trials) + checks) * cal.seeds, "checks": checks,
+               "best_loss": float(best["loss"]),
                "best_loss_holdout": float(best["loss_holdout"]), "seconds": round(seconds, 1),
                "trade_offs": [list(p) for p in pairs]}
     write_manifest(out, {"kind": "calibration", "status": "done", "command": command, "calibration": cal.as_dict(),
                          "versions": versions(), "summary": summary,
-                         "files": ["estimates.csv", "calibrated.yaml", "posterior.json", TRIALS, SERIES, "report.html"]})
+                         "files": ["estimates.csv", "calibrated.yaml", "posterior.json", TRIALS, SERIES, CHECKS,
+                                   "report.html"]})
     return summary
 
 

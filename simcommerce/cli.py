@@ -464,7 +464,8 @@ def cmd_calibrate(args) -> int:
     for r in est.itertuples():
         say(f"  {r.parameter} = {r.estimate:.4g}  (95% {r.low:.4g} to {r.high:.4g})"
             + ("" if r.identified else "  not identified"))
-    say(f"{cal.name}: {summary['trials']} candidates ({summary['runs']} runs) in {summary['seconds']:.0f} s. "
+    say(f"{cal.name}: {summary['trials']} candidates and {summary['checks']} checks ({summary['runs']} runs) in "
+        f"{summary['seconds']:.0f} s. "
         f"Estimates in {args.out / 'estimates.csv'}, calibrated scenario {args.out / 'calibrated.yaml'}, "
         f"report {args.out / 'report.html'}")
     return 0

@@ -89,6 +89,11 @@ def test_calibration_recovers_known_parameters_and_flags_what_it_cannot(recovere
     assert est.loc["population.share_propensity", "high"] - est.loc["population.share_propensity", "low"] < 0.6
     unobserved = est.loc["platform.take_rate"]
     assert not unobserved.identified and unobserved.interval_share_of_bounds > 0.5
+    # the bound check: moving the commission alone changes nothing observed; each fitted rate matters somewhere
+    assert unobserved.rise_to_low == unobserved.rise_to_high == 0.0
+    for key in TRUE:
+        assert max(est.loc[key, "rise_to_low"], est.loc[key, "rise_to_high"]) > 2, est.loc[key].to_dict()
+    assert len(pd.read_parquet(recovered / "out" / "checks.parquet")) == 2 * len(BOUNDS) + 1
     report = (recovered / "out" / "report.html").read_text()
     assert "not identified" in report and "Observed vs simulated" in report and "held out" in report
     assert '<script src="http' not in report and "Plotly.newPlot" in report  # offline: plotly.js inlined
@@ -132,6 +137,33 @@ def test_experiment_draws_uncertainties_from_a_calibration(recovered):
     # an identified parameter's draws stay near its estimate; the unidentified one's spread over its bounds
     ir = values["mechanisms.decision.intent_rate"]
     assert ir.between(est.loc[ir.name, "low"] / 1.5, est.loc[ir.name, "high"] * 1.5).all()
+
+
+def test_the_bound_check_overrules_a_spurious_curvature():
+    """A search's candidates are not a design: here the losses curve in ``b`` (as when the sampler draws good
+    values of everything together), but the check, with ``b`` alone at its bounds, finds no rise. ``b`` is then
+    not identified and its interval spans the bounds; ``a``, whose loss does rise toward both bounds, keeps its
+    interval; a side that rises too little reaches its bound on that side only."""
+    from simcommerce.calibration import Calibration, Parameter, estimates
+
+    cal = Calibration(name="t", description="", file="t.yaml", base="m.yaml", base_data={}, scenario={},
+                      parameters=[Parameter("a", 0.0, 1.0), Parameter("b", 0.0, 1.0), Parameter("c", 0.0, 1.0)],
+                      metrics=[], by_brand=False, period_days=7, observed=None, statistics={}, holdout_days=0,
+                      holdout_statistics=[], seeds=2, seed=1, budget=400, sampler="tpe", batch=None)
+    rng = np.random.default_rng(3)
+    U = rng.random((200, 3))
+    loss = 200 * (U[:, 0] - 0.4) ** 2 + 60 * (U[:, 1] - 0.5) ** 2 + 200 * (U[:, 2] - 0.5) ** 2
+    trials = pd.DataFrame({"a": U[:, 0], "b": U[:, 1], "c": U[:, 2], "loss": loss + rng.normal(0, 0.2, 200)})
+    plain = estimates(cal, trials).set_index("parameter")
+    assert plain.loc["b", "identified"]  # what the search's candidates alone would say
+    checks = pd.DataFrame({"parameter": ["", "a", "a", "b", "b", "c", "c"],
+                           "side": ["estimate", "low", "high", "low", "high", "low", "high"],
+                           "value": [np.nan, 0, 1, 0, 1, 0, 1], "loss": [10.0, 40, 80, 10.0, 10.5, 11.0, 60]})
+    est = estimates(cal, trials, checks).set_index("parameter")
+    assert not est.loc["b", "identified"] and (est.loc["b", "low"], est.loc["b", "high"]) == (0.0, 1.0)
+    assert est.loc["b", "rise_to_high"] == pytest.approx(0.5)
+    assert est.loc["a", ["low", "high"]].tolist() == plain.loc["a", ["low", "high"]].tolist()
+    assert est.loc["c", "low"] == 0.0 and est.loc["c", "high"] == plain.loc["c", "high"] < 1.0
 
 
 def test_a_killed_calibration_resumes_keeping_its_candidates(tmp_path):
