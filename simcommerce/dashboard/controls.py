@@ -154,7 +154,8 @@ def widget(lever: Lever, value: Any) -> html.Div:
     label = html.Label(f"{lever.label}{unit}", title=tooltip(p), htmlFor=dom_id(wid), id=dom_id(wid) + "-label")
     if p.kind == "bool" or p.choices:  # options in labels of their own: the group is named by its label
         control = html.Div(control, role="group", **{"aria-labelledby": dom_id(wid) + "-label"})
-    return html.Div([label, control], className="lever", title=tooltip(p))
+    refused = html.Div(id={"type": "lever-error", "key": lever.key}, className="error lever-error", role="alert")
+    return html.Div([label, control, refused], className="lever", title=tooltip(p))
 
 
 def dom_id(wid: dict | str) -> str:
@@ -201,23 +202,23 @@ def market_widget(key: str, value: Any, wid: str) -> html.Div:
                     className="lever", title=tooltip(p))
 
 
-def apply(overrides: dict, scenario: dict, brand: str, values: dict[str, Any]) -> tuple[dict, list[str]]:
+def apply(overrides: dict, scenario: dict, brand: str, values: dict[str, Any]) -> tuple[dict, dict[str, tuple]]:
     """New overrides from the widgets' values ``{key: raw}`` of ``brand``'s levers.
 
     A lever at the scenario's own value is dropped from the overrides (the policy says only
     what it changes); a value that fails its check keeps the previous override and yields a message.
 
     Returns:
-        (overrides, error messages).
+        (overrides, ``{key: (message, the value the widget goes back to)}`` for each refused value).
     """
-    out, errors = dict(overrides), []
+    out, errors = dict(overrides), {}
     for lever in levers(scenario, brand):
         if lever.key not in values:
             continue
         try:
             value = from_widget(lever.param, values[lever.key], lever.key)
         except ScenarioError as exc:
-            errors.append(str(exc))
+            errors[lever.key] = (str(exc), to_widget(lever.param, overrides.get(lever.key, lever.base)))
             continue
         if value == lever.base:
             out.pop(lever.key, None)

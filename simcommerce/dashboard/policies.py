@@ -132,12 +132,14 @@ def register(app, cfg) -> None:
         return policies, i, ""
 
     @app.callback(Output("policies", "data", allow_duplicate=True),
-                  Output("policy-message", "children", allow_duplicate=True),
+                  Output({"type": "lever", "key": ALL}, "value"),
+                  Output({"type": "lever-error", "key": ALL}, "children"),
                   Input({"type": "lever", "key": ALL}, "value"), State({"type": "lever", "key": ALL}, "id"),
                   State("policies", "data"), State("policy-select", "value"), State("scenario", "value"),
                   State("brand", "value"), State("session", "data"), prevent_initial_call=True)
     def edit(values, ids, policies, i, choice, brand, session):
-        """A lever changed (or the controls were drawn anew): the selected policy's overrides follow."""
+        """A lever changed (or the controls were drawn anew): the selected policy's overrides follow. A refused
+        value is named next to its field, and the field goes back to the value the policy keeps."""
         policies = policies or default_policies()
         i = min(i or 0, len(policies) - 1)
         scenario = scenario_at(path_of(choice, cfg.results, session))
@@ -145,12 +147,13 @@ def register(app, cfg) -> None:
             raise PreventUpdate
         raw = {w["key"]: v for w, v in zip(ids, values)}
         new, errors = controls.apply(policies[i]["overrides"], scenario, brand, raw)
-        msg = html.Span(" ".join(f"error: {e}" for e in errors), className="error") if errors else ""
+        shown = [errors[w["key"]][1] if w["key"] in errors else no_update for w in ids]
+        said = [f"error: {errors[w['key']][0]}" if w["key"] in errors else "" for w in ids]
         if new == policies[i]["overrides"]:
-            return no_update, msg
+            return no_update, shown, said
         policies = copy.deepcopy(policies)
         policies[i]["overrides"] = new
-        return policies, msg
+        return policies, shown, said
 
     @app.callback(Output("policy-select", "options"), Output("policy-yaml", "children"),
                   Input("policies", "data"), Input("policy-select", "value"))

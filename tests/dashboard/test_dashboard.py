@@ -98,10 +98,13 @@ def test_levers_edit_the_selected_policy(dash_page):
     page.wait_for_function("document.querySelector('#policy-yaml').textContent.includes('disclose')")
     assert yaml.safe_load(p.text("#policy-yaml")) == {"variant": {RATES: [0.1, 0.05],
                                                                   "brands.Glow.policy.influencer_posts.disclose": True}}
-    # a value out of the parameter's range is refused with the key path and the range, and not kept
+    # a value out of the parameter's range is refused next to its field, with the key path and the range; the
+    # field goes back to the value kept
     p.fill(p.lever(RATES), "0.1, 1.5")
-    page.wait_for_selector("#policy-message .error")
-    assert f"'{RATES}[1]': expected a number between 0 and 1" in p.text("#policy-message")
+    refused = page.locator(".lever", has=page.locator(p.lever(RATES))).locator(".lever-error")
+    refused.filter(has_text="expected").wait_for(timeout=60000)
+    assert f"'{RATES}[1]': expected a number between 0 and 1" in refused.text_content()
+    page.wait_for_function(f"document.querySelector({json.dumps(p.lever(RATES))}).value === '0.1, 0.05'")
     assert yaml.safe_load(p.text("#policy-yaml"))["variant"][RATES] == [0.1, 0.05]
     # back to the scenario's own value: the override goes away
     page.locator(".lever", has=page.locator(p.lever("brands.Glow.policy.influencer_posts.disclose"))) \

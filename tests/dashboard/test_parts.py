@@ -58,10 +58,12 @@ def test_applying_widget_values_keeps_only_changes_and_refuses_bad_values():
     rates, precision = "brands.Glow.policy.referral.rates", "brands.Glow.policy.ads.precision"
     price, budget = "brands.Glow.products.serum.price", "brands.Glow.marketing_budget"
     new, errors = controls.apply({}, sc, "Glow", {rates: "0.1, 0.05", precision: 0.9, price: 199, budget: 5000})
-    assert new == {rates: [0.1, 0.05], precision: 0.9, budget: 5000.0} and errors == []
+    assert new == {rates: [0.1, 0.05], precision: 0.9, budget: 5000.0} and errors == {}
     new2, errors = controls.apply(new, sc, "Glow", {rates: "0.1, x", precision: 1.5, budget: None})
     assert new2 == {rates: [0.1, 0.05], precision: 0.9}          # bad values keep the previous ones; budget: none
-    assert len(errors) == 2 and "'brands.Glow.policy.ads.precision': expected a number between 0 and 1" in errors[1]
+    assert set(errors) == {rates, precision}
+    assert "'brands.Glow.policy.ads.precision': expected a number between 0 and 1" in errors[precision][0]
+    assert errors[rates][1] == "0.1, 0.05" and errors[precision][1] == 0.9   # what the fields go back to
     new3, _ = controls.apply(new2, sc, "Glow", {rates: "0", precision: sc["brands"][0]["policy"]["ads"]["precision"]})
     assert new3 == {}                                             # back at the scenario's values
     with pytest.raises(ScenarioError, match="a number"):
@@ -126,7 +128,6 @@ def test_uploads_are_checked_named_as_the_user_named_them_and_never_overwrite(tm
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_browse_shows_shared_and_own_experiments_only(tmp_path, store):
     a, b = sessions.new_session_id(), sessions.new_session_id()
     manifest = (store / "manifest.json").read_text()
@@ -139,6 +140,15 @@ def test_browse_shows_shared_and_own_experiments_only(tmp_path, store):
     assert {r["rel"] for r in browse.find_experiments(tmp_path, None)} == {"shared/exp1"}
     row = browse.find_experiments(tmp_path, a)[0]
     assert row["runs"] == "4/4" and row["status"] == "complete" and row["policies"] == "plain, referral"
+    # an experiment still running is listed too, with its progress
+    running = json.loads(manifest)
+    running["status"], running["started"] = "running", "9999-01-01T00:00:00"
+    for k, rid in enumerate(running["runs"]):
+        running["runs"][rid]["status"] = "done" if k == 0 else "pending"
+    (tmp_path / "shared" / "exp2").mkdir()
+    (tmp_path / "shared" / "exp2" / "manifest.json").write_text(json.dumps(running))
+    newest = browse.find_experiments(tmp_path, a)[0]
+    assert (newest["rel"], newest["status"], newest["runs"]) == ("shared/exp2", "running", "1/4")
     assert sessions.resolve_inside(tmp_path, f"dashboard/{b}/run2", a) is None
     assert sessions.resolve_inside(tmp_path, f"dashboard/{a}/run1", a) == (tmp_path / f"dashboard/{a}/run1").resolve()
 
