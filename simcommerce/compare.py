@@ -481,22 +481,55 @@ def _color(k: int) -> str:
     return plots.COLORS[k % len(plots.COLORS)]
 
 
+SMOOTH_DAYS = 7  # daily flows (new_*) are shown as trailing 7-day means
+
+
+def events_of(exp: dict) -> list[dict]:
+    """The scheduled events of an experiment's runs: a policy's ``events`` override (the dashboard gives every
+    policy the same; with different ones, the first policy's), else the base scenario's."""
+    manifest = exp.get("manifest") or {}
+    for overrides in (manifest.get("experiment") or {}).get("policies", {}).values():
+        if isinstance(overrides, dict) and "events" in overrides:
+            return overrides["events"] or []
+    return (manifest.get("scenario") or {}).get("events") or []
+
+
+def mark_events(fig: go.Figure, events: list[dict]) -> go.Figure:
+    """A dashed vertical line with its label on each scheduled event's day."""
+    for ev in events:
+        who = ev.get("brand") or ev.get("influencer") or "platform"
+        fig.add_vline(x=ev["day"], line_dash="dash", line_color="grey",
+                      annotation_text=f"{plots.event_label(ev['type'])} ({who})", annotation_position="top left")
+    return fig
+
+
 def timeseries_figure(market: pd.DataFrame, metric: str, policies: list[str],
-                      currency: str = "currency units") -> go.Figure:
-    """``metric`` over days per policy: mean over replications with its t-based 95% CI band."""
+                      currency: str = "currency units", events: list[dict] | None = None) -> go.Figure:
+    """``metric`` over days per policy: mean over replications with its t-based 95% CI band. A daily flow
+    (``new_*``) is first smoothed within each run (trailing :data:`SMOOTH_DAYS`-day mean); a metric that is
+    never negative keeps its band at 0 or above; scheduled ``events`` are marked."""
     fig = go.Figure()
+    daily = metric.startswith("new_")
+    never_negative = bool((market[metric].dropna() >= 0).all())
     for k, pol in enumerate(policies):
         g = market[market["policy"] == pol]
         if g.empty:
             continue
+        if daily:
+            g = g.sort_values("day").assign(**{metric: g.sort_values("day").groupby("replication")[metric].transform(
+                lambda x: x.rolling(SMOOTH_DAYS, min_periods=1).mean())})
         rows = [(day, *t_ci(v[metric])[:3]) for day, v in g.groupby("day")]
         b = pd.DataFrame(rows, columns=["day", "mean", "lo", "hi"])
         b["lo"] = b["lo"].fillna(b["mean"])
         b["hi"] = b["hi"].fillna(b["mean"])
+        if never_negative:
+            b["lo"] = b["lo"].clip(lower=0)
         plots._add_band(fig, b, pol, _color(k))
-    fig.update_layout(title=f"{plots.metric_label(metric, unit=False)} over time (mean over replications, band: "
-                            "95% CI of the mean)", xaxis_title="day", yaxis_title=plots.metric_label(metric, currency))
-    return fig
+    smooth = f", {SMOOTH_DAYS}-day mean" if daily else ""
+    fig.update_layout(title=f"{plots.metric_label(metric, unit=False)} over time (mean over replications{smooth}, "
+                            "band: 95% CI of the mean)", xaxis_title="day",
+                      yaxis_title=plots.metric_label(metric, currency))
+    return mark_events(fig, events or [])
 
 
 def kpi_bars(summary: pd.DataFrame, metrics: list[str], currency: str = "currency units") -> go.Figure:
@@ -580,11 +613,7 @@ def market_share_figure(brands: pd.DataFrame, policies: list[str]) -> go.Figure:
 
 def trust_figure(market: pd.DataFrame, policies: list[str], events: list[dict]) -> go.Figure:
     """Mean trust in brands over time per policy (band: 95% CI of the mean), scheduled events marked."""
-    fig = timeseries_figure(market, "mean_trust", policies)
-    for ev in events:
-        who = ev.get("brand") or ev.get("influencer") or "platform"
-        fig.add_vline(x=ev["day"], line_dash="dash", line_color="grey",
-                      annotation_text=f"{ev['type']} ({who})", annotation_position="top left")
+    fig = timeseries_figure(market, "mean_trust", policies, events=events)
     fig.update_layout(title="Trust in brands over time (band: 95% CI; dashed: scheduled events)",
                       yaxis_title="mean trust (0–1)")
     return fig
@@ -768,7 +797,7 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: s
     sections.append(("Differences vs the reference (market totals)", [diff_figure(summary, metrics, cur)], ""))
     sections.append(("KPIs per policy (market totals)", [kpi_bars(summary, metrics, cur)], ""))
     if market is not None:
-        ts = [timeseries_figure(market, m, policies, cur) for m in metrics if m in market.columns]
+        ts = [timeseries_figure(market, m, policies, cur, events_of(exp)) for m in metrics if m in market.columns]
         sections.append(("Over time", ts, ""))
         if any(s in market.columns for s in FUNNEL_STAGES):
             sections.append(("Funnel", [funnel_figure(market, policies)], ""))

@@ -59,6 +59,15 @@ def metric_label(name: str, currency: str = "currency units", unit: bool = True)
     return f"{label} ({u})" if u else label
 
 
+EVENT_LABELS = {"quality_scandal": "quality scandal", "fake_reviews_exposed": "fake reviews exposed",
+                "influencer_scandal": "influencer scandal", "privacy_breach": "privacy breach"}
+
+
+def event_label(event_type: str) -> str:
+    """A scheduled event's type in words (``quality_scandal`` -> ``quality scandal``)."""
+    return EVENT_LABELS.get(event_type, event_type.replace("_", " "))
+
+
 def number_format(values) -> str:
     """A d3 tick format a reader takes in at once: thousands separated (14,783, not 14.783k), decimals
     only for small values."""

@@ -264,3 +264,30 @@ def test_metric_labels_say_what_and_in_which_unit():
     assert metric_label("cum_live_gmv", "¥") == "Live-stream sales (¥)"
     assert metric_label("new_shares") == "Shares per day" and metric_label("cum_group_gmv", "¥", unit=False) == \
         "Group-deal sales"
+
+
+def test_time_charts_smooth_daily_flows_keep_bands_at_zero_and_mark_events():
+    """new_* metrics: a trailing 7-day mean within each run; a never-negative metric's band stops at 0; each
+    scheduled event is a dashed line on its day, in words."""
+    from simcommerce.compare import events_of, timeseries_figure
+
+    rng = np.random.default_rng(4)
+    days = np.arange(1, 29)
+    rows = [{"policy": "a", "replication": r, "day": d, "new_orders": float(rng.poisson(0.3)), "profit": -50.0 + d}
+            for r in range(3) for d in days]
+    market = pd.DataFrame(rows)
+    ev = [{"day": 10, "type": "quality_scandal", "brand": "Glow", "severity": 0.8, "reach": 0.9}]
+    fig = timeseries_figure(market, "new_orders", ["a"], events=ev)
+    line = next(t for t in fig.data if t.name == "a")
+    smoothed = market.groupby("replication")["new_orders"].transform(lambda x: x.rolling(7, min_periods=1).mean())
+    assert np.allclose(line.y, smoothed.groupby(market["day"]).mean())
+    band = next(t for t in fig.data if t.fill == "toself")
+    assert min(band.y) >= 0 and "7-day mean" in fig.layout.title.text
+    assert [s.x0 for s in fig.layout.shapes] == [10] and fig.layout.annotations[0].text == "quality scandal (Glow)"
+    loss = timeseries_figure(market, "profit", ["a"])  # can be negative: neither clipped nor smoothed
+    assert min(next(t for t in loss.data if t.name == "a").y) == -49 and not loss.layout.shapes
+    manifest = {"scenario": {"events": [{"day": 3, "type": "privacy_breach"}]},
+                "experiment": {"policies": {"x": {"steps": 20}, "y": {"steps": 20}}}}
+    assert events_of({"manifest": manifest}) == [{"day": 3, "type": "privacy_breach"}]
+    manifest["experiment"]["policies"]["x"]["events"] = ev
+    assert events_of({"manifest": manifest}) == ev

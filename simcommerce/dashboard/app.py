@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from . import browse, policies, runs, scenarios, sessions, view
+from . import browse, events, policies, runs, scenarios, sessions, view
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:0;background:#f5f6f8;color:#222}
@@ -21,6 +21,7 @@ main{max-width:1400px;margin:0 auto;padding:8px 24px}
 .lever.wide{min-width:320px}
 .lever-group{grid-column:1/-1;margin:8px 0 0;border-bottom:1px solid #ddd;color:#243b55}
 .lever-note{grid-column:1/-1;margin:0}
+.event-row{border-bottom:1px solid #eee;padding:4px 0}
 .note{color:#666;font-size:13px;overflow-wrap:anywhere} .error{color:#b00020;font-weight:600} .ok{color:#1b7f3b}
 .up{color:#1b7f3b} .down{color:#b00020}
 .message{min-height:1.2em;margin:4px 0;font-size:14px}
@@ -77,7 +78,8 @@ def layout(cfg: Config):
                 dcc.Tab(label="2. Compare", value="compare"),
                 dcc.Tab(label="3. Browse experiments", value="browse"),
             ]),
-            html.Div([scenarios.layout(cfg, choice, sc), policies.layout(sc), runs.layout()], id="section-setup"),
+            html.Div([scenarios.layout(cfg, choice, sc), events.layout(sc), policies.layout(sc), runs.layout()],
+                     id="section-setup"),
             html.Div(view.layout(), id="section-compare", style={"display": "none"}),
             html.Div(browse.layout(), id="section-browse", style={"display": "none"}),
         ]),
@@ -103,6 +105,6 @@ def create_app(results: str | Path = "results", workers: int | None = None) -> D
     def show(tab):
         return [{"display": "block" if tab == name else "none"} for name in ("setup", "compare", "browse")]
 
-    for part in (scenarios, policies, runs, view, browse):
+    for part in (scenarios, events, policies, runs, view, browse):
         part.register(app, cfg)
     return app

@@ -33,7 +33,7 @@ from ..results import write_manifest
 from ..spec import ScenarioError
 from . import sessions
 from .policies import MAX_POLICIES, MIN_POLICIES
-from .scenarios import path_of
+from .scenarios import path_of, scenario_at
 
 SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
 # Enforced by the server, whatever a browser sends (the page's own limits are only a convenience)
@@ -42,9 +42,12 @@ MAX_RUNNING = 2  # experiments running at once on this server, all browsers toge
 
 
 def experiment_data(name: str, base: Path, consumers: int | None, days: int | None, replications: int | None,
-                    seed: int | None, policies: list[dict]) -> dict:
-    """The experiment file's content: every policy gets the market size and days as overrides."""
+                    seed: int | None, policies: list[dict], events: list[dict] | None = None) -> dict:
+    """The experiment file's content: every policy gets the market size and days as overrides, and the
+    events when they are not the scenario's own (``None``: the scenario's)."""
     market = {k: v for k, v in (("population.consumers", consumers), ("steps", days)) if v is not None}
+    if events is not None:
+        market["events"] = events
     return {
         "name": name, "description": "made in the simcommerce dashboard", "base": str(Path(base).resolve()),
         "replications": replications, "seed": seed,
@@ -65,8 +68,8 @@ def new_folder(results: Path, session: str, name: str) -> Path:
 
 
 def prepare(results: Path, session: str, name: str, choice: str, consumers, days, replications, seed,
-            policies: list[dict]) -> tuple[Path, Path, int]:
-    """Write and validate the experiment file.
+            policies: list[dict], events: list[dict] | None = None) -> tuple[Path, Path, int]:
+    """Write and validate the experiment file (``events``: the page's, for every policy; None: the scenario's).
 
     Returns:
         (experiment file, results folder to create, number of runs).
@@ -92,10 +95,15 @@ def prepare(results: Path, session: str, name: str, choice: str, consumers, days
         raise ScenarioError("dashboard", "scenario", "a bundled or uploaded scenario", repr(choice))
     if not isinstance(name, str) or not name.strip():
         raise ScenarioError("dashboard", "experiment name", "a non-empty name", repr(name))
+    if events is not None and not (isinstance(events, list) and all(isinstance(e, dict) for e in events)):
+        raise ScenarioError("dashboard", "events", "a list of events", type(events).__name__)
+    own = scenario_at(base)
+    if own is not None and events == own["events"]:
+        events = None  # the scenario's own: nothing to override
     folder = new_folder(results, session, name)
     file = folder.with_suffix(".yaml")
     file.parent.mkdir(parents=True, exist_ok=True)
-    data = experiment_data(name.strip(), base, consumers, days, replications, seed, policies)
+    data = experiment_data(name.strip(), base, consumers, days, replications, seed, policies, events)
     file.write_text("# written by the simcommerce dashboard; finish an interrupted run with:\n"
                     f"#   simcommerce experiment {file.name} --out {folder.name} --resume\n"
                     + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -231,13 +239,14 @@ def register(app, cfg) -> None:
                   Input("run", "n_clicks"),
                   State("session", "data"), State("exp-name", "value"), State("scenario", "value"),
                   State("consumers", "value"), State("days", "value"), State("replications", "value"),
-                  State("seed", "value"), State("policies", "data"), prevent_initial_call=True)
-    def run(n_clicks, session, name, choice, consumers, days, replications, seed, policies):
+                  State("seed", "value"), State("policies", "data"), State("events", "data"),
+                  prevent_initial_call=True)
+    def run(n_clicks, session, name, choice, consumers, days, replications, seed, policies, events):
         if not n_clicks or not sessions.valid(session):
             raise PreventUpdate
         try:
             job = start(cfg.results, session, cfg.workers, name, choice, consumers, days, replications, seed,
-                        policies)
+                        policies, events)
         except ScenarioError as exc:
             return (html.Span(f"error: {exc}", className="error"), False, True, HIDDEN, 0, 1, "", True)
         except OSError as exc:

@@ -312,7 +312,8 @@ def register(app, cfg) -> None:
         _, exp = opened(rel, session)
         if exp["market"] is None or metric not in exp["market"].columns:
             raise PreventUpdate
-        return compare.timeseries_figure(exp["market"], metric, policies_of(exp), compare.currency_of(exp))
+        return compare.timeseries_figure(exp["market"], metric, policies_of(exp), compare.currency_of(exp),
+                                         compare.events_of(exp))
 
     @app.callback(Output("funnel-graph", "figure"), Output("share-graph", "figure"), Output("trust-graph", "figure"),
                   Output("lorenz-graph", "figure"), Input("exp-dir", "data"), State("session", "data"))
@@ -321,7 +322,7 @@ def register(app, cfg) -> None:
         pols, market, pro = policies_of(exp), exp["market"], exp["promoters"]
         funnel = compare.funnel_figure(market, pols) if market is not None else no_update
         shares = compare.market_share_figure(exp["brands"], pols) if exp["brands"] is not None else no_update
-        trust = (compare.trust_figure(market, pols, exp["manifest"]["scenario"].get("events", []))
+        trust = (compare.trust_figure(market, pols, compare.events_of(exp))
                  if market is not None and "mean_trust" in market.columns else no_update)
         if pro is not None and (pro["promoter_earned"] > 0).any():
             lorenz = compare.lorenz_figure({p: pro.loc[(pro["policy"] == p) & (pro["promoter_earned"] > 0),

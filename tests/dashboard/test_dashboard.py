@@ -20,6 +20,8 @@ from simcommerce.dashboard import controls
 from simcommerce.experiment import load_experiment
 from simcommerce.scenario import load_scenario
 
+from .test_serum import UNLABELLED
+
 ROOT = Path(__file__).resolve().parents[2]
 RATES = "brands.Glow.policy.referral.rates"
 
@@ -223,6 +225,49 @@ def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tm
     page.wait_for_function("document.querySelector('#compare-title').textContent.includes('cli_study')")
     page.wait_for_function("document.querySelectorAll('#market-table tr.market-row').length === 6")
     assert page.locator("#section-compare").is_visible()
+    assert not p.errors
+
+
+def _event_field(field: str, index: int = 0) -> str:
+    return f"[id='{json.dumps({'field': field, 'index': index, 'type': 'event-field'}, separators=(',', ':'))}']"
+
+
+@pytest.mark.slow
+def test_an_edited_scandal_runs_in_every_policy_and_is_marked_on_the_charts(dash_page, server):
+    """Add a scandal on the page, move it to day 6, try a severity out of range (named, and the field goes
+    back), set it, run: every policy of the experiment file has it, the news is heard from day 6 on and not
+    before, and the time charts mark it."""
+    p = dash_page.open()
+    page = p.page
+    assert page.locator(".event-row").count() == 0  # the baseline has no events
+    page.locator("#event-add").click()
+    page.wait_for_selector(_event_field("day"))
+    assert page.locator(_event_field("day")).input_value() == "40"  # a third of the 120 days
+    assert not page.evaluate(UNLABELLED), page.evaluate(UNLABELLED)  # the event's fields are labelled
+    p.fill(_event_field("day"), 6)
+    p.fill(_event_field("severity"), 1.5)
+    page.wait_for_selector("#event-message .error", timeout=60000)
+    assert "'events[0].severity': expected a number between 0 and 1" in p.text("#event-message")
+    page.wait_for_function(f"document.querySelector({json.dumps(_event_field('severity'))}).value === '0.8'")
+    assert page.locator(_event_field("day")).input_value() == "6"  # the accepted edit is kept
+    p.fill(_event_field("severity"), 0.9)
+    page.wait_for_function("document.querySelector('#event-message').textContent === ''")
+    p.run(consumers=800, days=20, replications=1, name="scandal_study")
+    page.wait_for_selector("#summary-table tr.summary-row", timeout=90000)
+
+    [folder] = [d for d in _store(server, p).iterdir() if d.is_dir() and d.name.endswith("scandal_study")]
+    exp = yaml.safe_load(folder.with_suffix(".yaml").read_text())
+    scandal = {"day": 6, "type": "quality_scandal", "brand": "Glow", "severity": 0.9, "reach": 0.9}
+    assert [ov["events"] for ov in exp["policies"].values()] == [[scandal]] * 2
+    market = pd.read_parquet(folder / "market")
+    assert (market.loc[market["day"] < 6, "n_heard_news"] == 0).all()
+    assert (market.loc[market["day"] >= 6, "n_heard_news"] > 0.5 * 800).all()  # 90% reach
+    for graph in ("ts-graph", "trust-graph"):
+        page.wait_for_function(f"(document.querySelector('#{graph} .js-plotly-plot') || {{}}).layout && "
+                               f"document.querySelector('#{graph} .js-plotly-plot').layout.shapes.length === 1")
+        x = page.evaluate(f"document.querySelector('#{graph} .js-plotly-plot').layout.shapes[0].x0")
+        assert x == 6
+    assert "quality scandal (Glow)" in page.locator("#trust-graph").text_content()
     assert not p.errors
 
 

@@ -110,6 +110,30 @@ def test_prepare_writes_an_experiment_file_and_reports_bad_input_in_one_line(tmp
     assert not list((tmp_path / "dashboard" / sid).glob("*-x.yaml"))   # a refused file is not left behind
 
 
+def test_page_events_go_to_every_policy_and_are_checked_like_a_scenario(tmp_path):
+    from simcommerce.dashboard import events
+
+    sid = sessions.new_session_id()
+    ps = [{"name": "base", "overrides": {}}, {"name": "ref", "overrides": {"brands.Glow.policy.referral.rates": [0.1]}}]
+    scandal = {"day": 5, "type": "quality_scandal", "brand": "Glow", "severity": 0.9, "reach": 0.8}
+    file, _, _ = runs.prepare(tmp_path, sid, "s", "bundled:baseline.yaml", 900, 12, 1, 5, ps, [scandal])
+    exp = load_experiment(file)
+    assert all(ov["events"] == [scandal] for ov in exp.policies.values())
+    file, _, _ = runs.prepare(tmp_path, sid, "s", "bundled:baseline.yaml", 900, 12, 1, 5, ps, [])  # the scenario's own
+    assert all("events" not in ov for ov in load_experiment(file).policies.values())
+    with pytest.raises(ScenarioError, match=r"between 1 and steps \(12\) \(scenario key 'events\[0\]\.day'\), found 30"):
+        runs.prepare(tmp_path, sid, "s", "bundled:baseline.yaml", 900, 12, 1, 5, ps, [{**scandal, "day": 30}])
+    base = SCENARIOS / "baseline.yaml"
+    assert events.check(base, [scandal], 120) is None
+    assert "'events[0].brand': expected the name of a brand" in events.check(base, [{**scandal, "brand": "Nova"}], 120)
+    assert "'events[0].reach': expected a number between 0 and 1" in events.check(base, [{**scandal, "reach": 2}], 120)
+    sc = load_scenario(base)
+    assert events.new_event(sc) == {"day": 40, "type": "quality_scandal", "brand": "Glow", "severity": 0.8,
+                                    "reach": 0.9}
+    breach = events._with_target({**scandal, "type": "privacy_breach"}, None)
+    assert "brand" not in breach and events.check(base, [breach], 120) is None  # platform-wide: names no brand
+
+
 def test_uploads_are_checked_named_as_the_user_named_them_and_never_overwrite(tmp_path):
     sid = sessions.new_session_id()
     text = (SCENARIOS / "baseline.yaml").read_bytes()
