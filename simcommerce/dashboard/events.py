@@ -14,10 +14,9 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ..plots import event_label
-from ..scenario import event_types, load_scenario
-from ..spec import ScenarioError
+from ..scenario import event_types
 from .controls import dom_id
-from .scenarios import path_of, scenario_at
+from .scenarios import path_of, refusal, scenario_at
 
 WHO = {"brand": "a brand", "influencer": "a named influencer", "": "the platform: all brands"}
 FIELDS = ("type", "target", "day", "severity", "reach")
@@ -47,12 +46,7 @@ def new_event(scenario: dict) -> dict:
 
 def check(path, events: list[dict], days: int | None) -> str | None:
     """None if the scenario at ``path`` takes these events (and this number of days), else the error line."""
-    overrides = {"events": events, **({"steps": days} if isinstance(days, int) and days > 0 else {})}
-    try:
-        load_scenario(path, overrides=overrides, allowed_dir=path.parent)
-    except ScenarioError as exc:
-        return str(exc)
-    return None
+    return refusal(path, {"events": events, **({"steps": days} if isinstance(days, int) and days > 0 else {})})
 
 
 def rows(events: list[dict], scenario: dict) -> list:

@@ -13,8 +13,8 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ..experiment import NAME_RE
-from . import controls
-from .scenarios import path_of, scenario_at
+from . import controls, presets
+from .scenarios import path_of, refusal, scenario_at
 
 MAX_POLICIES = 6
 MIN_POLICIES = 2
@@ -88,6 +88,11 @@ def layout(sc: dict | None) -> html.Div:
             html.Button("Add", id="policy-add"), html.Button("Duplicate", id="policy-dup"),
             html.Button("Delete", id="policy-del"),
         ], className="row"),
+        html.Div([html.Label("…or add a business model as a policy (for the brand below)", htmlFor="policy-preset"),
+                  dcc.Dropdown(id="policy-preset", placeholder="distribution, group buying, live stream, …",
+                               options=[{"label": f"{name}: {what}", "value": name}
+                                        for name, (what, _) in presets.PRESETS.items()],
+                               clearable=True, searchable=False)], className="lever wide"),
         html.Div([html.Label("Name of this policy", htmlFor="policy-name"),
                   dcc.Input(id="policy-name", type="text", debounce=True)], className="lever"),
         html.Div(id="policy-message", className="message"),
@@ -130,6 +135,33 @@ def register(app, cfg) -> None:
         policies = copy.deepcopy(policies)
         policies[i]["name"] = name
         return policies, i, ""
+
+    @app.callback(Output("policies", "data", allow_duplicate=True),
+                  Output("policy-select", "value", allow_duplicate=True),
+                  Output("policy-message", "children", allow_duplicate=True),
+                  Output("policy-preset", "value"),
+                  Input("policy-preset", "value"), State("policies", "data"), State("scenario", "value"),
+                  State("brand", "value"), State("consumers", "value"), State("days", "value"),
+                  State("session", "data"), prevent_initial_call=True)
+    def preset(name, policies, choice, brand, consumers, days, session):
+        """A business model chosen: a new policy with its overrides for the brand, checked like a scenario."""
+        path = path_of(choice, cfg.results, session)
+        if name not in presets.PRESETS or path is None or not brand:
+            raise PreventUpdate
+        policies = policies or default_policies()
+        if len(policies) >= MAX_POLICIES:
+            return no_update, no_update, html.Span(f"error: at most {MAX_POLICIES} policies.", className="error"), None
+        sc = scenario_at(path)
+        n = consumers if isinstance(consumers, int) and consumers > 0 else sc["population"]["consumers"]
+        overrides = presets.overrides(name, brand, n)
+        market = {"population.consumers": n, **({"steps": days} if isinstance(days, int) and days > 0 else {})}
+        error = refusal(path, {**market, **overrides})
+        if error:
+            return no_update, no_update, html.Span(f"error: the {name} preset does not fit this market: {error}",
+                                                   className="error"), None
+        new = [*policies, {"name": _unique(name, {p["name"] for p in policies}), "overrides": overrides}]
+        return new, len(new) - 1, html.Span(f"Added {new[-1]['name']}: {presets.PRESETS[name][0]}.",
+                                            className="ok"), None
 
     @app.callback(Output("policies", "data", allow_duplicate=True),
                   Output({"type": "lever", "key": ALL}, "value"),

@@ -103,6 +103,16 @@ def scenario_at(path: Path | None) -> dict | None:
         return None
 
 
+def refusal(path: Path, overrides: dict) -> str | None:
+    """None if the scenario at ``path`` takes these dotted overrides, else the one-line error (file, key path,
+    what was expected, what was found) that ``simcommerce check`` would print."""
+    try:
+        load_scenario(path, overrides=overrides, allowed_dir=path.parent)
+    except ScenarioError as exc:
+        return str(exc)
+    return None
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # the panel
 

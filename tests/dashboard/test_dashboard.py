@@ -228,6 +228,23 @@ def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tm
     assert not p.errors
 
 
+@pytest.mark.slow
+def test_a_business_model_preset_becomes_a_policy_to_edit(dash_page):
+    p = dash_page.open()
+    page = p.page
+    page.locator("#policy-preset").click()
+    page.get_by_text("live_stream: 直播带货", exact=False).click()
+    page.wait_for_function("document.querySelector('#policy-name').value === 'live_stream'")
+    shown = yaml.safe_load(p.text("#policy-yaml"))["live_stream"]
+    assert shown["brands.Glow.policy.livestream.sessions_per_week"] == 2
+    assert shown["brands.Glow.policy.livestream.slot_fee"] == 300
+    assert "Added live_stream" in p.text("#policy-message")
+    assert page.locator(p.lever("brands.Glow.policy.livestream.sessions_per_week")).input_value() == "2"
+    labels = [x.strip() for x in page.locator("#policy-select label").all_text_contents()]
+    assert labels == ["base", "variant", "live_stream"]
+    assert not p.errors
+
+
 def _event_field(field: str, index: int = 0) -> str:
     return f"[id='{json.dumps({'field': field, 'index': index, 'type': 'event-field'}, separators=(',', ':'))}']"
 

@@ -307,3 +307,34 @@ def test_snapshot_opens_on_the_policy_whose_first_run_has_the_most_referral_orde
     assert snapshot_policy({"runs": runs, "events": tie}, ["a", "b", "c"]) == "c"  # b0 2, c0 2: the later one
     assert snapshot_policy({"runs": runs, "events": ev.iloc[:0]}, ["a", "b", "c"]) == "c"
     assert snapshot_policy({"runs": runs, "events": None}, ["a", "b", "c"]) == "c"
+
+
+SIGNATURE = {"distribution": "cum_commission", "group_buying": "cum_group_discounts", "live_stream": "cum_live_orders",
+             "social_mall": "cum_commission", "content_seeding": "cum_seeded", "share_for_rebate": "cum_group_discounts"}
+
+
+@pytest.mark.slow
+def test_each_business_model_preset_fits_the_baseline_and_switches_its_mechanism_on():
+    """Every preset resolves on the baseline for its brand, and its mechanism acts (2 seeds, 3,000 consumers,
+    60 days), where the baseline's is idle."""
+    from simcommerce import Market
+    from simcommerce.dashboard import presets
+    from simcommerce.dashboard.scenarios import refusal
+
+    assert set(presets.PRESETS) == set(SIGNATURE)
+    market = {"population.consumers": 3000, "steps": 60}
+    plain = [Market(load_scenario(SCENARIOS / "baseline.yaml", overrides=market), seed=s) for s in (1, 2)]
+    for m in plain:
+        m.run()
+    for name, metric in SIGNATURE.items():
+        ov = presets.overrides(name, "Glow", 3000)
+        assert refusal(SCENARIOS / "baseline.yaml", {**market, **ov}) is None, name
+        assert all(k.startswith(("brands.Glow.", "mechanisms.")) for k in ov), ov
+        got = 0.0
+        for s, m in zip((1, 2), plain):
+            assert m.recorder.frames()[0].iloc[-1][metric] == 0, (name, metric)
+            run = Market(load_scenario(SCENARIOS / "baseline.yaml", overrides={**market, **ov}), seed=s)
+            run.run()
+            got += run.recorder.frames()[0].iloc[-1][metric]
+        assert got > 0, (name, metric)
+    assert presets.overrides("content_seeding", "Lux", 20000)["brands.Lux.policy.seeding.count"] == 200  # 1%
