@@ -128,6 +128,16 @@ def load_optimization(path: str | Path) -> Optimization:
     if not isinstance(levers, dict) or not levers:
         raise src.error("levers", "a non-empty mapping of dotted.key -> {min: a, max: b}",
                         "it missing" if levers is None else describe(levers))
+    fixed = dict(fixed)
+    for key in levers:  # a list's element (rates.0) needs the list written out, where the file leaves it default
+        parent, _, last = str(key).rpartition(".")
+        if last.isdigit() and parent not in fixed:
+            try:
+                value = get_value(scenario, parent)
+            except (KeyError, IndexError, TypeError):
+                continue
+            if isinstance(value, list):
+                fixed[parent] = value
     parameters = []
     for key, spec in levers.items():
         kp = f"levers.{key}"

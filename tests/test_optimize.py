@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from simcommerce.cli import main
-from simcommerce.optimize import load_optimization
+from simcommerce.optimize import load_optimization, specs_for
+from simcommerce.scenario import resolve_scenario
 from simcommerce.spec import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,3 +71,15 @@ def test_finds_the_best_commission(tmp_path, capsys):
     html = (out / "report.html").read_text()
     assert "Best: " in html and "plotly" in html and '<script src="http' not in html
     assert "Best: " in capsys.readouterr().out
+
+
+def test_a_list_level_lever_works_where_the_base_file_leaves_the_list_default(tmp_path):
+    """The baseline does not write Glow's referral rates: the lever rates.0 still resolves (the default list is
+    written into ``fixed``), and each candidate's level 1 is the searched value."""
+    f = tmp_path / "opt.yaml"
+    f.write_text(f"base: {ROOT / 'scenarios' / 'baseline.yaml'}\nlevers: {{{LEVER}: {{min: 0.0, max: 0.5}}}}\n")
+    opt = load_optimization(f)
+    assert opt.fixed["brands.Glow.policy.referral.rates"] == [0.0]
+    spec = specs_for(opt, 0, {LEVER: 0.3})[0]
+    sc = resolve_scenario(opt.base_data, overrides=spec.overrides)
+    assert sc["brands"][0]["policy"]["referral"]["rates"] == [0.3]

@@ -29,11 +29,12 @@ def serve(host: str = "127.0.0.1", port: int = 8050, results: str | Path = "resu
     import signal
     import sys
 
+    from . import optimizer, runs
     from .app import create_app
-    from .runs import stop_all
 
     app = create_app(results, workers)
-    atexit.register(stop_all)
+    atexit.register(runs.stop_all)
+    atexit.register(optimizer.stop_all)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that atexit runs on a plain kill too
     warning = exposure_warning(host, port)
     if warning:

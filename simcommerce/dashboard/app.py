@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from . import browse, events, policies, runs, scenarios, sessions, view
+from . import browse, events, optimizer, policies, runs, scenarios, sessions, view
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:0;background:#f5f6f8;color:#222}
@@ -78,8 +78,8 @@ def layout(cfg: Config):
                 dcc.Tab(label="2. Compare", value="compare"),
                 dcc.Tab(label="3. Browse experiments", value="browse"),
             ]),
-            html.Div([scenarios.layout(cfg, choice, sc), events.layout(sc), policies.layout(sc), runs.layout()],
-                     id="section-setup"),
+            html.Div([scenarios.layout(cfg, choice, sc), events.layout(sc), policies.layout(sc), runs.layout(),
+                      optimizer.layout()], id="section-setup"),
             html.Div(view.layout(), id="section-compare", style={"display": "none"}),
             html.Div(browse.layout(), id="section-browse", style={"display": "none"}),
         ]),
@@ -105,6 +105,6 @@ def create_app(results: str | Path = "results", workers: int | None = None) -> D
     def show(tab):
         return [{"display": "block" if tab == name else "none"} for name in ("setup", "compare", "browse")]
 
-    for part in (scenarios, events, policies, runs, view, browse):
+    for part in (scenarios, events, policies, runs, optimizer, view, browse):
         part.register(app, cfg)
     return app

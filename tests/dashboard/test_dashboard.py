@@ -245,6 +245,41 @@ def test_a_business_model_preset_becomes_a_policy_to_edit(dash_page):
     assert not p.errors
 
 
+@pytest.mark.slow
+def test_find_the_best_commission_on_a_market_built_to_have_one(dash_page, server):
+    """experiments/optimize/market.yaml has a best level-1 commission (a grid on seeds 100-102 peaks at
+    0.2-0.3; 0 and 0.6 are the worst): uploaded, searched from the page over 0-0.6 with 10 candidates on 3
+    seeds within a ¥20,000 spend cap, the best found is within 0.1 of the peak, better than no commission, and
+    the page says what the store holds."""
+    from simcommerce.optimize import load_optimization, summary_text
+
+    p = dash_page.open()
+    page = p.page
+    page.locator("#upload input[type=file]").set_input_files(str(ROOT / "experiments" / "optimize" / "market.yaml"))
+    page.wait_for_function("document.querySelector('#scenario-summary').textContent.includes('2000 consumers')")
+    p.fill("#seed", 100)
+    page.locator("#opt-levers").click()
+    page.get_by_text("referral.rates (level 1)", exact=True).click()
+    key = "brands.Glow.policy.referral.rates.0"
+    top = f"[id='{json.dumps({'key': key, 'type': 'opt-max'}, separators=(',', ':'))}']"
+    page.wait_for_selector(top)
+    p.fill(top, 0.6)
+    p.fill("#opt-max-spend", 20000)
+    assert not page.evaluate(UNLABELLED), page.evaluate(UNLABELLED)
+    page.locator("#opt-run").click()
+    page.wait_for_selector("#opt-summary", timeout=240000)
+    [folder] = [d for d in _store(server, p).iterdir() if d.is_dir() and "best_Glow" in d.name]
+    best = json.loads((folder / "best.json").read_text())
+    opt = load_optimization(folder.with_suffix(".yaml"))
+    assert (opt.trials, opt.seeds, opt.seed, opt.max_spend) == (10, 3, 100, 20000)
+    assert p.text("#opt-summary") == summary_text(opt, best)
+    rate = best["best"]["levers"][key]
+    assert 0.1 <= rate <= 0.4, best
+    assert best["best"]["profit"] > best["base"]["profit"] and best["base"]["levers"][key] == 0.0
+    assert f"{key} = {rate:.4g}" in p.text("#opt-summary") and "How flat" in p.text("#opt-summary")
+    assert not p.errors
+
+
 def _event_field(field: str, index: int = 0) -> str:
     return f"[id='{json.dumps({'field': field, 'index': index, 'type': 'event-field'}, separators=(',', ':'))}']"
 

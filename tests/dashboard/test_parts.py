@@ -338,3 +338,33 @@ def test_each_business_model_preset_fits_the_baseline_and_switches_its_mechanism
             got += run.recorder.frames()[0].iloc[-1][metric]
         assert got > 0, (name, metric)
     assert presets.overrides("content_seeding", "Lux", 20000)["brands.Lux.policy.seeding.count"] == 200  # 1%
+
+
+def test_the_page_search_writes_an_optimisation_file_on_top_of_the_policy(tmp_path):
+    from simcommerce.dashboard import optimizer
+    from simcommerce.optimize import load_optimization
+
+    sid = sessions.new_session_id()
+    sc = load_scenario(SCENARIOS / "baseline.yaml")
+    keys = {k for k, _, _ in optimizer.searchable(sc, "Glow")}
+    assert {"brands.Glow.policy.referral.rates.0", "brands.Glow.products.serum.price"} <= keys
+    assert "brands.Glow.policy.ads.targeting" not in keys  # a choice, not a number
+    policy = {"brands.Glow.policy.referral.rates": [0.1], "brands.Glow.policy.ads.precision": 0.9}
+    market = {"population.consumers": 900, "steps": 20}
+    file, folder = optimizer.prepare(tmp_path, sid, "bundled:baseline.yaml", "Glow", policy, market,
+                                     {"brands.Glow.policy.referral.rates.0": (0.0, 0.5)}, 20000, 3, 7, 10)
+    opt = load_optimization(file)
+    assert (opt.brand, opt.trials, opt.seeds, opt.seed, opt.max_spend) == ("Glow", 10, 3, 7, 20000)
+    assert [(q.key, q.low, q.high) for q in opt.parameters] == [("brands.Glow.policy.referral.rates.0", 0.0, 0.5)]
+    fixed = yaml.safe_load(file.read_text())["fixed"]
+    assert fixed == {**market, **policy}  # the list's other levels stay; the search sets level 1 on top
+    assert not folder.exists()
+    with pytest.raises(ScenarioError, match="levers to search.*1 to 3 levers"):
+        optimizer.prepare(tmp_path, sid, "bundled:baseline.yaml", "Glow", {}, market, {}, None, 3, 7, 10)
+    with pytest.raises(ScenarioError, match="candidates.*between 2 and 200"):
+        optimizer.prepare(tmp_path, sid, "bundled:baseline.yaml", "Glow", {}, market,
+                          {"brands.Glow.policy.referral.rates.0": (0.0, 0.5)}, None, 3, 7, 1)
+    with pytest.raises(ScenarioError) as err:  # a bound the scenario refuses: the optimisation file's message
+        optimizer.prepare(tmp_path, sid, "bundled:baseline.yaml", "Glow", {}, market,
+                          {"brands.Glow.policy.referral.rates.0": (0.0, 1.5)}, None, 3, 7, 10)
+    assert "levers.brands.Glow.policy.referral.rates.0" in str(err.value) and "\n" not in str(err.value)
