@@ -794,6 +794,18 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: s
     reference = summary["reference"].iloc[0]
     sections: list[tuple[str, list, str]] = []  # (heading, figures, note)
     cur = currency_of(exp)
+    brands = brands_of(exp)
+    brand = brand if brand in brands else (brands[0] if brands else None)
+    if brand and "point" in runs.columns and runs["point"].nunique() > 1:
+        from .robustness import robustness, sentence, win_figure
+        from .verdict import money
+
+        try:
+            t = robustness(brand_runs(exp, brand), "profit")
+            sections.append((f"How robust is the answer? {brand}'s profit across the uncertain settings",
+                             [win_figure(t, f"{brand}'s profit, {cur}")], sentence(t, lambda x: money(x, cur))))
+        except ValueError:
+            pass
     sections.append(("Differences vs the reference (market totals)", [diff_figure(summary, metrics, cur)], ""))
     sections.append(("KPIs per policy (market totals)", [kpi_bars(summary, metrics, cur)], ""))
     if market is not None:
@@ -846,8 +858,6 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: s
     if first:  # no figure at all: still inline plotly.js once, so the file is the same kind everywhere
         parts.append(go.Figure().to_html(full_html=False, include_plotlyjs=True))
     name = html.escape(str(exp["experiment"].get("name", "experiment")))
-    brands = brands_of(exp)
-    brand = brand if brand in brands else (brands[0] if brands else None)
     try:
         brand_html = brand_section_html(exp, brand, reference, policies) if brand else ""
     except ValueError as exc:  # a store whose tables do not match (hand-made): the market's view only

@@ -291,3 +291,29 @@ def test_time_charts_smooth_daily_flows_keep_bands_at_zero_and_mark_events():
     assert events_of({"manifest": manifest}) == [{"day": 3, "type": "privacy_breach"}]
     manifest["experiment"]["policies"]["x"]["events"] = ev
     assert events_of({"manifest": manifest}) == ev
+
+
+@pytest.mark.slow
+def test_the_report_says_how_robust_the_ranking_is_across_uncertainties(tmp_path):
+    """An experiment with an uncertain intent rate (3 settings): the report has the robustness section, and its
+    sentence is the one :func:`simcommerce.robustness.sentence` gives for the store."""
+    from simcommerce.robustness import robustness, sentence
+    from simcommerce.verdict import money
+
+    exp_file = tmp_path / "exp.yaml"
+    exp_file.write_text(f"""base: {BASELINE}
+replications: 1
+seed: 3
+policies:
+  base: {{population.consumers: 600, steps: 12}}
+  cheaper: {{population.consumers: 600, steps: 12, brands.Glow.products.serum.price: 150}}
+metrics: [cum_orders, profit]
+uncertainties: {{method: lhs, samples: 3, parameters: {{mechanisms.decision.intent_rate: {{min: 0.01, max: 0.04}}}}}}
+""")
+    assert cli.main(["-q", "experiment", str(exp_file), "--out", str(tmp_path / "store"), "--workers", "1"]) == 0
+    assert cli.main(["-q", "compare", str(tmp_path / "store"), "--out", str(tmp_path / "r.html")]) == 0
+    text = html.unescape((tmp_path / "r.html").read_text())
+    store = load_experiment_results(tmp_path / "store")
+    t = robustness(brand_runs(store, "Glow"), "profit")
+    assert "How robust is the answer? Glow's profit across the uncertain settings" in text
+    assert sentence(t, lambda x: money(x, "¥")) in text and t["points"].iloc[0] == 3

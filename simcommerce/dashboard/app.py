@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from . import browse, events, optimizer, policies, runs, scenarios, sessions, view
+from . import browse, events, optimizer, policies, runs, scenarios, sessions, uncertain, view
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:0;background:#f5f6f8;color:#222}
@@ -105,6 +105,6 @@ def create_app(results: str | Path = "results", workers: int | None = None) -> D
     def show(tab):
         return [{"display": "block" if tab == name else "none"} for name in ("setup", "compare", "browse")]
 
-    for part in (scenarios, events, policies, runs, optimizer, view, browse):
+    for part in (scenarios, events, policies, runs, uncertain, optimizer, view, browse):
         part.register(app, cfg)
     return app

@@ -225,3 +225,16 @@ def apply(overrides: dict, scenario: dict, brand: str, values: dict[str, Any]) -
         else:
             out[lever.key] = value
     return out, errors
+
+
+def range_inputs(kind: str, rows: list[tuple[str, str, float, float]]) -> list[html.Div]:
+    """A from / to pair of number boxes per ``(key, label, low, high)``, with ids ``{"type": f"{kind}-min" or
+    f"{kind}-max", "key": key}`` (the page's search ranges and uncertain parameters)."""
+    out = []
+    for key, label, lo, hi in rows:
+        for end, value in (("min", lo), ("max", hi)):
+            wid = {"type": f"{kind}-{end}", "key": key}
+            out.append(html.Div([html.Label(f"{label}: {'from' if end == 'min' else 'to'}", htmlFor=dom_id(wid)),
+                                 dcc.Input(id=wid, type="number", value=value, step="any", debounce=True)],
+                                className="lever"))
+    return out

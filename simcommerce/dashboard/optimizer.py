@@ -174,19 +174,8 @@ def register(app, cfg) -> None:
         if sc is None or not keys:
             return []
         found = {key: (label, lever) for key, label, lever in searchable(sc, brand)}
-        out = []
-        for key in (keys or [])[:MAX_LEVERS]:
-            if key not in found:
-                continue
-            label, lever = found[key]
-            lo, hi = default_range(lever)
-            for end, value in (("min", lo), ("max", hi)):
-                wid = {"type": f"opt-{end}", "key": key}
-                out.append(html.Div([html.Label(f"{label}: {'from' if end == 'min' else 'to'}",
-                                                htmlFor=controls.dom_id(wid)),
-                                     dcc.Input(id=wid, type="number", value=value, step="any", debounce=True)],
-                                    className="lever"))
-        return out
+        return controls.range_inputs("opt", [(key, found[key][0], *default_range(found[key][1]))
+                                             for key in (keys or [])[:MAX_LEVERS] if key in found])
 
     @app.callback(Output("opt-message", "children"), Output("opt-poll", "disabled"), Output("opt-run", "disabled"),
                   Output("opt-result", "style"),

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from dash import Input, Output, State, dcc, html, no_update
+from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ..compare import DEFAULT_METRICS
 from ..results import write_manifest
 from ..spec import ScenarioError
-from . import sessions
+from . import sessions, uncertain
 from .policies import MAX_POLICIES, MIN_POLICIES
 from .scenarios import path_of, scenario_at
 
@@ -42,9 +42,11 @@ MAX_RUNNING = 2  # experiments running at once on this server, all browsers toge
 
 
 def experiment_data(name: str, base: Path, consumers: int | None, days: int | None, replications: int | None,
-                    seed: int | None, policies: list[dict], events: list[dict] | None = None) -> dict:
+                    seed: int | None, policies: list[dict], events: list[dict] | None = None,
+                    uncertainties: dict | None = None) -> dict:
     """The experiment file's content: every policy gets the market size and days as overrides, and the
-    events when they are not the scenario's own (``None``: the scenario's)."""
+    events when they are not the scenario's own (``None``: the scenario's); ``uncertainties`` as in an
+    experiment file (the page's uncertain parameters)."""
     market = {k: v for k, v in (("population.consumers", consumers), ("steps", days)) if v is not None}
     if events is not None:
         market["events"] = events
@@ -54,6 +56,7 @@ def experiment_data(name: str, base: Path, consumers: int | None, days: int | No
         "policies": {p["name"]: {**market, **p["overrides"]} for p in policies},
         "reference": policies[0]["name"] if policies else None,
         "metrics": list(DEFAULT_METRICS),
+        **({"uncertainties": uncertainties} if uncertainties else {}),
     }
 
 
@@ -68,8 +71,10 @@ def new_folder(results: Path, session: str, name: str) -> Path:
 
 
 def prepare(results: Path, session: str, name: str, choice: str, consumers, days, replications, seed,
-            policies: list[dict], events: list[dict] | None = None) -> tuple[Path, Path, int]:
-    """Write and validate the experiment file (``events``: the page's, for every policy; None: the scenario's).
+            policies: list[dict], events: list[dict] | None = None,
+            uncertainties: dict | None = None) -> tuple[Path, Path, int]:
+    """Write and validate the experiment file (``events``: the page's, for every policy; None: the scenario's;
+    ``uncertainties``: the page's uncertain parameters, as in an experiment file).
 
     Returns:
         (experiment file, results folder to create, number of runs).
@@ -103,7 +108,7 @@ def prepare(results: Path, session: str, name: str, choice: str, consumers, days
     folder = new_folder(results, session, name)
     file = folder.with_suffix(".yaml")
     file.parent.mkdir(parents=True, exist_ok=True)
-    data = experiment_data(name.strip(), base, consumers, days, replications, seed, policies, events)
+    data = experiment_data(name.strip(), base, consumers, days, replications, seed, policies, events, uncertainties)
     file.write_text("# written by the simcommerce dashboard; finish an interrupted run with:\n"
                     f"#   simcommerce experiment {file.name} --out {folder.name} --resume\n"
                     + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -215,6 +220,7 @@ def log_tail(job: Job) -> list[str]:
 def layout() -> html.Div:
     return html.Div([
         html.H3("3. Run"),
+        uncertain.layout(),
         html.Div([
             html.Div([html.Label("Experiment name", htmlFor="exp-name"), dcc.Input(id="exp-name", type="text", value="my_study",
                                                                 debounce=True)], className="lever"),
@@ -240,13 +246,17 @@ def register(app, cfg) -> None:
                   State("session", "data"), State("exp-name", "value"), State("scenario", "value"),
                   State("consumers", "value"), State("days", "value"), State("replications", "value"),
                   State("seed", "value"), State("policies", "data"), State("events", "data"),
+                  State({"type": "unc-min", "key": ALL}, "value"), State({"type": "unc-min", "key": ALL}, "id"),
+                  State({"type": "unc-max", "key": ALL}, "value"), State("unc-samples", "value"),
                   prevent_initial_call=True)
-    def run(n_clicks, session, name, choice, consumers, days, replications, seed, policies, events):
+    def run(n_clicks, session, name, choice, consumers, days, replications, seed, policies, events, lows, ids,
+            highs, samples):
         if not n_clicks or not sessions.valid(session):
             raise PreventUpdate
+        unc = uncertain.uncertainties({w["key"]: (lo, hi) for w, lo, hi in zip(ids, lows, highs)}, samples)
         try:
             job = start(cfg.results, session, cfg.workers, name, choice, consumers, days, replications, seed,
-                        policies, events)
+                        policies, events, unc)
         except ScenarioError as exc:
             return (html.Span(f"error: {exc}", className="error"), False, True, HIDDEN, 0, 1, "", True)
         except OSError as exc:

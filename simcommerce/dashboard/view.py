@@ -17,6 +17,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from .. import compare, plots
+from ..robustness import robustness, sentence, win_figure
 from ..verdict import money, signed
 from . import browse, figures, sessions
 
@@ -218,6 +219,7 @@ def layout() -> html.Div:
             html.Div(id="summary-table"),
             html.Details([html.Summary("Market totals (all brands)"), html.Div(id="market-table")],
                          id="market-details"),
+            html.Div(id="robust"),
             html.Div([
                 html.Button("Download summary (CSV)", id="dl-summary"),
                 html.Button("Download experiment (YAML)", id="dl-experiment"),
@@ -305,6 +307,35 @@ def register(app, cfg) -> None:
             return html.P(f"No verdict per brand: {exc}.", className="note"), [], "", "", market
         title = f"{brand}: marketing spend and what it brought, per policy (vs {reference}, paired by replication)"
         return verdict_block(v), kpi_cards(bs, CARD_METRICS, cur), title, brand_table(bs, cur), market
+
+    @app.callback(Output("robust", "children"), Input("exp-dir", "data"), Input("my-brand", "value"),
+                  State("session", "data"))
+    def robust(rel, brand, session):
+        """Across the uncertain settings (the experiment's points): win shares and regrets of the brand's profit."""
+        _, exp = opened(rel, session)
+        brand = brand_of(exp, brand)
+        if brand is None or "point" not in exp["runs"].columns or exp["runs"]["point"].nunique() < 2:
+            return []
+        cur = compare.currency_of(exp)
+        try:
+            t = robustness(compare.brand_runs(exp, brand), "profit")
+        except ValueError as exc:
+            return html.P(f"No robustness table: {exc}.", className="note")
+        rows = [html.Tr([html.Td(pol), html.Td(f"{r['win_share']:.0%}"), html.Td(money(r["max_regret"], cur)),
+                         html.Td(money(r["mean_regret"], cur)), html.Td(money(r["mean"], cur))])
+                for pol, r in t.iterrows()]
+        head = html.Tr([html.Th(h) for h in ("policy", "best at (share of settings)", "largest regret",
+                                             "mean regret", f"{brand}'s mean profit")])
+        return html.Div([
+            html.H4(f"How robust is the answer? {brand}'s profit across {int(t['points'].iloc[0])} settings of the "
+                    "uncertain parameters"),
+            html.P(sentence(t, lambda x: money(x, cur)), id="robust-sentence"),
+            html.Div(html.Table([head, *rows], id="robust-table"), className="scroll"),
+            html.P("Regret: the best policy's mean profit at a setting minus this policy's (0 where it is the best); "
+                   "each setting's means are over its replications, on the same seeds.", className="note"),
+            dcc.Graph(id="robust-graph", config=plots.PLOTLY_CONFIG,
+                      figure=win_figure(t, f"{brand}'s profit, {cur}")),
+        ])
 
     @app.callback(Output("ts-graph", "figure"), Input("exp-dir", "data"), Input("ts-metric", "value"),
                   State("session", "data"))

@@ -280,6 +280,40 @@ def test_find_the_best_commission_on_a_market_built_to_have_one(dash_page, serve
     assert not p.errors
 
 
+@pytest.mark.slow
+def test_uncertain_parameters_show_whether_the_ranking_holds(dash_page, server):
+    """Mark the intent rate as uncertain (3 settings of 0.01-0.04), run a price cut against the base: every
+    policy runs at every setting on the same seeds, and the page's robustness table is the store's."""
+    from simcommerce.robustness import robustness
+
+    p = dash_page.open()
+    page = p.page
+    p.select_policy("variant")
+    p.fill(p.lever("brands.Glow.products.serum.price"), 150)
+    page.wait_for_function("document.querySelector('#policy-yaml').textContent.includes('price')")
+    page.get_by_text("Uncertain parameters (optional)", exact=False).click()
+    page.locator("#unc-params").click()
+    page.get_by_text("mechanisms.decision.intent_rate (", exact=False).click()
+    low = f"[id='{json.dumps({'key': 'mechanisms.decision.intent_rate', 'type': 'unc-min'}, separators=(',', ':'))}']"
+    page.wait_for_selector(low)
+    assert page.locator(low).input_value() == "0.01"  # half the scenario's 0.02
+    p.fill("#unc-samples", 3)
+    p.run(consumers=800, days=20, replications=1, name="robust_study")
+    page.wait_for_selector("#robust-sentence", timeout=120000)
+    [folder] = [d for d in _store(server, p).iterdir() if d.is_dir() and d.name.endswith("robust_study")]
+    exp = yaml.safe_load(folder.with_suffix(".yaml").read_text())
+    assert exp["uncertainties"] == {"method": "lhs", "samples": 3,
+                                    "parameters": {"mechanisms.decision.intent_rate": {"min": 0.01, "max": 0.04}}}
+    store = compare.load_experiment_results(folder)
+    assert len(store["runs"]) == 6 and store["runs"]["point"].nunique() == 3
+    table = robustness(compare.brand_runs(store, "Glow"), "profit")
+    rows = page.locator("#robust-table tr").all_text_contents()[1:]
+    assert [r.split("%")[0] for r in rows] == [f"{pol}{share:.0%}".split("%")[0] for pol, share in
+                                               table["win_share"].items()]
+    assert f"settings of the uncertain parameters" in p.text("#robust-sentence")
+    assert not p.errors
+
+
 def _event_field(field: str, index: int = 0) -> str:
     return f"[id='{json.dumps({'field': field, 'index': index, 'type': 'event-field'}, separators=(',', ':'))}']"
 
