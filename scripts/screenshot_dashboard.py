@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Take the README's screenshots of the dashboard's comparison view (docs/img/dashboard.png, and the same at a
-phone's width, docs/img/dashboard_phone.png).
+phone's width, docs/img/dashboard_phone.png), and of the set-up with a scandal, a business-model preset and a
+search for the best commission (docs/img/dashboard_setup.png).
 
 Starts the dashboard on a free local port with a temporary results folder, defines three
 policies on the competition market (three brands) in headless Debian Chromium, runs them and photographs the
@@ -34,6 +35,34 @@ def fill(page, selector: str, value) -> None:
     box = page.locator(selector)
     box.fill(str(value))
     box.press("Enter")
+
+
+def setup_screenshot(browser, url: str, out: Path) -> None:
+    """The set-up tab: a scandal on day 20, the live-stream preset, and the best level-1 commission searched."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(url)
+    page.wait_for_selector(".lever-group")
+    page.wait_for_function("localStorage.getItem('session') !== null")
+    fill(page, "#consumers", 3000)
+    fill(page, "#days", 60)
+    page.locator("#event-add").click()
+    day = "[id='{\"field\":\"day\",\"index\":0,\"type\":\"event-field\"}']"
+    page.wait_for_selector(day)
+    fill(page, day, 20)
+    page.locator("#policy-preset").click()
+    page.get_by_text("live_stream: ", exact=False).click()
+    page.wait_for_function("document.querySelector('#policy-name').value === 'live_stream'")
+    page.locator("#opt-levers").click()
+    page.get_by_text("referral.rates (level 1)", exact=True).click()
+    top = "[id='{\"key\":\"brands.Glow.policy.referral.rates.0\",\"type\":\"opt-max\"}']"
+    page.wait_for_selector(top)
+    fill(page, top, 0.4)
+    fill(page, "#opt-candidates", 8)
+    page.locator("#opt-run").click()
+    page.wait_for_selector("#opt-summary", timeout=600000)
+    page.wait_for_timeout(500)
+    page.locator("#section-setup").screenshot(path=str(out))
+    page.close()
 
 
 def main() -> None:
@@ -96,10 +125,12 @@ def main() -> None:
                                         f"'{MY_BRAND}:')")
                 phone.wait_for_timeout(1500)
                 phone.screenshot(path=str(args.out.with_name(args.out.stem + "_phone.png")))
+                setup_screenshot(browser, url, args.out.with_name(args.out.stem + "_setup.png"))
                 browser.close()
         finally:
             harness.stop_server(proc)
-    print(f"wrote {args.out} and {args.out.with_name(args.out.stem + '_phone.png')}")
+    print(f"wrote {args.out}, {args.out.with_name(args.out.stem + '_phone.png')} and "
+          f"{args.out.with_name(args.out.stem + '_setup.png')}")
 
 
 if __name__ == "__main__":

@@ -136,8 +136,8 @@ def from_widget(p: Param, raw: Any, key: str) -> Any:
     return check_param(p, raw, key, src)
 
 
-def widget(lever: Lever, value: Any) -> html.Div:
-    """One labelled control; its id is ``{"type": "lever", "key": <dotted key>}``."""
+def widget(lever: Lever, value: Any, currency: str = "currency units") -> html.Div:
+    """One labelled control; its id is ``{"type": "lever", "key": <dotted key>}``; money in ``currency``."""
     p, wid = lever.param, {"type": "lever", "key": lever.key}
     shown = to_widget(p, value)
     if p.kind == "bool":
@@ -150,7 +150,7 @@ def widget(lever: Lever, value: Any) -> html.Div:
         step = 1 if p.kind == "int" else "any"
         control = dcc.Input(id=wid, type="number", value=shown, min=p.min, max=p.max, step=step, debounce=True,
                             placeholder="unlimited" if p.nullable else None)
-    unit = f" ({p.unit})" if p.unit else ""
+    unit = f" ({p.unit.replace('currency units', currency)})" if p.unit else ""
     label = html.Label(f"{lever.label}{unit}", title=tooltip(p), htmlFor=dom_id(wid), id=dom_id(wid) + "-label")
     if p.kind == "bool" or p.choices:  # options in labels of their own: the group is named by its label
         control = html.Div(control, role="group", **{"aria-labelledby": dom_id(wid) + "-label"})
@@ -188,7 +188,7 @@ def panel(scenario: dict, brand: str, overrides: dict) -> list:
                 where = " (Market rules, below)" if any(p == switch for _, p in LEVERS) else " (in the scenario file)"
                 out.append(html.P(f"The {mech} mechanism is off in this scenario: these levers act only in a policy "
                                   f"that switches it on{where}.", className="note lever-note"))
-        out.append(widget(lever, overrides.get(lever.key, lever.base)))
+        out.append(widget(lever, overrides.get(lever.key, lever.base), scenario.get("currency") or "currency units"))
     return out
 
 

@@ -146,7 +146,7 @@ def layout() -> html.Div:
                  className="lever wide"),
         html.Div(id="opt-ranges", className="levers"),
         html.Div([
-            box("Max marketing spend (total over the run)", "opt-max-spend", None,
+            box("Max marketing spend (total over the run, in the scenario's currency)", "opt-max-spend", None,
                 "the brand's mean marketing spend must stay at or below this; empty: no cap"),
             box("Candidates", "opt-candidates", 10, "policies tried by the search (each on every seed)"),
             box("Seeds per candidate", "opt-seeds", 3, "runs per candidate: the same seeds for every candidate"),

@@ -65,8 +65,8 @@ def test_page_loads_everything_locally_with_controls_from_metadata(dash_page):
         box = page.locator(".lever", has=page.locator(p.lever(key)))
         assert box.count() == 1, key
         assert box.get_attribute("title") == controls.tooltip(param)
-        if param.unit:
-            assert f"({param.unit})" in box.locator("label").text_content()
+        if param.unit:  # money in the scenario's currency
+            assert f"({param.unit.replace('currency units', '¥')})" in box.locator("label").text_content()
     rates = page.locator(p.lever(RATES))
     assert rates.input_value() == "0"                                 # the scenario's value, [0.0]
     precision = page.locator(p.lever("brands.Glow.policy.ads.precision"))
