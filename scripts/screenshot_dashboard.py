@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Take the README's screenshots of the dashboard's comparison view (docs/img/dashboard.png, and the same at a
 phone's width, docs/img/dashboard_phone.png), and of the set-up with a scandal, a business-model preset and a
-search for the best commission (docs/img/dashboard_setup.png).
+search for the best commission (docs/img/dashboard_setup.png), and the comparison in Chinese
+(docs/img/dashboard_zh.png).
 
 Starts the dashboard on a free local port with a temporary results folder, defines three
 policies on the competition market (three brands) in headless Debian Chromium, runs them and photographs the
@@ -18,6 +19,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from simcommerce.dashboard import harness
+from simcommerce.i18n import t
 
 SCENARIO = "competition"  # three brands: market shares move with the policies
 MY_BRAND = "Value"  # the strategist's brand, whose verdict the screenshot shows
@@ -37,6 +39,23 @@ def fill(page, selector: str, value) -> None:
     box.press("Enter")
 
 
+def reopen(page, url: str, session: str, lang: str):
+    """The same browser's comparison (its session) opened from Browse in a new page, in ``lang``, for MY_BRAND."""
+    page.goto(f"{url}?lang={lang}")
+    page.evaluate(f"localStorage.setItem('session', {session!r})")  # the same browser's runs
+    page.reload()
+    page.wait_for_selector(".lever-group")
+    page.get_by_text(t("3. Browse experiments", lang), exact=True).click()
+    page.locator("#browse-table .browse-row", has_text="three_policies").locator("button").click()
+    page.wait_for_selector("#verdict .verdict-findings")
+    page.locator("#my-brand").click()
+    page.locator(".dash-dropdown-option", has_text=MY_BRAND).click()
+    colon = "：" if lang == "zh-CN" else ":"
+    page.wait_for_function(f"document.querySelector('#brand-table-title').textContent.startsWith('{MY_BRAND}{colon}')")
+    page.wait_for_timeout(1500)
+    return page
+
+
 def setup_screenshot(browser, url: str, out: Path) -> None:
     """The set-up tab: a scandal on day 20, the live-stream preset, and the best level-1 commission searched."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -53,7 +72,7 @@ def setup_screenshot(browser, url: str, out: Path) -> None:
     page.get_by_text("live_stream: ", exact=False).click()
     page.wait_for_function("document.querySelector('#policy-name').value === 'live_stream'")
     page.locator("#opt-levers").click()
-    page.get_by_text("referral.rates (level 1)", exact=True).click()
+    page.get_by_text("commission per referral level (level 1)", exact=True).click()
     top = "[id='{\"key\":\"brands.Glow.policy.referral.rates.0\",\"type\":\"opt-max\"}']"
     page.wait_for_selector(top)
     fill(page, top, 0.4)
@@ -111,26 +130,17 @@ def main() -> None:
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 page.locator("#section-compare").screenshot(path=str(args.out))
                 session = page.evaluate("localStorage.getItem('session')")
-                phone = browser.new_page(viewport={"width": 390, "height": 1400}, is_mobile=True)
-                phone.goto(url)
-                phone.evaluate(f"localStorage.setItem('session', {session!r})")  # the same browser's runs
-                phone.reload()
-                phone.wait_for_selector(".lever-group")
-                phone.get_by_text("3. Browse experiments", exact=True).click()
-                phone.locator("#browse-table .browse-row", has_text="three_policies").locator("button").click()
-                phone.wait_for_selector("#verdict .verdict-findings")
-                phone.locator("#my-brand").click()
-                phone.locator(".dash-dropdown-option", has_text=MY_BRAND).click()
-                phone.wait_for_function(f"document.querySelector('#brand-table-title').textContent.startsWith("
-                                        f"'{MY_BRAND}:')")
-                phone.wait_for_timeout(1500)
+                phone = reopen(browser.new_page(viewport={"width": 390, "height": 1400}, is_mobile=True), url,
+                               session, "en")
                 phone.screenshot(path=str(args.out.with_name(args.out.stem + "_phone.png")))
                 setup_screenshot(browser, url, args.out.with_name(args.out.stem + "_setup.png"))
+                zh = reopen(browser.new_page(viewport={"width": 1400, "height": 900}), url, session, "zh-CN")
+                zh.locator("#section-compare > div > .card").first.screenshot(
+                    path=str(args.out.with_name(args.out.stem + "_zh.png")))
                 browser.close()
         finally:
             harness.stop_server(proc)
-    print(f"wrote {args.out}, {args.out.with_name(args.out.stem + '_phone.png')} and "
-          f"{args.out.with_name(args.out.stem + '_setup.png')}")
+    print(f"wrote {args.out} and its _phone, _setup and _zh pictures")
 
 
 if __name__ == "__main__":

@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--metrics", default=None, help="comma-separated metrics (default: the experiment's)")
     compare.add_argument("--reference", default=None, help="reference policy (default: the experiment's)")
     compare.add_argument("--brand", default=None, help="the brand the verdict is for (default: the first brand)")
+    compare.add_argument("--lang", default="en", choices=["en", "zh", "zh-CN"],
+                         help="language of the report's verdict and title (zh: Chinese)")
     exp = sub.add_parser("experiment", help="run an experiment's policies × points × replications into a store",
                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_experiment_format())
     exp.add_argument("experiment", type=Path, help="experiment YAML file")
@@ -504,10 +506,11 @@ def cmd_optimize(args) -> int:
 
 def cmd_compare(args) -> int:
     from .compare import compare
+    from .i18n import lang_of
 
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
     try:
-        out, summary = compare(args.dirs, args.out, metrics, args.reference, args.brand)
+        out, summary = compare(args.dirs, args.out, metrics, args.reference, args.brand, lang_of(args.lang))
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

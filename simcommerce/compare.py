@@ -37,6 +37,7 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from . import plots
+from .i18n import t as tr
 from .results import atomic_write_bytes, write_table
 from .store import read_partitioned
 from .unique import unique
@@ -243,13 +244,13 @@ def currency_of(exp: dict) -> str:
     return str(((exp.get("manifest") or {}).get("scenario") or {}).get("currency") or "currency units")
 
 
-def brand_verdict(exp: dict, brand: str, reference: str, policies: list[str] | None = None):
+def brand_verdict(exp: dict, brand: str, reference: str, policies: list[str] | None = None, lang: str = "en"):
     """The verdict on ``brand``'s comparison (:func:`simcommerce.verdict.verdict`) and the brand summary it
     reads: (Verdict, brand_summary)."""
     from .verdict import verdict
 
     bs = brand_summary(exp, brand, reference, policies=policies)
-    return verdict(bs, currency=currency_of(exp), drivers=spend_drivers(exp, brand, reference)), bs
+    return verdict(bs, currency=currency_of(exp), drivers=spend_drivers(exp, brand, reference), lang=lang), bs
 
 
 def spend_and_effect(bs: pd.DataFrame) -> pd.DataFrame:
@@ -727,11 +728,12 @@ def kpi_table_html(summary: pd.DataFrame) -> str:
     return f'<div style="overflow-x:auto"><table id="kpi-table">{head}{"".join(body)}</table></div>'
 
 
-def brand_section_html(exp: dict, brand: str, reference: str, policies: list[str]) -> str:
-    """The verdict for ``brand`` and its marketing spend next to its effect, as HTML (the report's top)."""
+def brand_section_html(exp: dict, brand: str, reference: str, policies: list[str], lang: str = "en") -> str:
+    """The verdict for ``brand`` (in ``lang``) and its marketing spend next to its effect, as HTML (the
+    report's top)."""
     from .verdict import money, signed
 
-    v, bs = brand_verdict(exp, brand, reference, policies)
+    v, bs = brand_verdict(exp, brand, reference, policies, lang)
     cur = currency_of(exp)
     t = spend_and_effect(bs)
     runs = brand_runs(exp, brand)
@@ -769,7 +771,7 @@ def brand_section_html(exp: dict, brand: str, reference: str, policies: list[str
             f"{_ratio_ci(ret, r.policy, m)}</td>"
             f"<td>{'' if ref or r.policy not in ret.index else ('yes' if ret.loc[r.policy, 'comparable'] else 'no')}"
             "</td></tr>")
-    return (f'<h2>Verdict for {html.escape(brand)}</h2><div class="verdict" id="verdict">'
+    return (f'<h2>{html.escape(tr("Verdict for {brand}", lang, brand=brand))}</h2><div class="verdict" id="verdict">'
             f'<p class="findings">{html.escape(" ".join(v.findings))}</p>'
             f"<p><b>{html.escape(v.recommendation)}</b></p>"
             f'<p class="budget" id="budget">{html.escape(budget_sentence(returns, reference, cur))}</p>'
@@ -786,9 +788,11 @@ def _ratio_ci(ret: pd.DataFrame, policy: str, m) -> str:
            f"{m(ret.loc[policy, 'profit_per_extra_spend_high'], True)}]"
 
 
-def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: str | None = None) -> str:
+def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: str | None = None,
+                  lang: str = "en") -> str:
     """The comparison report as one self-contained HTML string (plotly.js inlined once); with a brand table,
-    it opens with the verdict for ``brand`` (default: the first brand) and its spend next to its effect."""
+    it opens with the verdict for ``brand`` (default: the first brand) and its spend next to its effect. In
+    ``lang`` (``zh-CN``: the title and the verdict in Chinese, :mod:`simcommerce.i18n`)."""
     runs, market = exp["runs"], exp["market"]
     policies = list(dict.fromkeys(summary["policy"]))
     reference = summary["reference"].iloc[0]
@@ -859,7 +863,7 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: s
         parts.append(go.Figure().to_html(full_html=False, include_plotlyjs=True))
     name = html.escape(str(exp["experiment"].get("name", "experiment")))
     try:
-        brand_html = brand_section_html(exp, brand, reference, policies) if brand else ""
+        brand_html = brand_section_html(exp, brand, reference, policies, lang) if brand else ""
     except ValueError as exc:  # a store whose tables do not match (hand-made): the market's view only
         brand_html = '<p class="note">No verdict per brand: ' + html.escape(str(exc)) + ".</p>"
     reps = runs.groupby("policy").size()
@@ -871,14 +875,14 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: s
     status = f" Experiment status: <b>{html.escape(str(st))}</b> (not all runs may be in)." if st not in (
         None, "complete") else ""
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>simcommerce — compare {name}</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>simcommerce — compare {name}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}}
 table{{border-collapse:collapse}}
 td,th{{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}}
 .note{{color:#555;font-style:italic}}
 .verdict{{border-left:4px solid #243b55;background:#f0f3f8;padding:4px 12px}}</style>
 </head><body>
-<h1>Policy comparison — {name}</h1>
+<h1>{html.escape(tr("Policy comparison — {name}", lang, name=html.unescape(name)))}</h1>
 <p>{len(policies)} policies ({", ".join(f"{html.escape(p)}: {reps.get(p, 0)} runs" for p in policies)});
 reference: <b>{html.escape(reference)}</b>; {crn}.{status}</p>
 <p>Mean and 95% CI: t interval over replications. Paired difference: mean of the per-replication differences
@@ -891,9 +895,9 @@ for comparison. ★: the paired interval excludes 0.</p>
 
 
 def compare(dirs: list[str | Path], out: str | Path, metrics: list[str] | None = None,
-            reference: str | None = None, brand: str | None = None) -> tuple[Path, pd.DataFrame]:
+            reference: str | None = None, brand: str | None = None, lang: str = "en") -> tuple[Path, pd.DataFrame]:
     """Load one or more experiment stores, write the report (opening with the verdict for ``brand``, default the
-    first brand) and ``summary.csv``/``summary.parquet`` beside it (market totals)."""
+    first brand; in ``lang``) and ``summary.csv``/``summary.parquet`` beside it (market totals)."""
     exp = merge_experiments([load_experiment_results(d) for d in dirs])
     runs = exp["runs"]
     if metrics or exp["experiment"].get("metrics"):
@@ -914,7 +918,7 @@ def compare(dirs: list[str | Path], out: str | Path, metrics: list[str] | None =
     if brand is not None and brand not in brands_of(exp):
         raise ValueError(f"brand {brand!r} is not in the brands table of {', '.join(map(str, dirs))} (it has: "
                          f"{', '.join(brands_of(exp)) or 'no brands table'})")
-    atomic_write_bytes(out, render_report(exp, summary, metrics, brand).encode("utf-8"))
+    atomic_write_bytes(out, render_report(exp, summary, metrics, brand, lang).encode("utf-8"))
     write_summary(summary, out.parent / "summary")
     return out, summary
 

@@ -41,13 +41,17 @@ LABELS = {  # metric -> what a reader calls it (the unit is added by metric_labe
 }
 
 
-def metric_label(name: str, currency: str = "currency units", unit: bool = True) -> str:
+def metric_label(name: str, currency: str = "currency units", unit: bool = True, lang: str = "en") -> str:
     """A metric's human label, with its unit in brackets where it has one worth saying: ``Profit (¥)``,
     ``Mean trust (0–1)``, ``Orders``; money in the scenario's ``currency``."""
     from .metrics import column_info
 
     label = LABELS.get(name)
-    if label is None:
+    if label is not None:
+        from .i18n import t
+
+        label = t(label, lang)
+    else:
         base = name.removeprefix("cum_").removeprefix("new_").removeprefix("n_").replace("_", " ")
         base = base.replace("gmv", "GMV")
         label = base[:1].upper() + base[1:] + (" per day" if name.startswith("new_") else "")

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .i18n import t
+
 MINUS = "\u2212"
 FEW_REPLICATIONS = 5  # below this, a caveat says the intervals are wide
 
@@ -76,17 +78,19 @@ def status(row) -> str:
     return "none"
 
 
-def effect(row, what: str, currency: str, ci_label: bool) -> str:
+def effect(row, what: str, currency: str, ci_label: bool, lang: str = "en") -> str:
     """``+4.3% orders (95% CI +2.1 to +6.5%)``; in absolute terms when the reference's mean is 0."""
-    prefix = "95% CI " if ci_label else ""
+    prefix = t("95% CI ", lang) if ci_label else ""
     if math.isfinite(row.rel_diff) and math.isfinite(row.rel_ci_low):
-        return (f"{signed(100 * row.rel_diff, unit='%')} {what} ({prefix}{signed(100 * row.rel_ci_low)} to "
-                f"{signed(100 * row.rel_ci_high, unit='%')})")
-    if what == "orders":
-        return (f"{signed(row.diff_mean, 0)} orders ({prefix}{signed(row.diff_ci_low, 0)} to "
-                f"{signed(row.diff_ci_high, 0)})")
-    return (f"{_m(row.diff_mean, row, currency)} {what} ({prefix}{_m(row.diff_ci_low, row, currency)} to "
-            f"{_m(row.diff_ci_high, row, currency)})")
+        pct, lo, hi = signed(100 * row.rel_diff, unit="%"), signed(100 * row.rel_ci_low), \
+            signed(100 * row.rel_ci_high, unit="%")
+    elif what == "orders":
+        pct, lo, hi = signed(row.diff_mean, 0), signed(row.diff_ci_low, 0), signed(row.diff_ci_high, 0)
+    else:
+        pct, lo, hi = (_m(x, row, currency) for x in (row.diff_mean, row.diff_ci_low, row.diff_ci_high))
+    if lang != "zh-CN":  # English puts the number first: "+4.3% orders (95% CI ...)"
+        return f"{pct} {what} ({prefix}{lo} to {hi})"
+    return t("{what} {pct} ({prefix}{lo} to {hi})", lang, what=t(what, lang), pct=pct, prefix=prefix, lo=lo, hi=hi)
 
 
 def _m(x: float, row, currency: str) -> str:
@@ -95,17 +99,18 @@ def _m(x: float, row, currency: str) -> str:
     return money(x, currency, sign=True, digits=0 if top >= 100 else 2)
 
 
-def _names(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _names(names: list[str], lang: str = "en") -> str:
+    return names[0] if len(names) == 1 else t("{a} and {b}", lang, a=("、" if lang == "zh-CN" else ", ").join(
+        names[:-1]), b=names[-1])
 
 
-def _replications(n: int) -> str:
-    return f"{n} replication{'s' if n != 1 else ''}"
+def _replications(n: int, lang: str = "en") -> str:
+    return t("{n} replications" if n != 1 else "{n} replication", lang, n=n)
 
 
 def verdict(summary: pd.DataFrame, currency: str = "currency units", orders: str = "cum_orders",
             profit: str = "profit", spend: str = "cum_marketing_spend", drivers: dict[str, str] | None = None,
-            labels: dict[str, str] | None = None) -> Verdict:
+            labels: dict[str, str] | None = None, lang: str = "en") -> Verdict:
     """The verdict on a brand-level comparison.
 
     Args:
@@ -114,6 +119,7 @@ def verdict(summary: pd.DataFrame, currency: str = "currency units", orders: str
         currency: the scenario's currency (a symbol such as ``¥`` or a word).
         drivers: per policy, what its extra spend mostly went to (e.g. ``live slot fees``), or nothing.
         labels: display names of the policies (default: their names).
+        lang: ``en`` or ``zh-CN`` (:mod:`simcommerce.i18n`).
     """
     drivers, labels = drivers or {}, labels or {}
     reference = str(summary["reference"].iloc[0])
@@ -133,59 +139,65 @@ def verdict(summary: pd.DataFrame, currency: str = "currency units", orders: str
         if so == "none" and sf == "none":
             undetected.append(p)
             continue
-        driver = f" at this spend on {drivers[p]}" if drivers.get(p) else ""
+        driver = t(" at this spend on {driver}", lang, driver=drivers[p]) if drivers.get(p) else ""
         if so != "none" and sf != "none":
-            link = " but " if so != sf else " and "
-            text = f"{effect(o, 'orders', currency, first)}{link}{effect(f, 'profit', currency, False)}"
+            link = t(" but " if so != sf else " and ", lang)
+            text = f"{effect(o, 'orders', currency, first, lang)}{link}{effect(f, 'profit', currency, False, lang)}"
         elif sf != "none":
-            text = f"{effect(f, 'profit', currency, first)}, with no detectable change in orders"
+            text = t("{effect}, with no detectable change in orders", lang,
+                     effect=effect(f, "profit", currency, first, lang))
         else:
-            text = (f"{effect(o, 'orders', currency, first)}, with no detectable change in profit "
-                    f"({effect(f, 'profit', currency, False)})")
+            text = t("{effect}, with no detectable change in profit ({profit})", lang,
+                     effect=effect(o, "orders", currency, first, lang),
+                     profit=effect(f, "profit", currency, False, lang))
         first = False
         if sf == "up":
-            why = ": it earns more than it costs" + driver
+            why = t(": it earns more than it costs", lang) + driver
         elif sf == "down":
-            why = ": it costs more than it brings" + driver
+            why = t(": it costs more than it brings", lang) + driver
         else:
             why = ""
-        out.findings.append(f"{name(p)}: {text}{why}.")
+        out.findings.append(t("{name}: {text}{why}.", lang, name=name(p), text=text, why=why))
     if undetected:
-        out.findings.append(f"{_names([name(p) for p in undetected])}: no difference detectable with "
-                            f"{_replications(n)}.")
+        out.findings.append(t("{names}: no difference detectable with {reps}.", lang,
+                              names=_names([name(p) for p in undetected], lang), reps=_replications(n, lang)))
     if too_few:
-        out.findings.append(f"{_names([name(p) for p in too_few])}: too few runs to tell ({_replications(n)}: "
-                            "no interval).")
+        out.findings.append(t("{names}: too few runs to tell ({reps}: no interval).", lang,
+                              names=_names([name(p) for p in too_few], lang), reps=_replications(n, lang)))
 
     winners = [p for p in policies if status(rows.get((p, profit))) == "up"]
     if winners:
         best = max(winners, key=lambda p: rows[(p, profit)].diff_mean)
         f = rows[(best, profit)]
-        rec = (f"Recommendation: {name(best)}. It adds {_m(f.diff_mean, f, currency)} profit "
-               f"({_m(f.diff_ci_low, f, currency)} to {_m(f.diff_ci_high, f, currency)}) over {name(reference)}")
+        rec = t("Recommendation: {best}. It adds {gain} profit ({lo} to {hi}) over {reference}", lang,
+                best=name(best), gain=_m(f.diff_mean, f, currency), lo=_m(f.diff_ci_low, f, currency),
+                hi=_m(f.diff_ci_high, f, currency), reference=name(reference))
         s = rows.get((best, spend))
         if s is not None and s.diff_mean > 0:
-            rec += (f" for {money(s.diff_mean, currency)} more marketing spend: each extra "
-                    f"{money(1, currency).replace('.00', '')} of spend returned "
-                    f"{money(f.diff_mean / s.diff_mean, currency)} of extra profit")
-        out.recommendation = rec + "."
+            rec += t(" for {extra} more marketing spend: each extra {unit} of spend returned {ret} of extra profit",
+                     lang, extra=money(s.diff_mean, currency), unit=money(1, currency).replace(".00", ""),
+                     ret=money(f.diff_mean / s.diff_mean, currency))
+        out.recommendation = rec + ("。" if lang == "zh-CN" else ".")
     elif too_few and not undetected and len(too_few) == len(policies):
-        out.recommendation = "Recommendation: none yet — run at least 3 replications per policy (better 5–10)."
+        out.recommendation = t("Recommendation: none yet — run at least 3 replications per policy (better 5–10).",
+                               lang)
     elif undetected or too_few:
-        out.recommendation = (f"Recommendation: keep {name(reference)}: no policy earns the brand detectably more "
-                              f"profit with {_replications(n)}; smaller differences than the intervals may exist.")
+        out.recommendation = t("Recommendation: keep {reference}: no policy earns the brand detectably more profit "
+                               "with {reps}; smaller differences than the intervals may exist.", lang,
+                               reference=name(reference), reps=_replications(n, lang))
     else:
-        out.recommendation = f"Recommendation: keep {name(reference)}: every alternative earns the brand less profit."
-    out.caveats.append(f"Based on {_replications(n)} per policy, paired by seed (replication r of every policy "
-                       "shares seed r).")
+        out.recommendation = t("Recommendation: keep {reference}: every alternative earns the brand less profit.",
+                               lang, reference=name(reference))
+    out.caveats.append(t("Based on {reps} per policy, paired by seed (replication r of every policy shares seed r).",
+                         lang, reps=_replications(n, lang)))
     if n < 2:
-        out.caveats.append("Too few runs to tell: one replication gives no interval; run at least 3.")
+        out.caveats.append(t("Too few runs to tell: one replication gives no interval; run at least 3.", lang))
     elif n < FEW_REPLICATIONS:
-        out.caveats.append(f"With fewer than {FEW_REPLICATIONS} replications the intervals are wide: run more "
-                           "before a costly decision.")
-    out.caveats.append("It holds for this scenario's assumptions (prices, costs, how consumers respond to each "
-                       "channel, market size and horizon); a change in those could change it.")
-    out.legend = (f"Percentages: the paired difference from {name(reference)} (mean over replications of "
-                  f"policy − {name(reference)}, same seeds), relative to {name(reference)}'s mean; brackets: its "
-                  "95% confidence interval. 'No difference detectable': the interval includes 0.")
+        out.caveats.append(t("With fewer than {k} replications the intervals are wide: run more before a costly "
+                             "decision.", lang, k=FEW_REPLICATIONS))
+    out.caveats.append(t("It holds for this scenario's assumptions (prices, costs, how consumers respond to each "
+                         "channel, market size and horizon); a change in those could change it.", lang))
+    out.legend = t("Percentages: the paired difference from {reference} (mean over replications of policy − "
+                   "{reference}, same seeds), relative to {reference}'s mean; brackets: its 95% confidence "
+                   "interval. 'No difference detectable': the interval includes 0.", lang, reference=name(reference))
     return out

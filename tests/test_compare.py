@@ -186,6 +186,14 @@ def test_compare_command_writes_self_contained_report(stores, tmp_path):
         assert np.allclose(b[col], m[col]), col
     assert b["cum_marketing_spend"].gt(0).all()
     assert cli.main(["compare", str(stores[0]), "--out", str(out), "--brand", "Nope"]) == 2
+    # --lang zh: the same verdict in Chinese (the same function, lang="zh-CN"), the page marked zh-CN
+    zh = tmp_path / "cmp" / "zh.html"
+    assert cli.main(["compare", str(stores[0]), "--out", str(zh), "--lang", "zh"]) == 0
+    text = zh.read_text()
+    v_zh, _ = brand_verdict(exp, "Glow", "ads_1500", lang="zh-CN")
+    assert '<html lang="zh-CN">' in text and "<h2>Glow 的结论</h2>" in text and "<h1>策略比较 — " in text
+    assert html.escape(" ".join(v_zh.findings)) in text and html.escape(v_zh.recommendation) in text
+    assert v_zh.recommendation.startswith("建议：") and v_zh.findings != v.findings
 
 
 @pytest.mark.slow

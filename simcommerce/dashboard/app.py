@@ -8,11 +8,14 @@ from pathlib import Path
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from ..i18n import LANGS, lang_of, t
 from . import browse, events, optimizer, policies, runs, scenarios, sessions, uncertain, view
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:0;background:#f5f6f8;color:#222}
-header{background:#243b55;color:#fff;padding:10px 24px} header h1{font-size:20px;margin:0}
+header{background:#243b55;color:#fff;padding:10px 24px;display:flex;flex-wrap:wrap;justify-content:space-between;
+ align-items:center;gap:6px} header h1{font-size:20px;margin:0}
+#lang-switch{font-size:14px} #lang-switch a{color:#fff;margin-left:8px} #lang-switch a.on{font-weight:700;text-decoration:none}
 main{max-width:1400px;margin:0 auto;padding:8px 24px}
 .card{background:#fff;border-radius:6px;box-shadow:0 1px 3px #0002;padding:10px 16px;margin:10px 0}
 .row{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}
@@ -53,7 +56,22 @@ LABEL_UPLOADS = """<script>
 new MutationObserver(() => document.querySelectorAll('input[type=file]:not([aria-label])').forEach(
   e => e.setAttribute('aria-label', 'Upload a scenario file (YAML)'))
 ).observe(document.documentElement, {childList: true, subtree: true});
+document.documentElement.lang = (new URLSearchParams(location.search).get('lang') || '').toLowerCase()
+  .startsWith('zh') ? 'zh-CN' : 'en';
 </script>"""
+
+
+def page_lang() -> str:
+    """The page's language, from its address (``?lang=zh-CN``): the layout is fetched by the page itself, so
+    the page's address is the request's referrer."""
+    from urllib.parse import parse_qs, urlparse
+
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return "en"
+    query = parse_qs(urlparse(request.referrer or request.url).query)
+    return lang_of((query.get("lang") or [""])[0])
 
 
 @dataclass(frozen=True)
@@ -64,24 +82,29 @@ class Config:
     workers: int | None = None
 
 
-def layout(cfg: Config):
-    """The page: a tab bar and three sections (set up & run, compare, browse), and the browser-side state."""
+def layout(cfg: Config, lang: str = "en"):
+    """The page in ``lang``: a tab bar and three sections (set up & run, compare, browse), the browser-side
+    state, and the language switch (links to ``?lang=en`` / ``?lang=zh-CN``)."""
     choice, sc = scenarios.initial(cfg)
+    switch = html.Nav([html.Span(t("Language", lang) + ": "),
+                       *[html.A(name, href=f"?lang={code}", lang=code, className="on" if code == lang else "")
+                         for code, name in LANGS.items()]], id="lang-switch", **{"aria-label": t("Language", lang)})
     return html.Div([
         dcc.Store(id="session", storage_type="local"),   # this browser's id (its own runs folder)
         dcc.Store(id="policies", data=policies.default_policies()),
         dcc.Store(id="exp-dir"),                           # the experiment open in the comparison
-        html.Header(html.H1("simcommerce — compare marketing policies")),
+        dcc.Store(id="lang", data=lang),
+        html.Header([html.H1(t("simcommerce — compare marketing policies", lang)), switch]),
         html.Main([
             dcc.Tabs(id="tabs", value="setup", children=[
-                dcc.Tab(label="1. Market, policies, run", value="setup"),
-                dcc.Tab(label="2. Compare", value="compare"),
-                dcc.Tab(label="3. Browse experiments", value="browse"),
+                dcc.Tab(label=t("1. Market, policies, run", lang), value="setup"),
+                dcc.Tab(label=t("2. Compare", lang), value="compare"),
+                dcc.Tab(label=t("3. Browse experiments", lang), value="browse"),
             ]),
-            html.Div([scenarios.layout(cfg, choice, sc), events.layout(sc), policies.layout(sc), runs.layout(),
-                      optimizer.layout()], id="section-setup"),
-            html.Div(view.layout(), id="section-compare", style={"display": "none"}),
-            html.Div(browse.layout(), id="section-browse", style={"display": "none"}),
+            html.Div([scenarios.layout(cfg, choice, sc, lang), events.layout(sc, lang), policies.layout(sc, lang),
+                      runs.layout(lang), optimizer.layout(lang)], id="section-setup"),
+            html.Div(view.layout(lang), id="section-compare", style={"display": "none"}),
+            html.Div(browse.layout(lang), id="section-browse", style={"display": "none"}),
         ]),
     ])
 
@@ -94,7 +117,7 @@ def create_app(results: str | Path = "results", workers: int | None = None) -> D
                suppress_callback_exceptions=True,
                compress=find_spec("flask_compress") is not None)  # gzip/brotli (the dashboard extra has it)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>" + LABEL_UPLOADS)
-    app.layout = lambda: layout(cfg)
+    app.layout = lambda: layout(cfg, page_lang())
 
     @app.callback(Output("session", "data"), Input("session", "modified_timestamp"), State("session", "data"))
     def session(_ts, data):

@@ -16,6 +16,7 @@ import yaml
 from dash import ALL, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
+from ..i18n import t
 from ..scenario import resolve_scenario
 from . import sessions
 
@@ -84,9 +85,10 @@ def experiment_yaml(manifest: dict) -> str:
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def layout() -> html.Div:
+def layout(lang: str = "en") -> html.Div:
     return html.Div([
-        html.Div([html.H3("Experiments in the results store"), html.Button("Refresh", id="browse-refresh")],
+        html.Div([html.H3(t("Experiments in the results store", lang)), html.Button(t("Refresh", lang),
+                                                                                   id="browse-refresh")],
                  className="row"),
         html.P(id="browse-note", className="note"),
         html.Div(id="browse-list"),
@@ -97,14 +99,16 @@ def register(app, cfg) -> None:
     # listing must not depend on what open_experiment sets (exp-dir, tabs): its buttons trigger
     # open_experiment, and Dash holds a cycle back while any other callback is pending
     @app.callback(Output("browse-list", "children"), Output("browse-note", "children"),
-                  Input("browse-refresh", "n_clicks"), Input("session", "data"), Input("runs-changed", "data"))
-    def listing(_n, session, _changed):
+                  Input("browse-refresh", "n_clicks"), Input("session", "data"), Input("runs-changed", "data"),
+                  State("lang", "data"))
+    def listing(_n, session, _changed, lang):
         rows = find_experiments(cfg.results, session)
-        note = (f"{len(rows)} experiment(s) in {cfg.results.resolve()} (yours from this browser, and any made with "
-                "simcommerce experiment; other browsers' dashboard runs are not shown).")
-        head = html.Tr([html.Th(h) for h in ("", "experiment", "status", "policies", "runs done", "started",
-                                             "folder")])
-        body = [html.Tr([html.Td(html.Button("Open", id={"type": "open-exp", "rel": r["rel"]})), html.Td(r["name"]),
+        note = t("{n} experiment(s) in {folder} (yours from this browser, and any made with simcommerce experiment; "
+                 "other browsers' dashboard runs are not shown).", lang, n=len(rows), folder=cfg.results.resolve())
+        head = html.Tr([html.Th(t(h, lang) if h else h) for h in ("", "experiment", "status", "policies", "runs done",
+                                                                  "started", "folder")])
+        body = [html.Tr([html.Td(html.Button(t("Open", lang), id={"type": "open-exp", "rel": r["rel"]})),
+                         html.Td(r["name"]),
                          html.Td(r["status"]), html.Td(r["policies"]), html.Td(r["runs"]), html.Td(r["started"]),
                          html.Td(r["rel"], className="mono")],
                         className="browse-row") for r in rows]  # Open first: in reach on a phone too

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from dash import dcc, html
 
+from ..i18n import t
 from ..scenario import get_value, scenario_spec
 from ..spec import Param, ScenarioError, Source, check_param, walk
 
@@ -44,6 +45,29 @@ LEVERS: list[tuple[str, str]] = [
     ("Market rules (all brands)", "mechanisms.influencer_posts.mandatory_disclosure"),
 ]
 MARKET = ("population.consumers", "steps")  # the market-size controls
+LABELS = {  # what each lever is called on the page (its key path is in the tooltip and the policy's YAML)
+    "brands[].policy.referral.rates": "commission per referral level",
+    "brands[].policy.referral.buyer_discount": "discount for the referred friend",
+    "brands[].policy.influencer_posts.sponsored": "sponsored influencers",
+    "brands[].policy.influencer_posts.tier": "influencer tier",
+    "brands[].policy.influencer_posts.posts_per_week": "posts per week each",
+    "brands[].marketing_budget": "marketing budget for ads, posts and slot fees",
+    "brands[].policy.ads.impressions_per_day": "ad impressions per day",
+    "brands[].policy.ads.targeting": "ad targeting",
+    "brands[].policy.ads.precision": "targeting precision",
+    "brands[].policy.group_buying.group_size": "partners a group needs",
+    "brands[].policy.group_buying.discount": "group discount",
+    "brands[].policy.group_buying.window_hours": "hours to fill a group",
+    "brands[].policy.livestream.sessions_per_week": "live sessions per week",
+    "brands[].policy.livestream.discount": "live-stream discount",
+    "brands[].policy.livestream.slot_fee": "slot fee per session",
+    "brands[].policy.livestream.commission": "host's commission",
+    "brands[].products[].price": "price",
+    "brands[].policy.influencer_posts.disclose": "disclose sponsored posts",
+    "brands[].policy.fake_reviews.per_day": "fake reviews bought per day",
+    "mechanisms.group_buying.enabled": "group buying allowed",
+    "mechanisms.influencer_posts.mandatory_disclosure": "disclosure of sponsored posts mandatory",
+}
 
 
 @cache
@@ -63,23 +87,22 @@ class Lever:
     base: Any         # the value in the scenario (without any policy)
 
 
-def levers(scenario: dict, brand: str) -> list[Lever]:
-    """The levers of ``brand`` in a resolved scenario, in the order of :data:`LEVERS`."""
+def levers(scenario: dict, brand: str, lang: str = "en") -> list[Lever]:
+    """The levers of ``brand`` in a resolved scenario, in the order of :data:`LEVERS`, labelled in ``lang``."""
     out = []
     b = next(x for x in scenario["brands"] if x["name"] == brand)
     for group, path in LEVERS:
-        p = params()[path]
+        p, label = params()[path], t(LABELS[path], lang)
         if path.startswith("brands[].products[]."):
             rest = path.removeprefix("brands[].products[].")
             for prod in b["products"]:
                 key = f"brands.{brand}.products.{prod['name']}.{rest}"
-                out.append(Lever(group, key, f"{prod['name']}: {rest}", p, get_value(scenario, key)))
+                out.append(Lever(group, key, f"{prod['name']}: {label}", p, get_value(scenario, key)))
         elif path.startswith("brands[]."):
-            rest = path.removeprefix("brands[].")
-            key = f"brands.{brand}.{rest}"
-            out.append(Lever(group, key, rest.removeprefix("policy."), p, get_value(scenario, key)))
+            key = f"brands.{brand}.{path.removeprefix('brands[].')}"
+            out.append(Lever(group, key, label, p, get_value(scenario, key)))
         else:
-            out.append(Lever(group, path, path, p, get_value(scenario, path)))
+            out.append(Lever(group, path, label, p, get_value(scenario, path)))
     return out
 
 
@@ -93,8 +116,8 @@ def _range(p: Param) -> str:
     return f"≤ {p.max:g}" if p.max is not None else ""
 
 
-def tooltip(p: Param) -> str:
-    """The control's tooltip: meaning, unit and range from the metadata."""
+def tooltip(p: Param, key: str = "") -> str:
+    """The control's tooltip: meaning, unit and range from the metadata (and the key path it sets)."""
     bits = [p.help]
     if p.unit:
         bits.append(f"unit: {p.unit}")
@@ -102,6 +125,8 @@ def tooltip(p: Param) -> str:
         bits.append(f"range: {_range(p)}")
     if p.nullable:
         bits.append("empty: none/unlimited")
+    if key:
+        bits.append(f"key: {key}")
     return "; ".join(bits)
 
 
@@ -151,11 +176,12 @@ def widget(lever: Lever, value: Any, currency: str = "currency units") -> html.D
         control = dcc.Input(id=wid, type="number", value=shown, min=p.min, max=p.max, step=step, debounce=True,
                             placeholder="unlimited" if p.nullable else None)
     unit = f" ({p.unit.replace('currency units', currency)})" if p.unit else ""
-    label = html.Label(f"{lever.label}{unit}", title=tooltip(p), htmlFor=dom_id(wid), id=dom_id(wid) + "-label")
+    label = html.Label(f"{lever.label}{unit}", title=tooltip(p, lever.key), htmlFor=dom_id(wid),
+                       id=dom_id(wid) + "-label")
     if p.kind == "bool" or p.choices:  # options in labels of their own: the group is named by its label
         control = html.Div(control, role="group", **{"aria-labelledby": dom_id(wid) + "-label"})
     refused = html.Div(id={"type": "lever-error", "key": lever.key}, className="error lever-error", role="alert")
-    return html.Div([label, control, refused], className="lever", title=tooltip(p))
+    return html.Div([label, control, refused], className="lever", title=tooltip(p, lever.key))
 
 
 def dom_id(wid: dict | str) -> str:
@@ -170,7 +196,7 @@ def _mechanism(path: str) -> str | None:
     return parts[2] if path.startswith("brands[].policy.") else None
 
 
-def panel(scenario: dict, brand: str, overrides: dict) -> list:
+def panel(scenario: dict, brand: str, overrides: dict, lang: str = "en") -> list:
     """The lever controls of ``brand``, grouped, showing the policy's values (else the scenario's).
 
     A group whose mechanism is off in the scenario says so: its levers act only once it is switched on.
@@ -178,25 +204,28 @@ def panel(scenario: dict, brand: str, overrides: dict) -> list:
     out, group, first = [], None, {}
     for g, path in LEVERS:
         first.setdefault(g, path)  # a group's mechanism: that of its first lever
-    for lever in levers(scenario, brand):
+    for lever in levers(scenario, brand, lang):
         if lever.group != group:
             group = lever.group
-            out.append(html.H4(group, className="lever-group"))
+            out.append(html.H4(t(group, lang), className="lever-group"))
             mech = _mechanism(first[group])
             switch = f"mechanisms.{mech}.enabled"
             if mech and not scenario["mechanisms"][mech]["enabled"]:
-                where = " (Market rules, below)" if any(p == switch for _, p in LEVERS) else " (in the scenario file)"
-                out.append(html.P(f"The {mech} mechanism is off in this scenario: these levers act only in a policy "
-                                  f"that switches it on{where}.", className="note lever-note"))
+                where = t(" (Market rules, below)" if any(p == switch for _, p in LEVERS) else
+                          " (in the scenario file)", lang)
+                out.append(html.P(t("The {mech} mechanism is off in this scenario: these levers act only in a policy "
+                                    "that switches it on{where}.", lang, mech=mech, where=where),
+                                  className="note lever-note"))
         out.append(widget(lever, overrides.get(lever.key, lever.base), scenario.get("currency") or "currency units"))
     return out
 
 
-def market_widget(key: str, value: Any, wid: str) -> html.Div:
+def market_widget(key: str, value: Any, wid: str, lang: str = "en") -> html.Div:
     """A market-size control (consumers, days) from the metadata of ``key``."""
     p = params()[key]
     label = {"population.consumers": "Market size", "steps": "Days"}.get(key, key)
-    unit = f" ({p.unit})" if p.unit and p.unit != label.lower() else ""
+    unit = f" ({t(p.unit, lang)})" if p.unit and p.unit != label.lower() else ""
+    label = t(label, lang)
     return html.Div([html.Label(f"{label}{unit}", title=tooltip(p), htmlFor=wid),
                      dcc.Input(id=wid, type="number", value=value, min=p.min, max=p.max, step=1, debounce=True)],
                     className="lever", title=tooltip(p))
@@ -227,14 +256,15 @@ def apply(overrides: dict, scenario: dict, brand: str, values: dict[str, Any]) -
     return out, errors
 
 
-def range_inputs(kind: str, rows: list[tuple[str, str, float, float]]) -> list[html.Div]:
+def range_inputs(kind: str, rows: list[tuple[str, str, float, float]], lang: str = "en") -> list[html.Div]:
     """A from / to pair of number boxes per ``(key, label, low, high)``, with ids ``{"type": f"{kind}-min" or
     f"{kind}-max", "key": key}`` (the page's search ranges and uncertain parameters)."""
     out = []
     for key, label, lo, hi in rows:
         for end, value in (("min", lo), ("max", hi)):
             wid = {"type": f"{kind}-{end}", "key": key}
-            out.append(html.Div([html.Label(f"{label}: {'from' if end == 'min' else 'to'}", htmlFor=dom_id(wid)),
+            text = t("{label}: from" if end == "min" else "{label}: to", lang, label=label)
+            out.append(html.Div([html.Label(text, htmlFor=dom_id(wid)),
                                  dcc.Input(id=wid, type="number", value=value, step="any", debounce=True)],
                                 className="lever"))
     return out

@@ -13,12 +13,13 @@ import copy
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from ..i18n import t as tr
 from ..plots import event_label
 from ..scenario import event_types
 from .controls import dom_id
 from .scenarios import path_of, refusal, scenario_at
 
-WHO = {"brand": "a brand", "influencer": "a named influencer", "": "the platform: all brands"}
+WHO = {"brand": "a brand", "influencer": "a named influencer", "": "the platform: all brands"}  # English: i18n
 FIELDS = ("type", "target", "day", "severity", "reach")
 MAX_EVENTS = 12
 
@@ -49,7 +50,7 @@ def check(path, events: list[dict], days: int | None) -> str | None:
     return refusal(path, {"events": events, **({"steps": days} if isinstance(days, int) and days > 0 else {})})
 
 
-def rows(events: list[dict], scenario: dict) -> list:
+def rows(events: list[dict], scenario: dict, lang: str = "en") -> list:
     """One labelled row of controls per event (ids ``{"type": "event-field", "field": f, "index": i}``)."""
     brands = [b["name"] for b in scenario["brands"]]
     influencers = [i["name"] for i in scenario["influencers"]["named"]]
@@ -67,34 +68,34 @@ def rows(events: list[dict], scenario: dict) -> list:
                             className="lever wide" if wide else "lever")
 
         out.append(html.Div([
-            field("type", "Event", dcc.Dropdown(id=wid("type"), value=ev.get("type"), clearable=False,
-                                                searchable=False,
-                                                options=[{"label": f"{event_label(t)} ({WHO[event_types()[t][1]]})",
-                                                          "value": t} for t in types]),
-                  wide=True),
-            field("target", "Hits", dcc.Dropdown(id=wid("target"), options=names, value=_target(ev), clearable=False,
-                                                 searchable=False, disabled=not ref, placeholder="every brand")),
+            field("type", tr("Event", lang), dcc.Dropdown(
+                id=wid("type"), value=ev.get("type"), clearable=False, searchable=False,
+                options=[{"label": f"{tr(event_label(k), lang)} ({tr(WHO[event_types()[k][1]], lang)})", "value": k}
+                         for k in types]), wide=True),
+            field("target", tr("Hits", lang), dcc.Dropdown(id=wid("target"), options=names, value=_target(ev),
+                                                           clearable=False, searchable=False, disabled=not ref,
+                                                           placeholder=tr("every brand", lang))),
             # no min/max in the page: a value out of range is named by the scenario check, not dropped
-            field("day", "Day", dcc.Input(id=wid("day"), type="number", step=1, value=ev.get("day"),
+            field("day", tr("Day", lang), dcc.Input(id=wid("day"), type="number", step=1, value=ev.get("day"),
                                           debounce=True)),
-            field("severity", "Severity (share of trust lost, 0-1)",
+            field("severity", tr("Severity (share of trust lost, 0-1)", lang),
                   dcc.Input(id=wid("severity"), type="number", step="any", value=ev.get("severity"), debounce=True)),
-            field("reach", "Reach (share who hear on the day, 0-1)",
+            field("reach", tr("Reach (share who hear on the day, 0-1)", lang),
                   dcc.Input(id=wid("reach"), type="number", step="any", value=ev.get("reach"), debounce=True)),
-            html.Button("Remove", id={"type": "event-del", "index": i}, title=f"remove event {i + 1}"),
+            html.Button(tr("Remove", lang), id={"type": "event-del", "index": i}, title=f"remove event {i + 1}"),
         ], className="row event-row"))
     return out
 
 
-def layout(sc: dict | None) -> html.Div:
+def layout(sc: dict | None, lang: str = "en") -> html.Div:
     events = copy.deepcopy(sc["events"]) if sc else []
     return html.Div([
-        html.H3("Market events (scheduled shocks)"),
-        html.P("A scandal, exposed fake reviews, an influencer's scandal or a privacy breach on a given day: every "
-               "policy runs with these events (the scenario's own are listed first).", className="note"),
+        html.H3(tr("Market events (scheduled shocks)", lang)),
+        html.P(tr("A scandal, exposed fake reviews, an influencer's scandal or a privacy breach on a given day: every "
+                  "policy runs with these events (the scenario's own are listed first).", lang), className="note"),
         dcc.Store(id="events", data=events),
-        html.Div(rows(events, sc) if sc else [], id="event-rows"),
-        html.Div([html.Button("Add an event", id="event-add")], className="row"),
+        html.Div(rows(events, sc, lang) if sc else [], id="event-rows"),
+        html.Div([html.Button(tr("Add an event", lang), id="event-add")], className="row"),
         html.Div(id="event-message", className="message"),
     ], className="card")
 
@@ -103,9 +104,9 @@ def register(app, cfg) -> None:
     @app.callback(Output("events", "data"), Output("event-rows", "children"), Output("event-message", "children"),
                   Input("scenario", "value"), Input("event-add", "n_clicks"),
                   Input({"type": "event-del", "index": ALL}, "n_clicks"),
-                  State("events", "data"), State("days", "value"), State("session", "data"),
+                  State("events", "data"), State("days", "value"), State("session", "data"), State("lang", "data"),
                   prevent_initial_call=True)
-    def add_remove(choice, _add, _dels, events, days, session):
+    def add_remove(choice, _add, _dels, events, days, session, lang):
         """A new scenario brings its own events; Add appends a scandal; Remove drops a row."""
         path = path_of(choice, cfg.results, session)
         sc = scenario_at(path)
@@ -125,7 +126,7 @@ def register(app, cfg) -> None:
             events = [e for k, e in enumerate(events or []) if k != trigger["index"]]
         else:
             raise PreventUpdate
-        return events, rows(events, sc), ""
+        return events, rows(events, sc, lang), ""
 
     @app.callback(Output("events", "data", allow_duplicate=True),
                   Output("event-message", "children", allow_duplicate=True),
@@ -133,8 +134,8 @@ def register(app, cfg) -> None:
                   Input({"type": "event-field", "field": ALL, "index": ALL}, "value"),
                   State({"type": "event-field", "field": ALL, "index": ALL}, "id"),
                   State("events", "data"), State("scenario", "value"), State("days", "value"),
-                  State("session", "data"), prevent_initial_call=True)
-    def edit(values, ids, events, choice, days, session):
+                  State("session", "data"), State("lang", "data"), prevent_initial_call=True)
+    def edit(values, ids, events, choice, days, session, lang):
         """A field changed: the event follows if the scenario takes it; else the message and the rows as kept."""
         path = path_of(choice, cfg.results, session)
         sc = scenario_at(path)
@@ -159,6 +160,6 @@ def register(app, cfg) -> None:
             raise PreventUpdate
         error = check(path, new, days)
         if error:
-            return no_update, html.Span(f"error: {error}", className="error"), rows(events, sc)
+            return no_update, html.Span(f"error: {error}", className="error"), rows(events, sc, lang)
         type_changed = any(a.get("type") != b.get("type") for a, b in zip(new, events))
-        return new, "", rows(new, sc) if type_changed else no_update
+        return new, "", rows(new, sc, lang) if type_changed else no_update

@@ -22,6 +22,7 @@ import yaml
 from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from ..i18n import t
 from ..spec import ScenarioError
 from . import controls, sessions
 from .runs import new_folder, stop
@@ -31,15 +32,15 @@ MAX_LEVERS = 3
 LIMITS = {"candidates": (2, 200), "seeds": (2, 20)}
 
 
-def searchable(scenario: dict, brand: str) -> list[tuple[str, str, controls.Lever]]:
+def searchable(scenario: dict, brand: str, lang: str = "en") -> list[tuple[str, str, controls.Lever]]:
     """(optimisation key, label, lever) of the brand's numeric levers; a list lever searches its first level."""
     out = []
-    for lever in controls.levers(scenario, brand):
+    for lever in controls.levers(scenario, brand, lang):
         p = lever.param
         if p.kind in ("float", "int"):
             out.append((lever.key, lever.label, lever))
         elif p.kind == "floats":
-            out.append((f"{lever.key}.0", f"{lever.label} (level 1)", lever))
+            out.append((f"{lever.key}.0", f"{lever.label} ({t('level 1', lang)})", lever))
     return out
 
 
@@ -131,18 +132,20 @@ def result_text(job: OptJob) -> str:
     return summary_text(load_optimization(job.file), json.loads((job.folder / "best.json").read_text()))
 
 
-def layout() -> html.Div:
+def layout(lang: str = "en") -> html.Div:
     def box(label: str, wid: str, value, title: str) -> html.Div:
+        label = t(label, lang)
         return html.Div([html.Label(label, htmlFor=wid, title=title),
                          dcc.Input(id=wid, type="number", value=value, debounce=True)], className="lever", title=title)
 
     return html.Div([
-        html.H3("4. Find the best policy"),
-        html.P("Unlock up to 3 of the brand's levers with a range each: optuna searches them for the brand's "
-               "highest mean profit, every candidate on the same seeds, on top of the selected policy's other "
-               "levers, within the marketing-spend cap.", className="note"),
-        html.Div([html.Label("Levers to search", htmlFor="opt-levers"),
-                  dcc.Dropdown(id="opt-levers", options=[], value=[], multi=True, placeholder="choose levers")],
+        html.H3(t("4. Find the best policy", lang)),
+        html.P(t("Unlock up to 3 of the brand's levers with a range each: optuna searches them for the brand's "
+                 "highest mean profit, every candidate on the same seeds, on top of the selected policy's other "
+                 "levers, within the marketing-spend cap.", lang), className="note"),
+        html.Div([html.Label(t("Levers to search", lang), htmlFor="opt-levers"),
+                  dcc.Dropdown(id="opt-levers", options=[], value=[], multi=True,
+                               placeholder=t("choose levers", lang))],
                  className="lever wide"),
         html.Div(id="opt-ranges", className="levers"),
         html.Div([
@@ -150,7 +153,7 @@ def layout() -> html.Div:
                 "the brand's mean marketing spend must stay at or below this; empty: no cap"),
             box("Candidates", "opt-candidates", 10, "policies tried by the search (each on every seed)"),
             box("Seeds per candidate", "opt-seeds", 3, "runs per candidate: the same seeds for every candidate"),
-            html.Button("Find the best", id="opt-run", className="primary"),
+            html.Button(t("Find the best", lang), id="opt-run", className="primary"),
         ], className="row"),
         html.Div(id="opt-message", className="message"),
         html.Div(id="opt-result", className="verdict", style={"display": "none"}),
@@ -160,22 +163,22 @@ def layout() -> html.Div:
 
 def register(app, cfg) -> None:
     @app.callback(Output("opt-levers", "options"), Output("opt-levers", "value"), Input("brand", "value"),
-                  Input("scenario", "value"), State("session", "data"))
-    def lever_choices(brand, choice, session):
+                  Input("scenario", "value"), State("session", "data"), State("lang", "data"))
+    def lever_choices(brand, choice, session, lang):
         sc = scenario_at(path_of(choice, cfg.results, session))
         if sc is None or brand not in [b["name"] for b in sc["brands"]]:
             return [], []
-        return [{"label": label, "value": key} for key, label, _ in searchable(sc, brand)], []
+        return [{"label": label, "value": key} for key, label, _ in searchable(sc, brand, lang)], []
 
     @app.callback(Output("opt-ranges", "children"), Input("opt-levers", "value"), State("brand", "value"),
-                  State("scenario", "value"), State("session", "data"))
-    def ranges(keys, brand, choice, session):
+                  State("scenario", "value"), State("session", "data"), State("lang", "data"))
+    def ranges(keys, brand, choice, session, lang):
         sc = scenario_at(path_of(choice, cfg.results, session))
         if sc is None or not keys:
             return []
-        found = {key: (label, lever) for key, label, lever in searchable(sc, brand)}
+        found = {key: (label, lever) for key, label, lever in searchable(sc, brand, lang)}
         return controls.range_inputs("opt", [(key, found[key][0], *default_range(found[key][1]))
-                                             for key in (keys or [])[:MAX_LEVERS] if key in found])
+                                             for key in (keys or [])[:MAX_LEVERS] if key in found], lang)
 
     @app.callback(Output("opt-message", "children"), Output("opt-poll", "disabled"), Output("opt-run", "disabled"),
                   Output("opt-result", "style"),

@@ -13,6 +13,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ..experiment import NAME_RE
+from ..i18n import t
 from . import controls, presets
 from .scenarios import path_of, refusal, scenario_at
 
@@ -74,33 +75,34 @@ def overrides_yaml(policy: dict) -> str:
     return "\n".join([f"{policy['name']}:", *lines])
 
 
-def layout(sc: dict | None) -> html.Div:
+def layout(sc: dict | None, lang: str = "en") -> html.Div:
     """The editor; ``sc`` is the scenario the page opens with (its brands)."""
     brands = [b["name"] for b in sc["brands"]] if sc else []
     return html.Div([
-        html.H3("2. Policies"),
-        html.P("Each policy is a set of changes to the market's levers (2–6 policies; the first is the default "
-               "reference). Hover a control for its meaning, unit and range.", className="note"),
+        html.H3(t("2. Policies", lang)),
+        html.P(t("Each policy is a set of changes to the market's levers (2–6 policies; the first is the default "
+                 "reference). Hover a control for its meaning, unit and range.", lang), className="note"),
         html.Div([
-            html.Span("Policy to edit:", id="policy-select-label"),
+            html.Span(t("Policy to edit:", lang), id="policy-select-label"),
             html.Div(dcc.RadioItems(id="policy-select", options=[], value=0, inline=True, className="policy-select"),
                      role="radiogroup", **{"aria-labelledby": "policy-select-label"}),
-            html.Button("Add", id="policy-add"), html.Button("Duplicate", id="policy-dup"),
-            html.Button("Delete", id="policy-del"),
+            html.Button(t("Add", lang), id="policy-add"), html.Button(t("Duplicate", lang), id="policy-dup"),
+            html.Button(t("Delete", lang), id="policy-del"),
         ], className="row"),
-        html.Div([html.Label("…or add a business model as a policy (for the brand below)", htmlFor="policy-preset"),
-                  dcc.Dropdown(id="policy-preset", placeholder="distribution, group buying, live stream, …",
+        html.Div([html.Label(t("…or add a business model as a policy (for the brand below)", lang),
+                             htmlFor="policy-preset"),
+                  dcc.Dropdown(id="policy-preset", placeholder=t("distribution, group buying, live stream, …", lang),
                                options=[{"label": f"{name}: {what}", "value": name}
                                         for name, (what, _) in presets.PRESETS.items()],
                                clearable=True, searchable=False)], className="lever wide"),
-        html.Div([html.Label("Name of this policy", htmlFor="policy-name"),
+        html.Div([html.Label(t("Name of this policy", lang), htmlFor="policy-name"),
                   dcc.Input(id="policy-name", type="text", debounce=True)], className="lever"),
         html.Div(id="policy-message", className="message"),
-        html.Div([html.Label("Levers of brand", id="brand-label"),
+        html.Div([html.Label(t("Levers of brand", lang), id="brand-label"),
                   dcc.RadioItems(id="brand", options=brands, value=brands[0] if brands else None, inline=True)],
                  className="lever"),
         html.Div(id="levers", className="levers"),
-        html.Details([html.Summary("This policy as dotted overrides (experiment-file form)"),
+        html.Details([html.Summary(t("This policy as dotted overrides (experiment-file form)", lang)),
                       html.Pre(id="policy-yaml")], open=True),
     ], className="card")
 
@@ -142,8 +144,8 @@ def register(app, cfg) -> None:
                   Output("policy-preset", "value"),
                   Input("policy-preset", "value"), State("policies", "data"), State("scenario", "value"),
                   State("brand", "value"), State("consumers", "value"), State("days", "value"),
-                  State("session", "data"), prevent_initial_call=True)
-    def preset(name, policies, choice, brand, consumers, days, session):
+                  State("session", "data"), State("lang", "data"), prevent_initial_call=True)
+    def preset(name, policies, choice, brand, consumers, days, session, lang):
         """A business model chosen: a new policy with its overrides for the brand, checked like a scenario."""
         path = path_of(choice, cfg.results, session)
         if name not in presets.PRESETS or path is None or not brand:
@@ -160,8 +162,8 @@ def register(app, cfg) -> None:
             return no_update, no_update, html.Span(f"error: the {name} preset does not fit this market: {error}",
                                                    className="error"), None
         new = [*policies, {"name": _unique(name, {p["name"] for p in policies}), "overrides": overrides}]
-        return new, len(new) - 1, html.Span(f"Added {new[-1]['name']}: {presets.PRESETS[name][0]}.",
-                                            className="ok"), None
+        return new, len(new) - 1, html.Span(t("Added {name}: {what}.", lang, name=new[-1]["name"],
+                                              what=presets.PRESETS[name][0]), className="ok"), None
 
     @app.callback(Output("policies", "data", allow_duplicate=True),
                   Output({"type": "lever", "key": ALL}, "value"),
@@ -196,11 +198,12 @@ def register(app, cfg) -> None:
 
     @app.callback(Output("policy-name", "value"), Output("levers", "children"),
                   Input("policy-select", "value"), Input("brand", "value"),
-                  State("policies", "data"), State("scenario", "value"), State("session", "data"))
-    def draw(i, brand, policies, choice, session):
+                  State("policies", "data"), State("scenario", "value"), State("session", "data"),
+                  State("lang", "data"))
+    def draw(i, brand, policies, choice, session, lang):
         policies = policies or default_policies()
         i = min(i or 0, len(policies) - 1)
         scenario = scenario_at(path_of(choice, cfg.results, session))
         if scenario is None or brand not in [b["name"] for b in scenario["brands"]]:
             return policies[i]["name"], []
-        return policies[i]["name"], controls.panel(scenario, brand, policies[i]["overrides"])
+        return policies[i]["name"], controls.panel(scenario, brand, policies[i]["overrides"], lang)

@@ -29,6 +29,7 @@ from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ..compare import DEFAULT_METRICS
+from ..i18n import t
 from ..results import write_manifest
 from ..spec import ScenarioError
 from . import sessions, uncertain
@@ -217,15 +218,15 @@ def log_tail(job: Job) -> list[str]:
         return []
 
 
-def layout() -> html.Div:
+def layout(lang: str = "en") -> html.Div:
     return html.Div([
-        html.H3("3. Run"),
-        uncertain.layout(),
+        html.H3(t("3. Run", lang)),
+        uncertain.layout(lang),
         html.Div([
-            html.Div([html.Label("Experiment name", htmlFor="exp-name"), dcc.Input(id="exp-name", type="text", value="my_study",
+            html.Div([html.Label(t("Experiment name", lang), htmlFor="exp-name"), dcc.Input(id="exp-name", type="text", value="my_study",
                                                                 debounce=True)], className="lever"),
-            html.Button("Run", id="run", className="primary"),
-            html.Button("Cancel", id="cancel", disabled=True),
+            html.Button(t("Run", lang), id="run", className="primary"),
+            html.Button(t("Cancel", lang), id="cancel", disabled=True),
         ], className="row"),
         html.Div([html.Progress(id="progress", value="0", max="1"), html.Span(id="progress-label")],
                  id="progress-box", style={"display": "none"}),
@@ -248,9 +249,9 @@ def register(app, cfg) -> None:
                   State("seed", "value"), State("policies", "data"), State("events", "data"),
                   State({"type": "unc-min", "key": ALL}, "value"), State({"type": "unc-min", "key": ALL}, "id"),
                   State({"type": "unc-max", "key": ALL}, "value"), State("unc-samples", "value"),
-                  prevent_initial_call=True)
+                  State("lang", "data"), prevent_initial_call=True)
     def run(n_clicks, session, name, choice, consumers, days, replications, seed, policies, events, lows, ids,
-            highs, samples):
+            highs, samples, lang):
         if not n_clicks or not sessions.valid(session):
             raise PreventUpdate
         unc = uncertain.uncertainties({w["key"]: (lo, hi) for w, lo, hi in zip(ids, lows, highs)}, samples)
@@ -263,8 +264,9 @@ def register(app, cfg) -> None:
             return (html.Span(f"error: cannot start the run ({exc}).", className="error"), False, True, HIDDEN,
                     0, 1, "", True)
         rel = job.folder.relative_to(cfg.results).as_posix()
-        return (html.Span(f"Running {job.total} runs into {rel}/ …", className="note"), True, False, SHOWN, 0,
-                job.total, f" 0 of {job.total} runs", False)
+        return (html.Span(t("Running {n} runs into {rel}/ …", lang, n=job.total, rel=rel), className="note"), True,
+                False, SHOWN, 0, job.total, t(" {done} of {total} runs ({s:.0f} s)", lang, done=0, total=job.total,
+                                              s=0), False)
 
     dup = {"allow_duplicate": True}
 
@@ -273,14 +275,15 @@ def register(app, cfg) -> None:
                   Output("cancel", "disabled", **dup), Output("progress-box", "style", **dup),
                   Output("poll", "disabled", **dup), Output("exp-dir", "data", **dup), Output("tabs", "value", **dup),
                   Output("runs-changed", "data", **dup), Input("poll", "n_intervals"), State("session", "data"),
-                  prevent_initial_call=True)
-    def poll(_n, session):
+                  State("lang", "data"), prevent_initial_call=True)
+    def poll(_n, session, lang):
         job = JOBS.get(session) if sessions.valid(session) else None
         if job is None:
             return (no_update,) * 6 + (True, no_update, no_update, no_update)
         done, code = runs_done(job.folder), job.proc.poll()
         if code is None:
-            label = f" {done} of {job.total} runs ({time.perf_counter() - job.started:.0f} s)"
+            label = t(" {done} of {total} runs ({s:.0f} s)", lang, done=done, total=job.total,
+                      s=time.perf_counter() - job.started)
             return (done, label) + (no_update,) * 8
         with LOCK:
             JOBS.pop(session, None)
@@ -289,8 +292,8 @@ def register(app, cfg) -> None:
             why = next((x for x in reversed(lines) if x.startswith("error:")), lines[-1] if lines else "")
             msg = html.Span(f"The run failed (exit code {code}): {why}", className="error")
             return (done, "", msg, False, True, HIDDEN, True, no_update, no_update, time.time())
-        msg = html.Span(f"Done: {job.total} runs in {time.perf_counter() - job.started:.1f} s, saved in {rel}/.",
-                        className="ok")
+        msg = html.Span(t("Done: {n} runs in {s:.1f} s, saved in {rel}/.", lang, n=job.total,
+                          s=time.perf_counter() - job.started, rel=rel), className="ok")
         return (done, "", msg, False, True, HIDDEN, True, rel, "compare", time.time())
 
     @app.callback(Output("run-message", "children", allow_duplicate=True),

@@ -12,6 +12,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ..scenario import BUNDLED as SHIPPED, load_scenario
+from ..i18n import t
 from ..spec import ScenarioError
 from . import sessions
 
@@ -134,29 +135,29 @@ def initial(cfg) -> tuple[str | None, dict | None]:
     return choice, scenario_at(path_of(choice, cfg.results, None)) if choice else None
 
 
-def layout(cfg, choice: str | None, sc: dict | None) -> html.Div:
+def layout(cfg, choice: str | None, sc: dict | None, lang: str = "en") -> html.Div:
     """Scenario choice or upload, market size, days, replications, seed (initial values: ``sc``'s)."""
     from . import controls
 
     options = bundled()
     return html.Div([
-        html.H3("1. Market"),
-        html.Div([html.Label("Scenario", htmlFor="scenario"),
+        html.H3(t("1. Market", lang)),
+        html.Div([html.Label(t("Scenario", lang), htmlFor="scenario"),
                   dcc.Dropdown(id="scenario", options=options, value=choice, clearable=False, searchable=True)],
                  className="lever wide"),
-        dcc.Upload(id="upload", children=html.Div(["…or drop a scenario YAML here / ", html.A("choose a file")]),
+        dcc.Upload(id="upload", children=html.Div([t("…or drop a scenario YAML here / ", lang), html.A(t("choose a file", lang))]),
                    multiple=False, accept=".yaml,.yml", className="upload"),
         html.Div(id="setup-message", className="message"),
         html.P(summary(sc) if sc else "", id="scenario-summary", className="note"),
         html.Div([
             controls.market_widget("population.consumers", sc["population"]["consumers"] if sc else None,
-                                   "consumers"),
-            controls.market_widget("steps", sc["steps"] if sc else None, "days"),
-            html.Div([html.Label("Replications per policy", htmlFor="replications", title="runs per policy; replication r of every "
+                                   "consumers", lang),
+            controls.market_widget("steps", sc["steps"] if sc else None, "days", lang),
+            html.Div([html.Label(t("Replications per policy", lang), htmlFor="replications", title="runs per policy; replication r of every "
                                  "policy uses root seed seed + r (common random numbers)"),
                       dcc.Input(id="replications", type="number", value=3, min=1, max=50, step=1, debounce=True)],
                      className="lever"),
-            html.Div([html.Label("Seed", htmlFor="seed", title="root seed of replication 0"),
+            html.Div([html.Label(t("Seed", lang), htmlFor="seed", title="root seed of replication 0"),
                       dcc.Input(id="seed", type="number", value=sc["seed"] if sc else 1, min=0, step=1,
                                 debounce=True)], className="lever"),
         ], className="row"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dash import Input, Output, dcc, html
 
+from ..i18n import t
 from ..scenario import get_value
 from . import controls
 
@@ -36,19 +37,19 @@ def uncertainties(ranges: dict[str, tuple], samples) -> dict | None:
             "parameters": {k: {"min": lo, "max": hi} for k, (lo, hi) in ranges.items()}}
 
 
-def layout() -> html.Div:
+def layout(lang: str = "en") -> html.Div:
     return html.Div([
         html.Details([
-            html.Summary("Uncertain parameters (optional): how robust is the answer?"),
-            html.P("Give up to 3 market parameters you are not sure of a range: every policy is run at several "
-                   "settings of them (on the same seeds), and the comparison shows whether the ranking of the "
-                   "policies holds across them.", className="note"),
-            html.Div([html.Label("Uncertain parameters", htmlFor="unc-params"),
-                      dcc.Dropdown(id="unc-params", multi=True, value=[], placeholder="none",
+            html.Summary(t("Uncertain parameters (optional): how robust is the answer?", lang)),
+            html.P(t("Give up to 3 market parameters you are not sure of a range: every policy is run at several "
+                     "settings of them (on the same seeds), and the comparison shows whether the ranking of the "
+                     "policies holds across them.", lang), className="note"),
+            html.Div([html.Label(t("Uncertain parameters", lang), htmlFor="unc-params"),
+                      dcc.Dropdown(id="unc-params", multi=True, value=[], placeholder=t("none", lang),
                                    options=[{"label": f"{k} ({controls.params()[k].help})", "value": k}
                                             for k in CANDIDATES])], className="lever wide"),
             html.Div(id="unc-ranges", className="levers"),
-            html.Div([html.Label("Settings to run", htmlFor="unc-samples",
+            html.Div([html.Label(t("Settings to run", lang), htmlFor="unc-samples",
                                  title="points of a Latin hypercube over the ranges; each is run for every policy "
                                        "and replication"),
                       dcc.Input(id="unc-samples", type="number", value=4, min=SAMPLES[0], max=SAMPLES[1], step=1,
@@ -63,10 +64,10 @@ def register(app, cfg) -> None:
     from .scenarios import path_of, scenario_at
 
     @app.callback(Output("unc-ranges", "children"), Input("unc-params", "value"), Input("scenario", "value"),
-                  State("session", "data"))
-    def ranges(keys, choice, session):
+                  State("session", "data"), State("lang", "data"))
+    def ranges(keys, choice, session, lang):
         sc = scenario_at(path_of(choice, cfg.results, session))
         if sc is None:
             return []
         return controls.range_inputs("unc", [(k, k, *default_range(sc, k)) for k in (keys or [])[:MAX_UNCERTAIN]
-                                             if k in CANDIDATES])
+                                             if k in CANDIDATES], lang)

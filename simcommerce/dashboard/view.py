@@ -17,6 +17,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from .. import compare, plots
+from ..i18n import t
 from ..robustness import robustness, sentence, win_figure
 from ..verdict import money, signed
 from . import browse, figures, sessions
@@ -114,7 +115,7 @@ def verdict_block(v) -> list:
             html.P(v.legend, className="note verdict-legend")]
 
 
-def kpi_cards(summary, metrics: list[str], currency: str = "currency units") -> list:
+def kpi_cards(summary, metrics: list[str], currency: str = "currency units", lang: str = "en") -> list:
     """One card per headline metric: each policy's mean with its 95% CI, and its paired difference."""
     from ..metrics import column_info
 
@@ -130,7 +131,7 @@ def kpi_cards(summary, metrics: list[str], currency: str = "currency units") -> 
 
         for r in summary[summary["metric"] == m].itertuples():
             if r.policy == r.reference:
-                diff = html.Span("reference", className="note")
+                diff = html.Span(t("reference", lang), className="note")
             else:
                 rel = "" if np.isnan(r.rel_diff) else f" ({_pct(r.rel_diff)})"
                 ci = "" if np.isnan(r.diff_ci_low) else f" [{fmt(r.diff_ci_low, True)}, {fmt(r.diff_ci_high, True)}]"
@@ -139,7 +140,7 @@ def kpi_cards(summary, metrics: list[str], currency: str = "currency units") -> 
             ci = "" if np.isnan(r.ci_low) else f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]"
             lines.append(html.Div([html.B(r.policy), f" {fmt(r.mean)} ", html.Span(ci, className="note"), html.Br(),
                                    diff]))
-        cards.append(html.Div([html.H4(plots.metric_label(m, currency)), *lines], className="kpi-card"))
+        cards.append(html.Div([html.H4(plots.metric_label(m, currency, lang=lang)), *lines], className="kpi-card"))
     return cards
 
 
@@ -148,21 +149,21 @@ BRAND_COLUMNS = ("policy", "runs", "marketing spend", "95% CI", "extra spend", "
                  "Δ profit per extra {one}")
 
 
-def brand_table(bs, currency: str) -> html.Div:
+def brand_table(bs, currency: str, lang: str = "en") -> html.Div:
     """Per policy, the brand's marketing spend next to its effect: spend (and the extra over the reference),
     orders (paired Δ %), revenue, profit (paired Δ), and the extra profit each extra unit of spend brought."""
-    t = compare.spend_and_effect(bs)
+    effects = compare.spend_and_effect(bs)
     reference = bs["reference"].iloc[0]
     one = money(1, currency).replace(".00", "")
-    head = html.Tr([html.Th(h.format(one=one)) for h in BRAND_COLUMNS])
+    head = html.Tr([html.Th(t(h, lang, one=one) if "{" in h else t(h, lang)) for h in BRAND_COLUMNS])
     rows = []
-    for r in t.itertuples():
+    for r in effects.itertuples():
         ref = r.policy == reference
         sig = np.isfinite(r.profit_diff_low) and (r.profit_diff_low > 0 or r.profit_diff_high < 0)
         rows.append(html.Tr([
             html.Td(r.policy), html.Td(int(r.n) if np.isfinite(r.n) else ""),
             html.Td(_money(r.spend, currency)), html.Td(_fmt_ci(r.spend_low, r.spend_high)),
-            html.Td("reference" if ref else money(r.extra_spend, currency, sign=True)),
+            html.Td(t("reference", lang) if ref else money(r.extra_spend, currency, sign=True)),
             html.Td(compare._fmt(r.orders)), html.Td("" if ref else _pct(r.orders_rel)),
             html.Td("" if ref else _pct_ci(r.orders_rel_low, r.orders_rel_high)),
             html.Td(_money(r.revenue, currency)), html.Td(_money(r.profit, currency)),
@@ -201,46 +202,46 @@ def _graph(gid: str, text: str = "no experiment open: run one, or open one from 
     return dcc.Graph(id=gid, config=plots.PLOTLY_CONFIG, figure=figures.message_figure("", text))
 
 
-def layout() -> html.Div:
+def layout(lang: str = "en") -> html.Div:
     return html.Div([
         html.Div([
-            html.H3(id="compare-title", children="No experiment open yet: run one, or open one from Browse."),
+            html.H3(id="compare-title", children=t("No experiment open yet: run one, or open one from Browse.", lang)),
             html.P(id="compare-note", className="note"),
             html.Div([
-                html.Div([html.Label("My brand", htmlFor="my-brand"),
+                html.Div([html.Label(t("My brand", lang), htmlFor="my-brand"),
                           dcc.Dropdown(id="my-brand", options=[], clearable=False, searchable=False)],
                          className="lever"),
-                html.Div([html.Label("Reference policy", id="reference-label"),
+                html.Div([html.Label(t("Reference policy", lang), id="reference-label"),
                           dcc.RadioItems(id="reference", options=[], inline=True)], className="lever wide"),
             ], className="row"),
             html.Div(id="verdict", className="verdict"),
             html.Div(id="kpi-cards", className="kpi-cards"),
             html.H4(id="brand-table-title"),
             html.Div(id="summary-table"),
-            html.Details([html.Summary("Market totals (all brands)"), html.Div(id="market-table")],
+            html.Details([html.Summary(t("Market totals (all brands)", lang)), html.Div(id="market-table")],
                          id="market-details"),
             html.Div(id="robust"),
             html.Div([
-                html.Button("Download summary (CSV)", id="dl-summary"),
-                html.Button("Download experiment (YAML)", id="dl-experiment"),
-                html.Span(" Policy as a scenario file: ", id="dl-policy-label"),
+                html.Button(t("Download summary (CSV)", lang), id="dl-summary"),
+                html.Button(t("Download experiment (YAML)", lang), id="dl-experiment"),
+                html.Span(t(" Policy as a scenario file: ", lang), id="dl-policy-label"),
                 dcc.RadioItems(id="dl-policy-choice", options=[], inline=True),
-                html.Button("Download policy (YAML)", id="dl-policy"),
+                html.Button(t("Download policy (YAML)", lang), id="dl-policy"),
                 dcc.Download(id="download"),
             ], className="row"),
         ], className="card"),
         html.Div([
-            html.Div([html.Label("Metric over time (market totals)", htmlFor="ts-metric"),
+            html.Div([html.Label(t("Metric over time (market totals)", lang), htmlFor="ts-metric"),
                       dcc.Dropdown(id="ts-metric", options=[], clearable=False)], className="lever wide"),
             dcc.Loading(_graph("ts-graph")),
             html.Div([_graph("funnel-graph"), _graph("share-graph")], className="two"),
             html.Div([_graph("trust-graph"), _graph("lorenz-graph")], className="two"),
         ], className="card"),
         html.Div([
-            html.H4("Inside one market"),
-            html.Div([html.Label("Policy", id="snapshot-label"), dcc.RadioItems(id="snapshot-policy", options=[],
-                                                                                   inline=True),
-                      html.Button("Draw the network", id="network-draw")], className="row"),
+            html.H4(t("Inside one market", lang)),
+            html.Div([html.Label(t("Policy", lang), id="snapshot-label"),
+                      dcc.RadioItems(id="snapshot-policy", options=[], inline=True),
+                      html.Button(t("Draw the network", lang), id="network-draw")], className="row"),
             html.P("The network view runs this policy once more (replication 0's seed, at most "
                    f"{figures.SNAPSHOT_MAX_CONSUMERS:,} consumers) to see each consumer's state at the end; the "
                    "cascade tree comes from the stored referral events of replication 0.", className="note"),
@@ -265,8 +266,9 @@ def register(app, cfg) -> None:
                   Output("ts-metric", "value"), Output("snapshot-policy", "options"),
                   Output("snapshot-policy", "value"), Output("dl-policy-choice", "options"),
                   Output("dl-policy-choice", "value"), Output("my-brand", "options"), Output("my-brand", "value"),
-                  Input("exp-dir", "data"), State("session", "data"), State("my-brand", "value"))
-    def header(rel, session, brand):
+                  Input("exp-dir", "data"), State("session", "data"), State("my-brand", "value"),
+                  State("lang", "data"))
+    def header(rel, session, brand, lang):
         folder, exp = opened(rel, session)
         pols = policies_of(exp)
         ref = exp["experiment"].get("reference")
@@ -274,23 +276,24 @@ def register(app, cfg) -> None:
         mets = metrics_of(exp)
         n = exp["runs"].groupby("policy").size()
         status = exp["manifest"].get("status")
-        note = (f"{len(pols)} policies ({', '.join(f'{p}: {n.get(p, 0)} runs' for p in pols)}); "
-                f"common random numbers: replication r of every policy uses seed {exp['experiment'].get('seed')} + r. "
-                f"Folder: {rel}/" + ("" if status == "complete" else f" — status {status}: not every run is in."))
+        counts = ("、" if lang == "zh-CN" else ", ").join(t("{p}: {n} runs", lang, p=p, n=n.get(p, 0)) for p in pols)
+        note = (t("{k} policies ({counts}); common random numbers: replication r of every policy uses seed {seed} + r. "
+                  "Folder: {rel}/", lang, k=len(pols), counts=counts, seed=exp["experiment"].get("seed"), rel=rel)
+                + ("" if status == "complete" else t(" — status {status}: not every run is in.", lang, status=status)))
         cur = compare.currency_of(exp)
         ts_options = [{"label": plots.metric_label(c, cur), "value": c} for c in exp["market"].columns
                       if c.startswith(("cum_", "n_", "mean_", "new_")) or c == "profit"] \
             if exp["market"] is not None else []
         ts = mets[0] if mets else (ts_options[0]["value"] if ts_options else None)
         brands = compare.brands_of(exp)
-        return (f"Comparison — {exp['experiment'].get('name', folder.name)}", note, pols, ref, ts_options, ts,
+        return (t("Comparison — {name}", lang, name=exp["experiment"].get("name", folder.name)), note, pols, ref, ts_options, ts,
                 pols, snapshot_policy(exp, pols), pols, pols[-1], brands, brand_of(exp, brand))
 
     @app.callback(Output("verdict", "children"), Output("kpi-cards", "children"),
                   Output("brand-table-title", "children"), Output("summary-table", "children"),
                   Output("market-table", "children"), Input("exp-dir", "data"), Input("reference", "value"),
-                  Input("my-brand", "value"), State("session", "data"))
-    def table(rel, reference, brand, session):
+                  Input("my-brand", "value"), State("session", "data"), State("lang", "data"))
+    def table(rel, reference, brand, session, lang):
         _, exp = opened(rel, session)
         pols = policies_of(exp)
         if reference not in pols:
@@ -302,11 +305,12 @@ def register(app, cfg) -> None:
             return (html.P("This store has no brands table: market totals only.", className="note"), [], "",
                     "", market)
         try:
-            v, bs = compare.brand_verdict(exp, brand, reference, policies=pols)
+            v, bs = compare.brand_verdict(exp, brand, reference, policies=pols, lang=lang)
         except ValueError as exc:
             return html.P(f"No verdict per brand: {exc}.", className="note"), [], "", "", market
-        title = f"{brand}: marketing spend and what it brought, per policy (vs {reference}, paired by replication)"
-        return verdict_block(v), kpi_cards(bs, CARD_METRICS, cur), title, brand_table(bs, cur), market
+        title = t("{brand}: marketing spend and what it brought, per policy (vs {reference}, paired by replication)",
+                  lang, brand=brand, reference=reference)
+        return verdict_block(v), kpi_cards(bs, CARD_METRICS, cur, lang), title, brand_table(bs, cur, lang), market
 
     @app.callback(Output("robust", "children"), Input("exp-dir", "data"), Input("my-brand", "value"),
                   State("session", "data"))
@@ -318,23 +322,23 @@ def register(app, cfg) -> None:
             return []
         cur = compare.currency_of(exp)
         try:
-            t = robustness(compare.brand_runs(exp, brand), "profit")
+            table = robustness(compare.brand_runs(exp, brand), "profit")
         except ValueError as exc:
             return html.P(f"No robustness table: {exc}.", className="note")
         rows = [html.Tr([html.Td(pol), html.Td(f"{r['win_share']:.0%}"), html.Td(money(r["max_regret"], cur)),
                          html.Td(money(r["mean_regret"], cur)), html.Td(money(r["mean"], cur))])
-                for pol, r in t.iterrows()]
+                for pol, r in table.iterrows()]
         head = html.Tr([html.Th(h) for h in ("policy", "best at (share of settings)", "largest regret",
                                              "mean regret", f"{brand}'s mean profit")])
         return html.Div([
-            html.H4(f"How robust is the answer? {brand}'s profit across {int(t['points'].iloc[0])} settings of the "
+            html.H4(f"How robust is the answer? {brand}'s profit across {int(table['points'].iloc[0])} settings of the "
                     "uncertain parameters"),
-            html.P(sentence(t, lambda x: money(x, cur)), id="robust-sentence"),
+            html.P(sentence(table, lambda x: money(x, cur)), id="robust-sentence"),
             html.Div(html.Table([head, *rows], id="robust-table"), className="scroll"),
             html.P("Regret: the best policy's mean profit at a setting minus this policy's (0 where it is the best); "
                    "each setting's means are over its replications, on the same seeds.", className="note"),
             dcc.Graph(id="robust-graph", config=plots.PLOTLY_CONFIG,
-                      figure=win_figure(t, f"{brand}'s profit, {cur}")),
+                      figure=win_figure(table, f"{brand}'s profit, {cur}")),
         ])
 
     @app.callback(Output("ts-graph", "figure"), Input("exp-dir", "data"), Input("ts-metric", "value"),

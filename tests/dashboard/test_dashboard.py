@@ -64,7 +64,7 @@ def test_page_loads_everything_locally_with_controls_from_metadata(dash_page):
         key = path.replace("brands[].products[]", "brands.Glow.products.serum").replace("brands[]", "brands.Glow")
         box = page.locator(".lever", has=page.locator(p.lever(key)))
         assert box.count() == 1, key
-        assert box.get_attribute("title") == controls.tooltip(param)
+        assert box.get_attribute("title") == controls.tooltip(param, key) and key in box.get_attribute("title")
         if param.unit:  # money in the scenario's currency
             assert f"({param.unit.replace('currency units', '¥')})" in box.locator("label").text_content()
     rates = page.locator(p.lever(RATES))
@@ -259,7 +259,7 @@ def test_find_the_best_commission_on_a_market_built_to_have_one(dash_page, serve
     page.wait_for_function("document.querySelector('#scenario-summary').textContent.includes('2000 consumers')")
     p.fill("#seed", 100)
     page.locator("#opt-levers").click()
-    page.get_by_text("referral.rates (level 1)", exact=True).click()
+    page.get_by_text("commission per referral level (level 1)", exact=True).click()
     key = "brands.Glow.policy.referral.rates.0"
     top = f"[id='{json.dumps({'key': key, 'type': 'opt-max'}, separators=(',', ':'))}']"
     page.wait_for_selector(top)
@@ -311,6 +311,43 @@ def test_uncertain_parameters_show_whether_the_ranking_holds(dash_page, server):
     assert [r.split("%")[0] for r in rows] == [f"{pol}{share:.0%}".split("%")[0] for pol, share in
                                                table["win_share"].items()]
     assert f"settings of the uncertain parameters" in p.text("#robust-sentence")
+    assert not p.errors
+
+
+@pytest.mark.slow
+def test_the_page_in_chinese_down_to_the_verdict(dash_page, server):
+    """?lang=zh-CN: the page's headings, tabs, lever groups and labels, buttons and messages in Chinese, and the
+    verdict is the one compare.brand_verdict gives in zh-CN for the store; the switch goes back to English."""
+    from simcommerce.i18n import t
+
+    p = dash_page
+    page = p.page
+    page.goto(p.url + "?lang=zh-CN")
+    page.wait_for_selector(".lever-group", timeout=30000)
+    page.wait_for_function("localStorage.getItem('session') !== null")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert p.text("header h1") == "simcommerce — 营销策略比较"
+    assert [x.strip() for x in page.locator(".lever-group").all_text_contents()] == \
+        [t(g, "zh-CN") for g in dict.fromkeys(g for g, _ in controls.LEVERS)]
+    rates = page.locator(".lever", has=page.locator(p.lever(RATES))).locator("label").text_content()
+    assert rates == "各级推荐佣金 (0-1)"
+    assert page.get_by_text("2. 比较", exact=True).count() == 1 and page.locator("#run").text_content() == "运行"
+    assert not page.evaluate(UNLABELLED), page.evaluate(UNLABELLED)
+    p.select_policy("variant")
+    p.fill(p.lever(RATES), "0.1")
+    page.wait_for_function("document.querySelector('#policy-yaml').textContent.includes('rates')")
+    p.run(consumers=800, days=20, replications=2, name="zh_study")
+    page.wait_for_selector("#verdict .verdict-findings", timeout=90000)
+    assert p.text("#run-message").startswith("完成：4 次运行")
+    [folder] = [d for d in _store(server, p).iterdir() if d.is_dir() and d.name.endswith("zh_study")]
+    v, _ = compare.brand_verdict(compare.load_experiment_results(folder), "Glow", "base", lang="zh-CN")
+    assert p.text("#verdict .verdict-findings") == " ".join(v.findings)
+    assert p.text("#verdict .verdict-recommendation").startswith("建议：")
+    assert p.text("#compare-title") == "比较 — zh_study"
+    page.get_by_text("English", exact=True).click()
+    page.wait_for_function("(document.querySelector('header h1') || {}).textContent === "
+                           "'simcommerce — compare marketing policies'")
+    assert page.evaluate("document.documentElement.lang") == "en"
     assert not p.errors
 
 

@@ -1,0 +1,240 @@
+"""Chinese and English: the page's and the reports' words in zh-CN, looked up by their English text.
+
+``t(text, lang, **values)`` returns the zh-CN form of ``text`` (an English template with ``{named}`` fields)
+when ``lang`` is ``zh-CN`` and the table has it, else the English; then fills in the values. A string the
+table lacks stays English (the scenario format's one-line errors, metric names and key paths do), so a
+missing entry is visible, never an error. ``tests/test_i18n.py`` checks that every template's fields match.
+"""
+
+from __future__ import annotations
+
+LANGS = {"en": "English", "zh-CN": "中文"}
+
+
+def lang_of(value) -> str:
+    """``zh``, ``zh-CN``, ``zh_cn``, ``cn`` -> ``zh-CN``; anything else -> ``en``."""
+    v = str(value or "").strip().lower().replace("_", "-")
+    return "zh-CN" if v in ("zh", "zh-cn", "cn", "zh-hans", "chinese", "中文") else "en"
+
+
+def t(text: str, lang: str = "en", /, **values) -> str:
+    """``text`` in ``lang`` (zh-CN from :data:`ZH`), its ``{fields}`` filled from ``values``."""
+    out = ZH.get(text, text) if lang == "zh-CN" else text
+    return out.format(**values) if values else out
+
+
+ZH: dict[str, str] = {
+    # the page
+    "simcommerce — compare marketing policies": "simcommerce — 营销策略比较",
+    "1. Market, policies, run": "1. 市场、策略、运行",
+    "2. Compare": "2. 比较",
+    "3. Browse experiments": "3. 浏览实验",
+    "Language": "语言",
+    "1. Market": "1. 市场",
+    "Scenario": "情景",
+    "…or drop a scenario YAML here / ": "……或把情景 YAML 文件拖到这里 / ",
+    "choose a file": "选择文件",
+    "Market size": "市场规模",
+    "Days": "天数",
+    "Replications per policy": "每个策略的重复次数",
+    "Seed": "随机种子",
+    "consumers": "消费者",
+    "days": "天",
+    "Market events (scheduled shocks)": "市场事件（预定冲击）",
+    "A scandal, exposed fake reviews, an influencer's scandal or a privacy breach on a given day: every policy "
+    "runs with these events (the scenario's own are listed first).":
+        "某天发生的质量丑闻、刷单曝光、达人丑闻或隐私泄露：每个策略都在这些事件下运行（情景自带的事件列在前面）。",
+    "Event": "事件",
+    "Hits": "波及",
+    "every brand": "所有品牌",
+    "Day": "日",
+    "Severity (share of trust lost, 0-1)": "严重程度（信任损失比例，0-1）",
+    "Reach (share who hear on the day, 0-1)": "传播范围（当天听说的比例，0-1）",
+    "Remove": "删除",
+    "Add an event": "添加事件",
+    "quality scandal": "质量丑闻",
+    "fake reviews exposed": "刷单曝光",
+    "influencer scandal": "达人丑闻",
+    "privacy breach": "隐私泄露",
+    "a brand": "某品牌",
+    "a named influencer": "某位达人",
+    "the platform: all brands": "平台：所有品牌",
+    "2. Policies": "2. 策略",
+    "Each policy is a set of changes to the market's levers (2–6 policies; the first is the default reference). "
+    "Hover a control for its meaning, unit and range.":
+        "每个策略是对市场杠杆的一组改动（2–6 个策略；第一个默认作为参照）。鼠标悬停在控件上可看到含义、单位和范围。",
+    "Policy to edit:": "要编辑的策略：",
+    "Add": "添加",
+    "Duplicate": "复制",
+    "Delete": "删除",
+    "…or add a business model as a policy (for the brand below)": "……或把一种商业模式添加为策略（针对下面的品牌）",
+    "distribution, group buying, live stream, …": "分销、拼团、直播带货……",
+    "Name of this policy": "策略名称",
+    "Levers of brand": "品牌的杠杆",
+    "This policy as dotted overrides (experiment-file form)": "该策略的点号覆盖形式（实验文件格式）",
+    "The {mech} mechanism is off in this scenario: these levers act only in a policy that switches it on{where}.":
+        "本情景中 {mech} 机制是关闭的：这些杠杆只在开启它的策略中起作用{where}。",
+    " (Market rules, below)": "（见下方“市场规则”）",
+    " (in the scenario file)": "（在情景文件中）",
+    "Added {name}: {what}.": "已添加 {name}：{what}。",
+    "3. Run": "3. 运行",
+    "Uncertain parameters (optional): how robust is the answer?": "不确定参数（可选）：结论有多稳健？",
+    "Give up to 3 market parameters you are not sure of a range: every policy is run at several settings of "
+    "them (on the same seeds), and the comparison shows whether the ranking of the policies holds across them.":
+        "为最多 3 个不确定的市场参数给出范围：每个策略都会在它们的多个取值下运行（相同随机种子），比较页会显示策略排序是否在这些取值下保持不变。",
+    "Uncertain parameters": "不确定参数",
+    "none": "无",
+    "Settings to run": "运行的取值组数",
+    "Experiment name": "实验名称",
+    "Run": "运行",
+    "Cancel": "取消",
+    "Running {n} runs into {rel}/ …": "正在运行 {n} 次，结果写入 {rel}/ ……",
+    " {done} of {total} runs ({s:.0f} s)": " 已完成 {done}/{total} 次（{s:.0f} 秒）",
+    "Done: {n} runs in {s:.1f} s, saved in {rel}/.": "完成：{n} 次运行，用时 {s:.1f} 秒，保存在 {rel}/。",
+    "4. Find the best policy": "4. 寻找最优策略",
+    "Unlock up to 3 of the brand's levers with a range each: optuna searches them for the brand's highest mean "
+    "profit, every candidate on the same seeds, on top of the selected policy's other levers, within the "
+    "marketing-spend cap.":
+        "放开品牌的最多 3 个杠杆并给出范围：optuna 在所选策略其余杠杆不变的基础上搜索品牌平均利润最高的组合，所有候选使用相同随机种子，并满足营销支出上限。",
+    "Levers to search": "要搜索的杠杆",
+    "choose levers": "选择杠杆",
+    "Max marketing spend (total over the run, in the scenario's currency)": "营销支出上限（整个运行期合计，情景货币）",
+    "Candidates": "候选数",
+    "Seeds per candidate": "每个候选的随机种子数",
+    "Find the best": "寻找最优",
+    "{label}: from": "{label}：从",
+    "{label}: to": "{label}：到",
+    # lever groups and levers
+    "Referral commission": "推荐佣金",
+    "Influencers": "达人",
+    "Ads": "广告",
+    "Group buying": "拼团",
+    "Live stream": "直播带货",
+    "Price": "价格",
+    "Disclosure": "广告标注",
+    "Fake reviews": "刷单评价",
+    "Market rules (all brands)": "市场规则（所有品牌）",
+    "commission per referral level": "各级推荐佣金",
+    "discount for the referred friend": "被推荐好友的折扣",
+    "sponsored influencers": "签约达人数",
+    "influencer tier": "达人层级",
+    "posts per week each": "每人每周发帖数",
+    "marketing budget for ads, posts and slot fees": "广告、达人发帖和坑位费的营销预算",
+    "ad impressions per day": "每日广告展示次数",
+    "ad targeting": "广告定向",
+    "targeting precision": "定向精度",
+    "partners a group needs": "成团还需人数",
+    "group discount": "拼团折扣",
+    "hours to fill a group": "成团时限",
+    "live sessions per week": "每周直播场次",
+    "live-stream discount": "直播折扣",
+    "slot fee per session": "每场坑位费",
+    "host's commission": "主播佣金",
+    "price": "价格",
+    "disclose sponsored posts": "标注广告帖",
+    "fake reviews bought per day": "每日购买的虚假评价",
+    "group buying allowed": "开放拼团",
+    "disclosure of sponsored posts mandatory": "强制标注广告帖",
+    "level 1": "第一级",
+    # the comparison
+    "No experiment open yet: run one, or open one from Browse.": "尚未打开实验：运行一个，或从“浏览实验”中打开。",
+    "My brand": "我的品牌",
+    "Reference policy": "参照策略",
+    "Market totals (all brands)": "市场合计（所有品牌）",
+    "Download summary (CSV)": "下载汇总（CSV）",
+    "Download experiment (YAML)": "下载实验（YAML）",
+    " Policy as a scenario file: ": " 将策略下载为情景文件：",
+    "Download policy (YAML)": "下载策略（YAML）",
+    "Metric over time (market totals)": "随时间变化的指标（市场合计）",
+    "Inside one market": "单个市场内部",
+    "Policy": "策略",
+    "Draw the network": "绘制网络",
+    "Comparison — {name}": "比较 — {name}",
+    "{p}: {n} runs": "{p}：{n} 次运行",
+    "{k} policies ({counts}); common random numbers: replication r of every policy uses seed {seed} + r. "
+    "Folder: {rel}/": "{k} 个策略（{counts}）；共同随机数：每个策略的第 r 次重复使用种子 {seed} + r。文件夹：{rel}/",
+    " — status {status}: not every run is in.": " — 状态 {status}：并非所有运行都已完成。",
+    "{brand}: marketing spend and what it brought, per policy (vs {reference}, paired by replication)":
+        "{brand}：各策略的营销支出及其带来的效果（相对 {reference}，按重复配对）",
+    "Experiments in the results store": "结果库中的实验",
+    "Refresh": "刷新",
+    "{n} experiment(s) in {folder} (yours from this browser, and any made with simcommerce experiment; other "
+    "browsers' dashboard runs are not shown).":
+        "{folder} 中有 {n} 个实验（本浏览器的，以及用 simcommerce experiment 生成的；其他浏览器的运行不显示）。",
+    "experiment": "实验",
+    "status": "状态",
+    "policies": "策略",
+    "runs done": "已完成运行",
+    "started": "开始时间",
+    "folder": "文件夹",
+    "Open": "打开",
+    "reference": "参照",
+    "policy": "策略",
+    "runs": "运行次数",
+    "marketing spend": "营销支出",
+    "95% CI": "95% 置信区间",
+    "extra spend": "额外支出",
+    "Δ orders": "Δ 订单",
+    "paired 95% CI": "配对 95% 置信区间",
+    "revenue": "营收",
+    "Δ profit": "Δ 利润",
+    "Δ profit %": "Δ 利润 %",
+    "Δ profit per extra {one}": "每多花 {one} 的 Δ 利润",
+    # metrics (plots.LABELS)
+    "Profit": "利润", "Profit per day": "每日利润", "Revenue (GMV)": "营收（GMV）", "Revenue per day": "每日营收",
+    "Orders": "订单", "Orders per day": "每日订单", "Marketing spend": "营销支出",
+    "Marketing spend per day": "每日营销支出", "Net sales per unit of marketing": "每单位营销的净销售额",
+    "Marketing spend per new customer": "每位新客户的营销支出", "Aware consumers": "知晓的消费者",
+    "Consumers considering": "考虑购买的消费者", "Customers": "客户", "Repeat customers": "复购客户",
+    "Shares": "分享", "Referral orders": "推荐订单", "Mean trust": "平均信任", "Share of orders": "订单份额",
+    "Mean rating": "平均评分", "Ad spend": "广告支出", "Influencer fees": "达人费用", "Live slot fees": "直播坑位费",
+    "Live hosts' commission": "主播佣金",
+    "Group-deal discounts": "拼团折扣", "Referral discounts": "推荐折扣", "Live-session discounts": "直播折扣",
+    "Free samples": "免费试用", "Live-stream orders": "直播订单", "Live-stream sales": "直播销售额",
+    "Group-deal sales": "拼团销售额", "Active consumers": "活跃消费者",
+    # the verdict
+    "orders": "订单",
+    "profit": "利润",
+    "95% CI ": "95% 置信区间 ",
+    "{what} {pct} ({prefix}{lo} to {hi})": "{what} {pct}（{prefix}{lo} 至 {hi}）",
+    " but ": "，但",
+    " and ": "，且",
+    "{effect}, with no detectable change in orders": "{effect}，订单无可检测的变化",
+    "{effect}, with no detectable change in profit ({profit})": "{effect}，利润无可检测的变化（{profit}）",
+    ": it earns more than it costs": "：收益大于成本",
+    ": it costs more than it brings": "：成本高于收益",
+    " at this spend on {driver}": "（以目前在{driver}上的支出）",
+    "{name}: {text}{why}.": "{name}：{text}{why}。",
+    "{names}: no difference detectable with {reps}.": "{names}：在 {reps} 下未检测到差异。",
+    "{names}: too few runs to tell ({reps}: no interval).": "{names}：运行次数太少，无法判断（{reps}：没有区间）。",
+    "{n} replication": "{n} 次重复",
+    "{n} replications": "{n} 次重复",
+    "{a} and {b}": "{a}和{b}",
+    "Recommendation: {best}. It adds {gain} profit ({lo} to {hi}) over {reference}":
+        "建议：{best}。相对 {reference}，它增加利润 {gain}（{lo} 至 {hi}）",
+    " for {extra} more marketing spend: each extra {unit} of spend returned {ret} of extra profit":
+        "，多花营销费用 {extra}：每多花 {unit} 带来 {ret} 的额外利润",
+    "Recommendation: none yet — run at least 3 replications per policy (better 5–10).":
+        "建议：暂无 — 每个策略至少运行 3 次重复（最好 5–10 次）。",
+    "Recommendation: keep {reference}: no policy earns the brand detectably more profit with {reps}; smaller "
+    "differences than the intervals may exist.":
+        "建议：保持 {reference}：在 {reps} 下，没有策略能让品牌获得可检测的更多利润；可能存在小于区间宽度的差异。",
+    "Recommendation: keep {reference}: every alternative earns the brand less profit.":
+        "建议：保持 {reference}：所有备选策略都让品牌利润更低。",
+    "Based on {reps} per policy, paired by seed (replication r of every policy shares seed r).":
+        "基于每个策略 {reps}，按随机种子配对（每个策略的第 r 次重复使用同一种子）。",
+    "Too few runs to tell: one replication gives no interval; run at least 3.":
+        "运行次数太少：一次重复无法给出区间；请至少运行 3 次。",
+    "With fewer than {k} replications the intervals are wide: run more before a costly decision.":
+        "重复少于 {k} 次时区间较宽：做出代价高的决策前请多运行几次。",
+    "It holds for this scenario's assumptions (prices, costs, how consumers respond to each channel, market size "
+    "and horizon); a change in those could change it.":
+        "结论只在本情景的假设下成立（价格、成本、消费者对各渠道的反应、市场规模和时长）；这些假设改变，结论可能改变。",
+    "Percentages: the paired difference from {reference} (mean over replications of policy − {reference}, same "
+    "seeds), relative to {reference}'s mean; brackets: its 95% confidence interval. 'No difference detectable': "
+    "the interval includes 0.":
+        "百分比：相对 {reference} 的配对差异（各次重复中 策略 − {reference} 的均值，相同随机种子），除以 {reference} 的均值；括号内为 95% 置信区间。“未检测到差异”：区间包含 0。",
+    # the report
+    "Policy comparison — {name}": "策略比较 — {name}",
+    "Verdict for {brand}": "{brand} 的结论",
+}
