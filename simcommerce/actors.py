@@ -28,8 +28,9 @@ class Brand(mesa.Agent):
     Attributes:
         index: position among brands (column of the consumers' trust arrays).
         policy: ``{mechanism: {lever: value}}`` from the scenario.
-        marketing_budget: total budget for ads and influencer fees (None: unlimited).
-        marketing_spent: spent so far (currency units).
+        marketing_budget: total marketing budget over the run (None: unlimited): ads, influencer posts, live
+            slot fees and commission, referral commissions, fake reviews and every discount.
+        marketing_spent: all of that spent so far (currency units; the ledger's marketing spend).
     """
 
     def __init__(self, model, index: int, cfg: dict, products: list[Product]):

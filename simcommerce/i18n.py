@@ -119,7 +119,7 @@ ZH: dict[str, str] = {
     "sponsored influencers": "签约达人数",
     "influencer tier": "达人层级",
     "posts per week each": "每人每周发帖数",
-    "marketing budget for ads, posts and slot fees": "广告、达人发帖和坑位费的营销预算",
+    "marketing budget (all channels)": "营销预算（所有渠道）",
     "ad impressions per day": "每日广告展示次数",
     "ad targeting": "广告定向",
     "targeting precision": "定向精度",

@@ -18,8 +18,7 @@ BRAND_FLOWS = ("revenue", "discounts", "refunds", "platform_fees", "cogs", "ad_s
 OUTSIDE_FLOWS = ("cogs", "fake_review_spend", "payment_fees", "fines")
 # what a brand spends to win and keep customers: ads, influencer posts, live hosts' slot fees and commission,
 # referral commissions and headcount pay, fake reviews, and every discount (referral links, group deals, live
-# sessions, free samples). Wider than the budget of ``Brand.marketing_budget`` (ads, posts, slot fees, fake
-# reviews), which cannot foresee commissions and discounts, as they follow sales.
+# sessions, free samples). ``Brand.marketing_budget`` caps their sum (``Brand.marketing_spent``).
 MARKETING_FLOWS = ("ad_spend", "influencer_fees", "commissions", "fake_review_spend", "discounts")
 
 
@@ -35,7 +34,17 @@ class Ledger:
         self.take_rate = market.config["platform"]["take_rate"]
 
     def _add(self, flow: str, brand: np.ndarray, amount: np.ndarray) -> None:
-        self.brand[flow] += np.bincount(brand, weights=amount, minlength=len(self.brand[flow]))
+        per_brand = np.bincount(brand, weights=amount, minlength=len(self.brand[flow]))
+        self.brand[flow] += per_brand
+        if flow in MARKETING_FLOWS:
+            for b in np.flatnonzero(per_brand):
+                self.market.brands[b].marketing_spent += float(per_brand[b])
+
+    def within_budget(self) -> np.ndarray:
+        """Per brand: whether it has marketing budget left (True without a budget). Programmes that pay as sales
+        come (referral discounts and commissions, new group deals, free samples) pause once it is spent."""
+        return np.array([b.marketing_budget is None or b.marketing_spent < b.marketing_budget - 1e-9
+                         for b in self.market.brands])
 
     def sale(self, consumers: np.ndarray, brand: np.ndarray, price: np.ndarray, discount: np.ndarray,
              cost: np.ndarray, offsite: np.ndarray | None = None, offsite_fee: float = 0.0) -> np.ndarray:
@@ -79,10 +88,10 @@ class Ledger:
         self.market.brands[brand].marketing_spent += amount
 
     def influencer_commission(self, brand: int, influencer, amount: float) -> None:
-        """The brand pays an influencer a commission on sales (booked as influencer fees; a cost of
-        sales, so outside the marketing budget)."""
+        """The brand pays an influencer a commission on sales (booked as influencer fees, marketing spend)."""
         self.brand["influencer_fees"][brand] += amount
         influencer.earnings += amount
+        self.market.brands[brand].marketing_spent += amount
 
     def fake_review_spend(self, brand: int, amount: float) -> None:
         """The brand pays a review farm (outside the market, like suppliers) for fake reviews."""

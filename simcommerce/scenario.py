@@ -50,7 +50,10 @@ def brand_spec() -> Section:
     return Section({
         "name": Param(None, "str", "brand name, unique", required=True),
         "products": ListOf(PRODUCT, "the brand's products", min_items=1),
-        "marketing_budget": Param(None, "float", "total marketing budget over the run (null: unlimited)",
+        "marketing_budget": Param(None, "float", "total marketing budget over the run: ads, posts, slot fees, "
+                                  "commissions, fake reviews and discounts; a paid item that would exceed it is not "
+                                  "bought, and referral, group deals and samples pause once it is spent (null: "
+                                  "unlimited)",
                                   "currency units", min=0, max=1e15, nullable=True),
         "initial_trust": Param(0.5, "float", "mean initial consumer trust in the brand", "0-1", 0, 1),
         "policy": policy,

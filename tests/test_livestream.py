@@ -72,20 +72,31 @@ def test_slot_fee_and_commission_are_paid_exactly_and_money_balances():
     assert paid > 0 and table["gmv"].sum() == pytest.approx(paid)
     assert host.earnings == pytest.approx(7 * 250.0 + 0.15 * paid)
     assert m.ledger.brand["influencer_fees"][0] == pytest.approx(host.earnings)
-    assert m.brands[0].marketing_spent == pytest.approx(7 * 250.0)  # the commission is outside the budget
     assert m.ledger.brand["discounts"][0] == pytest.approx(table["orders"].sum() * 30.0)
+    # all of it is marketing spend, which the budget caps: slot fees, the host's commission, the live discount
+    assert m.brands[0].marketing_spent == pytest.approx(7 * 250.0 + 0.15 * paid + table["orders"].sum() * 30.0)
+    assert m.brands[0].marketing_spent == pytest.approx(m.ledger.marketing_spend()[0])
 
 
 @pytest.mark.slow
 def test_sessions_follow_the_schedule_and_the_budget():
-    m = mock_market(["livestream"], **{"livestream.sessions_per_week": 2, "livestream.slot_fee": 100.0,
-                                       "brands.A.marketing_budget": 350.0})
-    for day in range(1, 29):
-        m.day = day
-        live(m).step(m)
-    days = live(m).sessions_table()["day"].tolist()
-    assert days == [4, 7, 11]  # 2 a week would be 8 in 4 weeks: the budget pays 3 slot fees
+    def sessions(commission: float):
+        m = mock_market(["livestream"], **{"livestream.sessions_per_week": 2, "livestream.slot_fee": 100.0,
+                                           "livestream.commission": commission, "brands.A.marketing_budget": 350.0})
+        for day in range(1, 29):
+            m.day = day
+            live(m).step(m)
+        return live(m).sessions_table(), m
+
+    table, m = sessions(0.0)
+    assert table["day"].tolist() == [4, 7, 11]  # 2 a week would be 8 in 4 weeks: the budget pays 3 slot fees
     assert m.brands[0].marketing_spent == pytest.approx(300.0)
+    # the host's commission counts against the same budget: fewer sessions, and none once what is left cannot
+    # pay the slot fee
+    table, m = sessions(0.5)
+    assert 1 <= len(table) < 3 and m.brands[0].marketing_spent == pytest.approx(m.ledger.marketing_spend()[0])
+    before_last = 100.0 * (len(table) - 1) + 0.5 * table["gmv"].iloc[:-1].sum()
+    assert before_last + 100.0 <= 350.0 + 1e-9 < m.brands[0].marketing_spent + 100.0
 
 
 @pytest.mark.slow

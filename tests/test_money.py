@@ -109,3 +109,37 @@ def test_marketing_budget_is_a_hard_cap():
     _, _, m = run_market(sc, 1)
     spent = m.ledger.brand["ad_spend"][0] + m.ledger.brand["influencer_fees"][0]
     assert 4000 < spent <= 5000 + 1e-9
+    assert m.brands[0].marketing_spent == pytest.approx(m.ledger.marketing_spend()[0])
+    assert m.brands[0].marketing_spent <= 5000 + 1e-9
+
+
+@pytest.mark.slow
+def test_the_budget_also_caps_commissions_and_discounts():
+    """A referral programme (30% commission, 20% off) under a budget: its discounts and commissions count, and
+    once the budget is spent the links pay nothing more (the programme pauses), so the brand's whole marketing
+    spend ends within a day's referral costs of the budget; without the budget the programme goes on. 3 seeds."""
+    base = {"population.consumers": 3000, "steps": 60, "brands.Glow.policy.referral.rates": [0.3],
+            "brands.Glow.policy.referral.buyer_discount": 0.2, "brands.Glow.policy.ads.impressions_per_day": 3000,
+            "mechanisms.word_of_mouth.reach": "random_friends", "mechanisms.word_of_mouth.attention": 1.0}
+    for seed in (1, 2, 3):
+        _, capped, m = run_market(scenario("baseline", **base, **{"brands.Glow.marketing_budget": 4000}), seed)
+        _, free, _ = run_market(scenario("baseline", **base), seed)
+        spend = capped["cum_marketing_spend"].to_numpy()
+        assert m.brands[0].marketing_spent == pytest.approx(spend[-1])
+        out = np.flatnonzero(spend >= 4000 - 1e-9)
+        assert len(out) and out[0] < 59, spend[-1]  # the budget is spent before the end
+        after = capped.iloc[out[0] + 1:]
+        assert after["new_commission"].sum() == 0 and after["new_referral_discounts"].sum() == 0
+        day_costs = (capped["new_commission"] + capped["new_referral_discounts"]).max() + 120  # + a day of ads
+        assert 4000 - 1e-9 <= spend[-1] <= 4000 + day_costs
+        assert free["new_commission"].iloc[out[0] + 1:].sum() > 0  # without the cap the links go on paying
+
+
+def test_free_samples_stop_at_what_the_budget_pays():
+    """100 samples of the ¥199 serum under a ¥1,990 budget (no other spend): 10 are given, the budget is spent
+    exactly; without the budget, all 100."""
+    over = {"population.consumers": 500, "steps": 3, "brands.Glow.policy.ads.impressions_per_day": 0,
+            "brands.Glow.policy.influencer_posts.sponsored": 0, "brands.Glow.policy.seeding.count": 100}
+    market, _, m = run_market(scenario("baseline", **over, **{"brands.Glow.marketing_budget": 1990}), 1)
+    assert market["cum_seeded"].iloc[-1] == 10 and m.brands[0].marketing_spent == pytest.approx(1990)
+    assert run_market(scenario("baseline", **over), 1)[0]["cum_seeded"].iloc[-1] == 100

@@ -51,7 +51,7 @@ LABELS = {  # what each lever is called on the page (its key path is in the tool
     "brands[].policy.influencer_posts.sponsored": "sponsored influencers",
     "brands[].policy.influencer_posts.tier": "influencer tier",
     "brands[].policy.influencer_posts.posts_per_week": "posts per week each",
-    "brands[].marketing_budget": "marketing budget for ads, posts and slot fees",
+    "brands[].marketing_budget": "marketing budget (all channels)",
     "brands[].policy.ads.impressions_per_day": "ad impressions per day",
     "brands[].policy.ads.targeting": "ad targeting",
     "brands[].policy.ads.precision": "targeting precision",

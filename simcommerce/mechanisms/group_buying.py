@@ -225,7 +225,7 @@ class GroupBuying(Mechanism):
         organic = o.channel == CHANNELS.index("organic")
         p_open = np.minimum(1.0, self.p["open_prob"] * pop.price_sensitivity[o.consumers])
         opens = organic & (self.discount[brand] > 0) & (self.uniforms(market, o.consumers) < p_open) \
-            & ~self.in_group[o.consumers, o.products]
+            & ~self.in_group[o.consumers, o.products] & market.ledger.within_budget()[brand]  # none once spent
         if not opens.any():
             return
         keep = ~opens

@@ -24,8 +24,8 @@ class Livestream(Mechanism):
     ``s = sessions_per_week``. Pay structure (REFERENCES.md): before each session the brand
     pays the host the slot fee (坑位费, ``slot_fee``, counted against the marketing
     budget; a session the budget cannot pay is cancelled); after it, ``commission`` times
-    the session's sales at the live price (a cost of sales, outside the marketing budget,
-    not clawed back on returns). Both are booked as the brand's influencer fees and the
+    the session's sales at the live price (counted against the budget too, not clawed back
+    on returns). Both are booked as the brand's influencer fees and the
     host's earnings, so the money identity holds.
 
     **Audience.** Each active follower of the host watches with probability

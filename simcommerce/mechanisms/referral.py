@@ -200,7 +200,7 @@ class Referral(Mechanism):
         age = market.day - pop.referral_day[o.consumers, o.products]
         organic = o.channel == CHANNELS.index("organic")  # samples, group deals and live orders keep their price
         hit = (organic & (ref >= 0) & (ref != o.consumers) & market.referral_brands[brand]
-               & (age <= self.window[brand]))
+               & (age <= self.window[brand]) & market.ledger.within_budget()[brand])  # paused once spent
         self._enrol(market, o.consumers, brand, np.where(hit, ref, -1))
         if not hit.any():
             return

@@ -70,6 +70,9 @@ class Seeding(Mechanism):
                 continue
             j = int(brand.product_ids[0])
             seeds = seeds[~np.isin(seeds, o.consumers)]  # already buying today
+            if brand.marketing_budget is not None:  # as many samples as the budget left pays for
+                left = brand.marketing_budget - brand.marketing_spent
+                seeds = seeds[:max(0, int(left // market.product_price[j]))]
             pop.aware[seeds, j] = True
             o.append(seeds, j, pop.belief[seeds, j], "seeding", discount=market.product_price[j])  # free
             market.tally("new_seeded", b, len(seeds))
