@@ -143,3 +143,18 @@ def test_free_samples_stop_at_what_the_budget_pays():
     market, _, m = run_market(scenario("baseline", **over, **{"brands.Glow.marketing_budget": 1990}), 1)
     assert market["cum_seeded"].iloc[-1] == 10 and m.brands[0].marketing_spent == pytest.approx(1990)
     assert run_market(scenario("baseline", **over), 1)[0]["cum_seeded"].iloc[-1] == 100
+
+
+@pytest.mark.slow
+def test_no_group_deal_opens_once_the_budget_is_spent():
+    """group_buying.yaml under a ¥2,650 budget: the ads stop when a day of them no longer fits (day 6), the group
+    discounts use up the rest, and from the day the spend reaches the budget no group opens; without the budget
+    they keep opening."""
+    over = {"population.consumers": 3000, "steps": 40}
+    _, capped, _ = run_market(scenario("group_buying", **over, **{"brands.Orchard.marketing_budget": 2650}), 1)
+    _, free, _ = run_market(scenario("group_buying", **over), 1)
+    out = np.flatnonzero(capped["cum_marketing_spend"].to_numpy() >= 2650 - 1e-9)
+    assert len(out) and out[0] < 35
+    assert capped["new_groups_opened"].iloc[:out[0] + 1].sum() > 0
+    assert capped["new_groups_opened"].iloc[out[0] + 1:].sum() == 0
+    assert free["new_groups_opened"].iloc[out[0] + 1:].sum() > 0
