@@ -461,17 +461,18 @@ def lorenz(values) -> tuple[np.ndarray, np.ndarray, float]:
     return pop, cum, g
 
 
-def lorenz_figure(earnings_by_policy: dict[str, np.ndarray]) -> go.Figure:
+def lorenz_figure(earnings_by_policy: dict[str, np.ndarray], lang: str = "en") -> go.Figure:
     """Lorenz curves of promoters' earnings per policy, with their Gini coefficients."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="equality",
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=tr("equality", lang),
                              line={"dash": "dot", "color": "grey"}))
     for k, (name, e) in enumerate(earnings_by_policy.items()):
         pop, cum, g = lorenz(e)
         fig.add_trace(go.Scatter(x=pop, y=cum, mode="lines", name=f"{name} (Gini {g:.2f})",
                                  line={"color": plots.COLORS[k % len(plots.COLORS)]}))
-    fig.update_layout(title="Promoters' earnings: Lorenz curve", xaxis_title="share of promoters (poorest first)",
-                      yaxis_title="share of earnings", xaxis_tickformat=".0%", yaxis_tickformat=".0%")
+    fig.update_layout(title=tr("Promoters' earnings: Lorenz curve", lang),
+                      xaxis_title=tr("share of promoters (poorest first)", lang),
+                      yaxis_title=tr("share of earnings", lang), xaxis_tickformat=".0%", yaxis_tickformat=".0%")
     return fig
 
 
@@ -495,17 +496,19 @@ def events_of(exp: dict) -> list[dict]:
     return (manifest.get("scenario") or {}).get("events") or []
 
 
-def mark_events(fig: go.Figure, events: list[dict]) -> go.Figure:
+def mark_events(fig: go.Figure, events: list[dict], lang: str = "en") -> go.Figure:
     """A dashed vertical line with its label on each scheduled event's day."""
     for ev in events:
-        who = ev.get("brand") or ev.get("influencer") or "platform"
+        who = ev.get("brand") or ev.get("influencer") or tr("platform", lang)
         fig.add_vline(x=ev["day"], line_dash="dash", line_color="grey",
-                      annotation_text=f"{plots.event_label(ev['type'])} ({who})", annotation_position="top left")
+                      annotation_text=f"{tr(plots.event_label(ev['type']), lang)} ({who})",
+                      annotation_position="top left")
     return fig
 
 
 def timeseries_figure(market: pd.DataFrame, metric: str, policies: list[str],
-                      currency: str = "currency units", events: list[dict] | None = None) -> go.Figure:
+                      currency: str = "currency units", events: list[dict] | None = None,
+                      lang: str = "en") -> go.Figure:
     """``metric`` over days per policy: mean over replications with its t-based 95% CI band. A daily flow
     (``new_*``) is first smoothed within each run (trailing :data:`SMOOTH_DAYS`-day mean); a metric that is
     never negative keeps its band at 0 or above; scheduled ``events`` are marked."""
@@ -526,11 +529,11 @@ def timeseries_figure(market: pd.DataFrame, metric: str, policies: list[str],
         if never_negative:
             b["lo"] = b["lo"].clip(lower=0)
         plots._add_band(fig, b, pol, _color(k))
-    smooth = f", {SMOOTH_DAYS}-day mean" if daily else ""
-    fig.update_layout(title=f"{plots.metric_label(metric, unit=False)} over time (mean over replications{smooth}, "
-                            "band: 95% CI of the mean)", xaxis_title="day",
-                      yaxis_title=plots.metric_label(metric, currency))
-    return mark_events(fig, events or [])
+    smooth = tr(", {k}-day mean", lang, k=SMOOTH_DAYS) if daily else ""
+    fig.update_layout(title=tr("{metric} over time (mean over replications{smooth}, band: 95% CI of the mean)", lang,
+                               metric=plots.metric_label(metric, unit=False, lang=lang), smooth=smooth),
+                      xaxis_title=tr("day", lang), yaxis_title=plots.metric_label(metric, currency, lang=lang))
+    return mark_events(fig, events or [], lang)
 
 
 def kpi_bars(summary: pd.DataFrame, metrics: list[str], currency: str = "currency units") -> go.Figure:
@@ -581,7 +584,7 @@ def diff_figure(summary: pd.DataFrame, metrics: list[str], currency: str = "curr
     return fig
 
 
-def funnel_figure(market: pd.DataFrame, policies: list[str]) -> go.Figure:
+def funnel_figure(market: pd.DataFrame, policies: list[str], lang: str = "en") -> go.Figure:
     """The purchase funnel per policy at the end of the runs (mean over replications)."""
     last = market[market["day"] == market.groupby(["policy", "run_id" if "run_id" in market else "run"])["day"]
                   .transform("max")]
@@ -591,13 +594,13 @@ def funnel_figure(market: pd.DataFrame, policies: list[str]) -> go.Figure:
         g = last[last["policy"] == pol]
         if g.empty:
             continue
-        fig.add_trace(go.Funnel(name=pol, y=[plots.FUNNEL[s] for s in stages], x=[g[s].mean() for s in stages],
+        fig.add_trace(go.Funnel(name=pol, y=[tr(plots.FUNNEL[s], lang) for s in stages], x=[g[s].mean() for s in stages],
                                 texttemplate="%{value:,.0f}<br>%{percentInitial:.0%}", marker={"color": _color(k)}))
-    fig.update_layout(title="Purchase funnel at the end, per policy (mean over replications)")
+    fig.update_layout(title=tr("Purchase funnel at the end, per policy (mean over replications)", lang))
     return fig
 
 
-def market_share_figure(brands: pd.DataFrame, policies: list[str]) -> go.Figure:
+def market_share_figure(brands: pd.DataFrame, policies: list[str], lang: str = "en") -> go.Figure:
     """Each brand's share of all orders at the end of the runs, per policy (mean over replications), stacked."""
     last = brands[brands["day"] == brands.groupby("run_id")["day"].transform("max")]
     fig = go.Figure()
@@ -607,16 +610,17 @@ def market_share_figure(brands: pd.DataFrame, policies: list[str]) -> go.Figure:
                              customdata=[[r[1], r[2]] for r in rows],
                              hovertemplate="%{y:.1%} (95% CI %{customdata[0]:.1%}–%{customdata[1]:.1%})"
                                            f"<extra>{html.escape(str(brand))}</extra>"))
-    fig.update_layout(title="Market shares at the end (share of all orders, mean over replications)",
-                      barmode="stack", yaxis_tickformat=".0%", yaxis_title="share of orders", xaxis_title="policy")
+    fig.update_layout(title=tr("Market shares at the end (share of all orders, mean over replications)", lang),
+                      barmode="stack", yaxis_tickformat=".0%", yaxis_title=tr("share of orders", lang),
+                      xaxis_title=tr("policy", lang))
     return fig
 
 
-def trust_figure(market: pd.DataFrame, policies: list[str], events: list[dict]) -> go.Figure:
+def trust_figure(market: pd.DataFrame, policies: list[str], events: list[dict], lang: str = "en") -> go.Figure:
     """Mean trust in brands over time per policy (band: 95% CI of the mean), scheduled events marked."""
-    fig = timeseries_figure(market, "mean_trust", policies, events=events)
-    fig.update_layout(title="Trust in brands over time (band: 95% CI; dashed: scheduled events)",
-                      yaxis_title="mean trust (0–1)")
+    fig = timeseries_figure(market, "mean_trust", policies, events=events, lang=lang)
+    fig.update_layout(title=tr("Trust in brands over time (band: 95% CI; dashed: scheduled events)", lang),
+                      yaxis_title=tr("mean trust (0–1)", lang))
     return fig
 
 

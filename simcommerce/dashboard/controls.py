@@ -116,18 +116,19 @@ def _range(p: Param) -> str:
     return f"≤ {p.max:g}" if p.max is not None else ""
 
 
-def tooltip(p: Param, key: str = "") -> str:
-    """The control's tooltip: meaning, unit and range from the metadata (and the key path it sets)."""
-    bits = [p.help]
+def tooltip(p: Param, key: str = "", lang: str = "en") -> str:
+    """The control's tooltip in ``lang``: meaning, unit and range from the metadata (and the key path it sets)."""
+    colon = "：" if lang == "zh-CN" else ": "
+    bits = [t(p.help, lang)]
     if p.unit:
-        bits.append(f"unit: {p.unit}")
+        bits.append(f"{t('unit', lang)}{colon}{p.unit}")
     if _range(p):
-        bits.append(f"range: {_range(p)}")
+        bits.append(f"{t('range', lang)}{colon}{_range(p)}")
     if p.nullable:
-        bits.append("empty: none/unlimited")
+        bits.append(t("empty: none/unlimited", lang))
     if key:
-        bits.append(f"key: {key}")
-    return "; ".join(bits)
+        bits.append(f"{t('key', lang)}{colon}{key}")
+    return ("；" if lang == "zh-CN" else "; ").join(bits)
 
 
 def to_widget(p: Param, value: Any) -> Any:
@@ -161,7 +162,7 @@ def from_widget(p: Param, raw: Any, key: str) -> Any:
     return check_param(p, raw, key, src)
 
 
-def widget(lever: Lever, value: Any, currency: str = "currency units") -> html.Div:
+def widget(lever: Lever, value: Any, currency: str = "currency units", lang: str = "en") -> html.Div:
     """One labelled control; its id is ``{"type": "lever", "key": <dotted key>}``; money in ``currency``."""
     p, wid = lever.param, {"type": "lever", "key": lever.key}
     shown = to_widget(p, value)
@@ -176,12 +177,12 @@ def widget(lever: Lever, value: Any, currency: str = "currency units") -> html.D
         control = dcc.Input(id=wid, type="number", value=shown, min=p.min, max=p.max, step=step, debounce=True,
                             placeholder="unlimited" if p.nullable else None)
     unit = f" ({p.unit.replace('currency units', currency)})" if p.unit else ""
-    label = html.Label(f"{lever.label}{unit}", title=tooltip(p, lever.key), htmlFor=dom_id(wid),
+    label = html.Label(f"{lever.label}{unit}", title=tooltip(p, lever.key, lang), htmlFor=dom_id(wid),
                        id=dom_id(wid) + "-label")
     if p.kind == "bool" or p.choices:  # options in labels of their own: the group is named by its label
         control = html.Div(control, role="group", **{"aria-labelledby": dom_id(wid) + "-label"})
     refused = html.Div(id={"type": "lever-error", "key": lever.key}, className="error lever-error", role="alert")
-    return html.Div([label, control, refused], className="lever", title=tooltip(p, lever.key))
+    return html.Div([label, control, refused], className="lever", title=tooltip(p, lever.key, lang))
 
 
 def dom_id(wid: dict | str) -> str:
@@ -216,7 +217,8 @@ def panel(scenario: dict, brand: str, overrides: dict, lang: str = "en") -> list
                 out.append(html.P(t("The {mech} mechanism is off in this scenario: these levers act only in a policy "
                                     "that switches it on{where}.", lang, mech=mech, where=where),
                                   className="note lever-note"))
-        out.append(widget(lever, overrides.get(lever.key, lever.base), scenario.get("currency") or "currency units"))
+        out.append(widget(lever, overrides.get(lever.key, lever.base), scenario.get("currency") or "currency units",
+                          lang))
     return out
 
 
@@ -226,9 +228,9 @@ def market_widget(key: str, value: Any, wid: str, lang: str = "en") -> html.Div:
     label = {"population.consumers": "Market size", "steps": "Days"}.get(key, key)
     unit = f" ({t(p.unit, lang)})" if p.unit and p.unit != label.lower() else ""
     label = t(label, lang)
-    return html.Div([html.Label(f"{label}{unit}", title=tooltip(p), htmlFor=wid),
+    return html.Div([html.Label(f"{label}{unit}", title=tooltip(p, lang=lang), htmlFor=wid),
                      dcc.Input(id=wid, type="number", value=value, min=p.min, max=p.max, step=1, debounce=True)],
-                    className="lever", title=tooltip(p))
+                    className="lever", title=tooltip(p, lang=lang))
 
 
 def apply(overrides: dict, scenario: dict, brand: str, values: dict[str, Any]) -> tuple[dict, dict[str, tuple]]:

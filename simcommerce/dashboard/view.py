@@ -342,30 +342,32 @@ def register(app, cfg) -> None:
         ])
 
     @app.callback(Output("ts-graph", "figure"), Input("exp-dir", "data"), Input("ts-metric", "value"),
-                  State("session", "data"))
-    def timeseries(rel, metric, session):
+                  State("session", "data"), State("lang", "data"))
+    def timeseries(rel, metric, session, lang):
         _, exp = opened(rel, session)
         if exp["market"] is None or metric not in exp["market"].columns:
             raise PreventUpdate
         return compare.timeseries_figure(exp["market"], metric, policies_of(exp), compare.currency_of(exp),
-                                         compare.events_of(exp))
+                                         compare.events_of(exp), lang)
 
     @app.callback(Output("funnel-graph", "figure"), Output("share-graph", "figure"), Output("trust-graph", "figure"),
-                  Output("lorenz-graph", "figure"), Input("exp-dir", "data"), State("session", "data"))
-    def panels(rel, session):
+                  Output("lorenz-graph", "figure"), Input("exp-dir", "data"), State("session", "data"),
+                  State("lang", "data"))
+    def panels(rel, session, lang):
         _, exp = opened(rel, session)
         pols, market, pro = policies_of(exp), exp["market"], exp["promoters"]
-        funnel = compare.funnel_figure(market, pols) if market is not None else no_update
-        shares = compare.market_share_figure(exp["brands"], pols) if exp["brands"] is not None else no_update
-        trust = (compare.trust_figure(market, pols, compare.events_of(exp))
+        funnel = compare.funnel_figure(market, pols, lang) if market is not None else no_update
+        shares = compare.market_share_figure(exp["brands"], pols, lang) if exp["brands"] is not None else no_update
+        trust = (compare.trust_figure(market, pols, compare.events_of(exp), lang)
                  if market is not None and "mean_trust" in market.columns else no_update)
         if pro is not None and (pro["promoter_earned"] > 0).any():
             lorenz = compare.lorenz_figure({p: pro.loc[(pro["policy"] == p) & (pro["promoter_earned"] > 0),
                                                        "promoter_earned"].to_numpy() for p in pols
-                                            if ((pro["policy"] == p) & (pro["promoter_earned"] > 0)).any()})
+                                            if ((pro["policy"] == p) & (pro["promoter_earned"] > 0)).any()}, lang)
         else:
-            lorenz = figures.message_figure("Promoters' earnings: Lorenz curve",
-                                      "no promoter earned a commission (no referral commission in these policies)")
+            lorenz = figures.message_figure(t("Promoters' earnings: Lorenz curve", lang),
+                                            t("no promoter earned a commission (no referral commission in these "
+                                              "policies)", lang))
         return funnel, shares, trust, lorenz
 
     @app.callback(Output("cascade-graph", "figure"), Input("exp-dir", "data"), Input("snapshot-policy", "value"),

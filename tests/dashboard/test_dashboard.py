@@ -329,8 +329,9 @@ def test_the_page_in_chinese_down_to_the_verdict(dash_page, server):
     assert p.text("header h1") == "simcommerce — 营销策略比较"
     assert [x.strip() for x in page.locator(".lever-group").all_text_contents()] == \
         [t(g, "zh-CN") for g in dict.fromkeys(g for g, _ in controls.LEVERS)]
-    rates = page.locator(".lever", has=page.locator(p.lever(RATES))).locator("label").text_content()
-    assert rates == "各级推荐佣金 (0-1)"
+    box = page.locator(".lever", has=page.locator(p.lever(RATES)))
+    assert box.locator("label").text_content() == "各级推荐佣金 (0-1)"
+    assert box.get_attribute("title").startswith("每级佣金：") and f"键：{RATES}" in box.get_attribute("title")
     assert page.get_by_text("2. 比较", exact=True).count() == 1 and page.locator("#run").text_content() == "运行"
     assert not page.evaluate(UNLABELLED), page.evaluate(UNLABELLED)
     p.select_policy("variant")
@@ -344,6 +345,10 @@ def test_the_page_in_chinese_down_to_the_verdict(dash_page, server):
     assert p.text("#verdict .verdict-findings") == " ".join(v.findings)
     assert p.text("#verdict .verdict-recommendation").startswith("建议：")
     assert p.text("#compare-title") == "比较 — zh_study"
+    for graph, words in (("ts-graph", "随时间变化"), ("funnel-graph", "期末购买漏斗"), ("trust-graph", "品牌信任")):
+        page.wait_for_function(f"((document.querySelector('#{graph} .js-plotly-plot') || {{}}).layout || {{}}).title "
+                               f"&& document.querySelector('#{graph} .js-plotly-plot').layout.title.text"
+                               f".includes('{words}')", timeout=30000)
     page.get_by_text("English", exact=True).click()
     page.wait_for_function("(document.querySelector('header h1') || {}).textContent === "
                            "'simcommerce — compare marketing policies'")
