@@ -809,9 +809,11 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: s
         from .verdict import money
 
         try:
-            t = robustness(brand_runs(exp, brand), "profit")
-            sections.append((f"How robust is the answer? {brand}'s profit across the uncertain settings",
-                             [win_figure(t, f"{brand}'s profit, {cur}")], sentence(t, lambda x: money(x, cur))))
+            table = robustness(brand_runs(exp, brand), "profit")
+            sections.append((tr("How robust is the answer? {brand}'s profit across {n} settings of the uncertain "
+                                "parameters", lang, brand=brand, n=int(table["points"].iloc[0])),
+                             [win_figure(table, tr("{brand}'s profit, {cur}", lang, brand=brand, cur=cur), lang)],
+                             sentence(table, lambda x: money(x, cur), lang)))
         except ValueError:
             pass
     sections.append(("Differences vs the reference (market totals)", [diff_figure(summary, metrics, cur)], ""))

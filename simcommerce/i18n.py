@@ -30,6 +30,7 @@ ZH: dict[str, str] = {
     "2. Compare": "2. 比较",
     "3. Browse experiments": "3. 浏览实验",
     "Language": "语言",
+    "error: ": "错误：",
     "1. Market": "1. 市场",
     "Scenario": "情景",
     "…or drop a scenario YAML here / ": "……或把情景 YAML 文件拖到这里 / ",
@@ -102,6 +103,16 @@ ZH: dict[str, str] = {
     "Candidates": "候选数",
     "Seeds per candidate": "每个候选的随机种子数",
     "Find the best": "寻找最优",
+    "Searching…": "搜索中……",
+    "Searching… ({s:.0f} s)": "搜索中……（{s:.0f} 秒）",
+    "The search failed (exit code {code}): {why}": "搜索失败（退出码 {code}）：{why}",
+    "Done in {s:.0f} s; trials and report in {rel}/.": "完成，用时 {s:.0f} 秒；试验记录和报告在 {rel}/。",
+    "No candidate kept the marketing spend within {cap}.": "没有候选把营销支出控制在 {cap} 以内。",
+    "{k} from {lo} to {hi}": "{k} 从 {lo} 到 {hi}",
+    "Best: {levers}: profit {profit} (95% CI {lo} to {hi}), {gain} over the base policy (paired 95% CI {glo} to "
+    "{ghi}), marketing spend {spend}. How flat: {n} of {of} candidates are not distinguishable from the best "
+    "({ranges}).": "最优：{levers}：利润 {profit}（95% 置信区间 {lo} 至 {hi}），比基准策略 {gain}（配对 95% 置信区间 {glo} 至 "
+                   "{ghi}），营销支出 {spend}。最优有多平坦：{of} 个候选中有 {n} 个与最优无法区分（{ranges}）。",
     "{label}: from": "{label}：从",
     "{label}: to": "{label}：到",
     # lever groups and levers
@@ -238,6 +249,24 @@ ZH: dict[str, str] = {
     "mean trust (0–1)": "平均信任（0–1）",
     "Mean trust in brands": "品牌平均信任",
     "no promoter earned a commission (no referral commission in these policies)": "没有推广者获得佣金（这些策略中没有推荐佣金）",
+    # robustness
+    "{top} is the best at the one setting run: mark parameters as uncertain to see if that holds.":
+        "{top} 在唯一运行的设定下最优：把参数标记为不确定，看看结论是否依然成立。",
+    "{top} is the best at every one of the {n} settings of the uncertain parameters: the ranking holds across them.":
+        "{top} 在不确定参数的全部 {n} 个设定下都是最优：策略排序在这些设定下保持不变。",
+    "{top} is the best at {wins} of {n} settings of the uncertain parameters; where it is not, it gives up at most "
+    "{worst} (on average {mean}). The ranking depends on what is not known.":
+        "{top} 在不确定参数的 {n} 个设定中有 {wins} 个最优；在其不是最优的设定下，最多少赚 {worst}（平均 {mean}）。策略排序取决于未知因素。",
+    "win share": "最优占比", "largest regret": "最大遗憾值", "mean regret": "平均遗憾值",
+    "How robust: share of uncertain settings where each policy is best ({m})": "稳健性：各策略为最优的不确定设定占比（{m}）",
+    "win share (0–1)": "最优占比（0–1）", "largest regret ({m})": "最大遗憾值（{m}）",
+    "best at (share of settings)": "最优（设定占比）", "{brand}'s mean profit": "{brand} 的平均利润",
+    "How robust is the answer? {brand}'s profit across {n} settings of the uncertain parameters":
+        "结论有多稳健？{brand} 在不确定参数 {n} 个设定下的利润",
+    "Regret: the best policy's mean profit at a setting minus this policy's (0 where it is the best); each "
+    "setting's means are over its replications, on the same seeds.":
+        "遗憾值：某设定下最优策略的平均利润减去该策略的平均利润（最优时为 0）；各设定的均值取自其各次重复，使用相同随机种子。",
+    "{brand}'s profit, {cur}": "{brand} 的利润，{cur}",
     # the verdict
     "orders": "订单",
     "profit": "利润",

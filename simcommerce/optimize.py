@@ -377,21 +377,25 @@ decision.</p>
 </body></html>"""
 
 
-def summary_text(opt: Optimization, result: dict) -> str:
-    """The result in one paragraph."""
+def summary_text(opt: Optimization, result: dict, lang: str = "en") -> str:
+    """The result in one paragraph (in ``lang``: ``en`` or ``zh-CN``)."""
+    from .i18n import t
     from .verdict import money
 
     cur = str(opt.scenario.get("currency") or "currency units")
     if not result.get("best"):
-        return f"No candidate kept the marketing spend within {money(opt.max_spend, cur)}."
+        return t("No candidate kept the marketing spend within {cap}.", lang, cap=money(opt.max_spend, cur))
     b, f = result["best"], result["flat"]
     levers = ", ".join(f"{k} = {v:.4g}" for k, v in b["levers"].items())
-    ranges = "; ".join(f"{k} from {lo:.4g} to {hi:.4g}" for k, (lo, hi) in f["levers"].items())
-    return (f"Best: {levers}: profit {money(b['profit'], cur)} (95% CI {money(b['profit_ci'][0], cur)} to "
-            f"{money(b['profit_ci'][1], cur)}), {money(b['gain_over_base'], cur, sign=True)} over the base policy "
-            f"(paired 95% CI {money(b['gain_ci'][0], cur, sign=True)} to {money(b['gain_ci'][1], cur, sign=True)}), "
-            f"marketing spend {money(b['spend'], cur)}. How flat: {f['candidates']} of {f['of']} candidates are not "
-            f"distinguishable from the best ({ranges}).")
+    ranges = "; ".join(t("{k} from {lo} to {hi}", lang, k=k, lo=f"{lo:.4g}", hi=f"{hi:.4g}")
+                       for k, (lo, hi) in f["levers"].items())
+    return t("Best: {levers}: profit {profit} (95% CI {lo} to {hi}), {gain} over the base policy (paired 95% CI "
+             "{glo} to {ghi}), marketing spend {spend}. How flat: {n} of {of} candidates are not distinguishable "
+             "from the best ({ranges}).", lang, levers=levers, profit=money(b["profit"], cur),
+             lo=money(b["profit_ci"][0], cur), hi=money(b["profit_ci"][1], cur),
+             gain=money(b["gain_over_base"], cur, sign=True), glo=money(b["gain_ci"][0], cur, sign=True),
+             ghi=money(b["gain_ci"][1], cur, sign=True), spend=money(b["spend"], cur), n=f["candidates"],
+             of=f["of"], ranges=ranges)
 
 
 def write_outputs(opt: Optimization, out: Path, trials: pd.DataFrame, seconds: float, command: str) -> dict:

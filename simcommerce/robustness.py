@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .i18n import t
+
 
 def robustness(runs: pd.DataFrame, metric: str = "profit") -> pd.DataFrame:
     """Per policy (rows, best first): ``win_share`` (0-1), ``mean_regret`` and ``max_regret`` (the metric's
@@ -37,32 +39,35 @@ def robustness(runs: pd.DataFrame, metric: str = "profit") -> pd.DataFrame:
     return out.sort_values(["win_share", "mean"], ascending=False)
 
 
-def sentence(table: pd.DataFrame, money) -> str:
-    """The table in words: the most robust policy, how often it wins, its largest regret; whether the ranking
-    holds. ``money(x)`` formats an amount of the metric."""
+def sentence(table: pd.DataFrame, money, lang: str = "en") -> str:
+    """The table in words (in ``lang``): the most robust policy, how often it wins, its largest regret; whether
+    the ranking holds. ``money(x)`` formats an amount of the metric."""
     top = table.index[0]
     row = table.iloc[0]
     n = int(row["points"])
     wins = int(round(row["win_share"] * n))
     if n == 1:
-        return f"{top} is the best at the one setting run: mark parameters as uncertain to see if that holds."
+        return t("{top} is the best at the one setting run: mark parameters as uncertain to see if that holds.",
+                 lang, top=top)
     if wins == n:
-        return (f"{top} is the best at every one of the {n} settings of the uncertain parameters: the ranking "
-                f"holds across them.")
-    return (f"{top} is the best at {wins} of {n} settings of the uncertain parameters; where it is not, it gives "
-            f"up at most {money(row['max_regret'])} (on average {money(row['mean_regret'])}). The ranking depends "
-            "on what is not known.")
+        return t("{top} is the best at every one of the {n} settings of the uncertain parameters: the ranking holds "
+                 "across them.", lang, top=top, n=n)
+    return t("{top} is the best at {wins} of {n} settings of the uncertain parameters; where it is not, it gives up "
+             "at most {worst} (on average {mean}). The ranking depends on what is not known.", lang, top=top,
+             wins=wins, n=n, worst=money(row["max_regret"]), mean=money(row["mean_regret"]))
 
 
-def win_figure(table: pd.DataFrame, metric_label: str):
+def win_figure(table: pd.DataFrame, metric_label: str, lang: str = "en"):
     """Win share (bars) and largest regret (markers, second axis) per policy."""
     import plotly.graph_objects as go
 
-    fig = go.Figure(go.Bar(x=list(table.index), y=table["win_share"], name="win share", marker={"color": "#243b55"}))
-    fig.add_trace(go.Scatter(x=list(table.index), y=table["max_regret"], mode="markers", name="largest regret",
+    fig = go.Figure(go.Bar(x=list(table.index), y=table["win_share"], name=t("win share", lang),
+                           marker={"color": "#243b55"}))
+    fig.add_trace(go.Scatter(x=list(table.index), y=table["max_regret"], mode="markers", name=t("largest regret", lang),
                              yaxis="y2", marker={"size": 12, "symbol": "diamond", "color": "#b00020"}))
-    fig.update_layout(title=f"How robust: share of uncertain settings where each policy is best ({metric_label})",
-                      yaxis={"title": "win share (0–1)", "range": [0, 1]},
-                      yaxis2={"title": f"largest regret ({metric_label})", "overlaying": "y", "side": "right",
-                              "rangemode": "tozero"}, legend={"orientation": "h"})
+    fig.update_layout(title=t("How robust: share of uncertain settings where each policy is best ({m})", lang,
+                              m=metric_label),
+                      yaxis={"title": t("win share (0–1)", lang), "range": [0, 1]},
+                      yaxis2={"title": t("largest regret ({m})", lang, m=metric_label), "overlaying": "y",
+                              "side": "right", "rangemode": "tozero"}, legend={"orientation": "h"})
     return fig

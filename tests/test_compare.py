@@ -323,5 +323,5 @@ uncertainties: {{method: lhs, samples: 3, parameters: {{mechanisms.decision.inte
     text = html.unescape((tmp_path / "r.html").read_text())
     store = load_experiment_results(tmp_path / "store")
     t = robustness(brand_runs(store, "Glow"), "profit")
-    assert "How robust is the answer? Glow's profit across the uncertain settings" in text
+    assert "How robust is the answer? Glow's profit across 3 settings of the uncertain parameters" in text
     assert sentence(t, lambda x: money(x, "¥")) in text and t["points"].iloc[0] == 3

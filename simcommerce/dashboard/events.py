@@ -117,7 +117,7 @@ def register(app, cfg) -> None:
             events = copy.deepcopy(sc["events"])
         elif trigger == "event-add":
             if len(events or []) >= MAX_EVENTS:
-                return no_update, no_update, html.Span(f"error: at most {MAX_EVENTS} events.", className="error")
+                return no_update, no_update, html.Span(tr("error: ", lang) + f"at most {MAX_EVENTS} events.", className="error")
             events = [*(events or []), new_event({**sc, "steps": days if isinstance(days, int) and days > 0
                                                   else sc["steps"]})]
         elif isinstance(trigger, dict) and trigger.get("type") == "event-del":
@@ -160,6 +160,6 @@ def register(app, cfg) -> None:
             raise PreventUpdate
         error = check(path, new, days)
         if error:
-            return no_update, html.Span(f"error: {error}", className="error"), rows(events, sc, lang)
+            return no_update, html.Span(tr("error: ", lang) + f"{error}", className="error"), rows(events, sc, lang)
         type_changed = any(a.get("type") != b.get("type") for a, b in zip(new, events))
         return new, "", rows(new, sc, lang) if type_changed else no_update

@@ -125,11 +125,11 @@ def start(results: Path, session: str, workers: int | None, *args) -> OptJob:
         return job
 
 
-def result_text(job: OptJob) -> str:
+def result_text(job: OptJob, lang: str = "en") -> str:
     """The command's summary of a finished search (best levers, profit, gain over the base, how flat)."""
     from ..optimize import load_optimization, summary_text
 
-    return summary_text(load_optimization(job.file), json.loads((job.folder / "best.json").read_text()))
+    return summary_text(load_optimization(job.file), json.loads((job.folder / "best.json").read_text()), lang)
 
 
 def layout(lang: str = "en") -> html.Div:
@@ -188,9 +188,9 @@ def register(app, cfg) -> None:
                   State({"type": "opt-min", "key": ALL}, "value"), State({"type": "opt-min", "key": ALL}, "id"),
                   State({"type": "opt-max", "key": ALL}, "value"), State("opt-max-spend", "value"),
                   State("opt-seeds", "value"), State("seed", "value"), State("opt-candidates", "value"),
-                  prevent_initial_call=True)
+                  State("lang", "data"), prevent_initial_call=True)
     def run(n, session, choice, brand, policies, i, consumers, days, events, mins, ids, maxs, max_spend, seeds,
-            seed, candidates):
+            seed, candidates, lang):
         if not n or not sessions.valid(session):
             raise PreventUpdate
         policy = (policies or [{"overrides": {}}])[min(i or 0, len(policies or [1]) - 1)]
@@ -203,33 +203,37 @@ def register(app, cfg) -> None:
             start(cfg.results, session, cfg.workers, choice, brand, policy["overrides"], market, ranges, max_spend,
                   seeds, seed, candidates)
         except ScenarioError as exc:
-            return html.Span(f"error: {exc}", className="error"), True, False, {"display": "none"}
-        return html.Span("Searching…", className="note"), False, True, {"display": "none"}
+            return html.Span(t("error: ", lang) + f"{exc}", className="error"), True, False, {"display": "none"}
+        return html.Span(t("Searching…", lang), className="note"), False, True, {"display": "none"}
 
     @app.callback(Output("opt-message", "children", allow_duplicate=True),
                   Output("opt-poll", "disabled", allow_duplicate=True),
                   Output("opt-run", "disabled", allow_duplicate=True), Output("opt-result", "children"),
                   Output("opt-result", "style", allow_duplicate=True),
-                  Input("opt-poll", "n_intervals"), State("session", "data"), prevent_initial_call=True)
-    def poll(_n, session):
+                  Input("opt-poll", "n_intervals"), State("session", "data"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def poll(_n, session, lang):
         job = JOBS.get(session) if sessions.valid(session) else None
         if job is None:
             return no_update, True, False, no_update, no_update
         code = job.proc.poll()
         if code is None:
-            return (html.Span(f"Searching… ({time.perf_counter() - job.started:.0f} s)", className="note"),
+            return (html.Span(t("Searching… ({s:.0f} s)", lang, s=time.perf_counter() - job.started),
+                              className="note"),
                     no_update, no_update, no_update, no_update)
         with LOCK:
             JOBS.pop(session, None)
         if code != 0:
             lines = [x for x in job.folder.with_suffix(".log").read_text().splitlines() if x.strip()]
             why = next((x for x in reversed(lines) if x.startswith("error:")), lines[-1] if lines else "")
-            return (html.Span(f"The search failed (exit code {code}): {why}", className="error"), True, False,
+            return (html.Span(t("The search failed (exit code {code}): {why}", lang, code=code, why=why),
+                              className="error"), True, False,
                     no_update, {"display": "none"})
         rel = job.folder.relative_to(cfg.results).as_posix()
         seconds = time.perf_counter() - job.started
-        return (html.Span(f"Done in {seconds:.0f} s; trials and report in {rel}/.", className="ok"), True, False,
-                html.P(result_text(job), id="opt-summary"), {"display": "block"})
+        return (html.Span(t("Done in {s:.0f} s; trials and report in {rel}/.", lang, s=seconds, rel=rel),
+                          className="ok"), True, False, html.P(result_text(job, lang), id="opt-summary"),
+                {"display": "block"})
 
 
 def stop_all() -> None:

@@ -113,8 +113,9 @@ def register(app, cfg) -> None:
     @app.callback(Output("policies", "data"), Output("policy-select", "value"), Output("policy-message", "children"),
                   Input("policy-add", "n_clicks"), Input("policy-dup", "n_clicks"), Input("policy-del", "n_clicks"),
                   Input("policy-name", "n_submit"), Input("policy-name", "n_blur"), State("policy-name", "value"),
-                  State("policies", "data"), State("policy-select", "value"), prevent_initial_call=True)
-    def manage(_add, _dup, _del, _submit, _blur, name, policies, i):
+                  State("policies", "data"), State("policy-select", "value"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def manage(_add, _dup, _del, _submit, _blur, name, policies, i, lang):
         """Add, duplicate, delete, rename (a click wins over a rename triggered with it by the blur)."""
         fired = {k.split(".")[0] for k in ctx.triggered_prop_ids}
         trig = next((b for b in ("policy-add", "policy-dup", "policy-del") if b in fired), "policy-name")
@@ -133,7 +134,7 @@ def register(app, cfg) -> None:
             raise PreventUpdate
         err = rename_error(policies, i, name)
         if err:
-            return no_update, no_update, html.Span(f"error: {err}", className="error")
+            return no_update, no_update, html.Span(t("error: ", lang) + f"{err}", className="error")
         policies = copy.deepcopy(policies)
         policies[i]["name"] = name
         return policies, i, ""
@@ -152,14 +153,14 @@ def register(app, cfg) -> None:
             raise PreventUpdate
         policies = policies or default_policies()
         if len(policies) >= MAX_POLICIES:
-            return no_update, no_update, html.Span(f"error: at most {MAX_POLICIES} policies.", className="error"), None
+            return no_update, no_update, html.Span(t("error: ", lang) + f"at most {MAX_POLICIES} policies.", className="error"), None
         sc = scenario_at(path)
         n = consumers if isinstance(consumers, int) and consumers > 0 else sc["population"]["consumers"]
         overrides = presets.overrides(name, brand, n)
         market = {"population.consumers": n, **({"steps": days} if isinstance(days, int) and days > 0 else {})}
         error = refusal(path, {**market, **overrides})
         if error:
-            return no_update, no_update, html.Span(f"error: the {name} preset does not fit this market: {error}",
+            return no_update, no_update, html.Span(t("error: ", lang) + f"the {name} preset does not fit this market: {error}",
                                                    className="error"), None
         new = [*policies, {"name": _unique(name, {p["name"] for p in policies}), "overrides": overrides}]
         return new, len(new) - 1, html.Span(t("Added {name}: {what}.", lang, name=new[-1]["name"],
@@ -170,8 +171,8 @@ def register(app, cfg) -> None:
                   Output({"type": "lever-error", "key": ALL}, "children"),
                   Input({"type": "lever", "key": ALL}, "value"), State({"type": "lever", "key": ALL}, "id"),
                   State("policies", "data"), State("policy-select", "value"), State("scenario", "value"),
-                  State("brand", "value"), State("session", "data"), prevent_initial_call=True)
-    def edit(values, ids, policies, i, choice, brand, session):
+                  State("brand", "value"), State("session", "data"), State("lang", "data"), prevent_initial_call=True)
+    def edit(values, ids, policies, i, choice, brand, session, lang):
         """A lever changed (or the controls were drawn anew): the selected policy's overrides follow. A refused
         value is named next to its field, and the field goes back to the value the policy keeps."""
         policies = policies or default_policies()
@@ -182,7 +183,7 @@ def register(app, cfg) -> None:
         raw = {w["key"]: v for w, v in zip(ids, values)}
         new, errors = controls.apply(policies[i]["overrides"], scenario, brand, raw)
         shown = [errors[w["key"]][1] if w["key"] in errors else no_update for w in ids]
-        said = [f"error: {errors[w['key']][0]}" if w["key"] in errors else "" for w in ids]
+        said = [t("error: ", lang) + errors[w["key"]][0] if w["key"] in errors else "" for w in ids]
         if new == policies[i]["overrides"]:
             return no_update, shown, said
         policies = copy.deepcopy(policies)

@@ -259,9 +259,9 @@ def register(app, cfg) -> None:
             job = start(cfg.results, session, cfg.workers, name, choice, consumers, days, replications, seed,
                         policies, events, unc)
         except ScenarioError as exc:
-            return (html.Span(f"error: {exc}", className="error"), False, True, HIDDEN, 0, 1, "", True)
+            return (html.Span(t("error: ", lang) + f"{exc}", className="error"), False, True, HIDDEN, 0, 1, "", True)
         except OSError as exc:
-            return (html.Span(f"error: cannot start the run ({exc}).", className="error"), False, True, HIDDEN,
+            return (html.Span(t("error: ", lang) + f"cannot start the run ({exc}).", className="error"), False, True, HIDDEN,
                     0, 1, "", True)
         rel = job.folder.relative_to(cfg.results).as_posix()
         return (html.Span(t("Running {n} runs into {rel}/ …", lang, n=job.total, rel=rel), className="note"), True,

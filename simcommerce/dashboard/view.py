@@ -313,8 +313,8 @@ def register(app, cfg) -> None:
         return verdict_block(v), kpi_cards(bs, CARD_METRICS, cur, lang), title, brand_table(bs, cur, lang), market
 
     @app.callback(Output("robust", "children"), Input("exp-dir", "data"), Input("my-brand", "value"),
-                  State("session", "data"))
-    def robust(rel, brand, session):
+                  State("session", "data"), State("lang", "data"))
+    def robust(rel, brand, session, lang):
         """Across the uncertain settings (the experiment's points): win shares and regrets of the brand's profit."""
         _, exp = opened(rel, session)
         brand = brand_of(exp, brand)
@@ -328,17 +328,18 @@ def register(app, cfg) -> None:
         rows = [html.Tr([html.Td(pol), html.Td(f"{r['win_share']:.0%}"), html.Td(money(r["max_regret"], cur)),
                          html.Td(money(r["mean_regret"], cur)), html.Td(money(r["mean"], cur))])
                 for pol, r in table.iterrows()]
-        head = html.Tr([html.Th(h) for h in ("policy", "best at (share of settings)", "largest regret",
-                                             "mean regret", f"{brand}'s mean profit")])
+        head = html.Tr([html.Th(h) for h in (t("policy", lang), t("best at (share of settings)", lang),
+                                             t("largest regret", lang), t("mean regret", lang),
+                                             t("{brand}'s mean profit", lang, brand=brand))])
         return html.Div([
-            html.H4(f"How robust is the answer? {brand}'s profit across {int(table['points'].iloc[0])} settings of the "
-                    "uncertain parameters"),
-            html.P(sentence(table, lambda x: money(x, cur)), id="robust-sentence"),
+            html.H4(t("How robust is the answer? {brand}'s profit across {n} settings of the uncertain parameters",
+                      lang, brand=brand, n=int(table["points"].iloc[0]))),
+            html.P(sentence(table, lambda x: money(x, cur), lang), id="robust-sentence"),
             html.Div(html.Table([head, *rows], id="robust-table"), className="scroll"),
-            html.P("Regret: the best policy's mean profit at a setting minus this policy's (0 where it is the best); "
-                   "each setting's means are over its replications, on the same seeds.", className="note"),
+            html.P(t("Regret: the best policy's mean profit at a setting minus this policy's (0 where it is the best); "
+                     "each setting's means are over its replications, on the same seeds.", lang), className="note"),
             dcc.Graph(id="robust-graph", config=plots.PLOTLY_CONFIG,
-                      figure=win_figure(table, f"{brand}'s profit, {cur}")),
+                      figure=win_figure(table, t("{brand}'s profit, {cur}", lang, brand=brand, cur=cur), lang)),
         ])
 
     @app.callback(Output("ts-graph", "figure"), Input("exp-dir", "data"), Input("ts-metric", "value"),

@@ -335,6 +335,10 @@ def test_the_page_in_chinese_down_to_the_verdict(dash_page, server):
     assert page.get_by_text("2. 比较", exact=True).count() == 1 and page.locator("#run").text_content() == "运行"
     assert not page.evaluate(UNLABELLED), page.evaluate(UNLABELLED)
     p.select_policy("variant")
+    p.fill(p.lever(RATES), "0.1, 1.5")  # refused: the format's message, after a Chinese "error:"
+    refused = page.locator(".lever", has=page.locator(p.lever(RATES))).locator(".lever-error")
+    refused.filter(has_text="expected").wait_for(timeout=60000)
+    assert refused.text_content().startswith(f"错误：policy at '{RATES}[1]': expected a number between 0 and 1")
     p.fill(p.lever(RATES), "0.1")
     page.wait_for_function("document.querySelector('#policy-yaml').textContent.includes('rates')")
     p.run(consumers=800, days=20, replications=2, name="zh_study")
