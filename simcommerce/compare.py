@@ -594,7 +594,8 @@ def funnel_figure(market: pd.DataFrame, policies: list[str], lang: str = "en") -
         g = last[last["policy"] == pol]
         if g.empty:
             continue
-        fig.add_trace(go.Funnel(name=pol, y=[tr(plots.FUNNEL[s], lang) for s in stages], x=[g[s].mean() for s in stages],
+        fig.add_trace(go.Funnel(name=pol, y=[tr(plots.FUNNEL[s], lang) for s in stages],
+                                x=[g[s].mean() for s in stages],
                                 texttemplate="%{value:,.0f}<br>%{percentInitial:.0%}", marker={"color": _color(k)}))
     fig.update_layout(title=tr("Purchase funnel at the end, per policy (mean over replications)", lang))
     return fig

@@ -15,7 +15,8 @@ CSS = """
 body{font-family:system-ui,sans-serif;margin:0;background:#f5f6f8;color:#222}
 header{background:#243b55;color:#fff;padding:10px 24px;display:flex;flex-wrap:wrap;justify-content:space-between;
  align-items:center;gap:6px} header h1{font-size:20px;margin:0}
-#lang-switch{font-size:14px} #lang-switch a{color:#fff;margin-left:8px} #lang-switch a.on{font-weight:700;text-decoration:none}
+#lang-switch{font-size:14px} #lang-switch a{color:#fff;margin-left:8px}
+#lang-switch a.on{font-weight:700;text-decoration:none}
 main{max-width:1400px;margin:0 auto;padding:8px 24px}
 .card{background:#fff;border-radius:6px;box-shadow:0 1px 3px #0002;padding:10px 16px;margin:10px 0}
 .row{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}

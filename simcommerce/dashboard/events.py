@@ -19,8 +19,7 @@ from ..scenario import event_types
 from .controls import dom_id
 from .scenarios import path_of, refusal, scenario_at
 
-WHO = {"brand": "a brand", "influencer": "a named influencer", "": "the platform: all brands"}  # English: i18n
-FIELDS = ("type", "target", "day", "severity", "reach")
+WHO = {"brand": "a brand", "influencer": "a named influencer", "": "the platform: all brands"}  # whom a type hits
 MAX_EVENTS = 12
 
 
@@ -54,7 +53,7 @@ def rows(events: list[dict], scenario: dict, lang: str = "en") -> list:
     """One labelled row of controls per event (ids ``{"type": "event-field", "field": f, "index": i}``)."""
     brands = [b["name"] for b in scenario["brands"]]
     influencers = [i["name"] for i in scenario["influencers"]["named"]]
-    types = [t for t in event_types() if t != "influencer_scandal" or influencers]
+    types = [k for k in event_types() if k != "influencer_scandal" or influencers]
     out = []
     for i, ev in enumerate(events):
         ref = event_types().get(ev.get("type"), ("", ""))[1]
@@ -117,7 +116,8 @@ def register(app, cfg) -> None:
             events = copy.deepcopy(sc["events"])
         elif trigger == "event-add":
             if len(events or []) >= MAX_EVENTS:
-                return no_update, no_update, html.Span(tr("error: ", lang) + f"at most {MAX_EVENTS} events.", className="error")
+                return no_update, no_update, html.Span(tr("error: ", lang) + f"at most {MAX_EVENTS} events.",
+                                                       className="error")
             events = [*(events or []), new_event({**sc, "steps": days if isinstance(days, int) and days > 0
                                                   else sc["steps"]})]
         elif isinstance(trigger, dict) and trigger.get("type") == "event-del":

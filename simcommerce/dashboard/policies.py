@@ -153,15 +153,16 @@ def register(app, cfg) -> None:
             raise PreventUpdate
         policies = policies or default_policies()
         if len(policies) >= MAX_POLICIES:
-            return no_update, no_update, html.Span(t("error: ", lang) + f"at most {MAX_POLICIES} policies.", className="error"), None
+            return no_update, no_update, html.Span(t("error: ", lang) + f"at most {MAX_POLICIES} policies.",
+                                                   className="error"), None
         sc = scenario_at(path)
         n = consumers if isinstance(consumers, int) and consumers > 0 else sc["population"]["consumers"]
         overrides = presets.overrides(name, brand, n)
         market = {"population.consumers": n, **({"steps": days} if isinstance(days, int) and days > 0 else {})}
         error = refusal(path, {**market, **overrides})
         if error:
-            return no_update, no_update, html.Span(t("error: ", lang) + f"the {name} preset does not fit this market: {error}",
-                                                   className="error"), None
+            return no_update, no_update, html.Span(t("error: ", lang) + f"the {name} preset does not fit this "
+                                                   f"market: {error}", className="error"), None
         new = [*policies, {"name": _unique(name, {p["name"] for p in policies}), "overrides": overrides}]
         return new, len(new) - 1, html.Span(t("Added {name}: {what}.", lang, name=new[-1]["name"],
                                               what=presets.PRESETS[name][0]), className="ok"), None

@@ -261,8 +261,8 @@ def register(app, cfg) -> None:
         except ScenarioError as exc:
             return (html.Span(t("error: ", lang) + f"{exc}", className="error"), False, True, HIDDEN, 0, 1, "", True)
         except OSError as exc:
-            return (html.Span(t("error: ", lang) + f"cannot start the run ({exc}).", className="error"), False, True, HIDDEN,
-                    0, 1, "", True)
+            return (html.Span(t("error: ", lang) + f"cannot start the run ({exc}).", className="error"), False, True,
+                    HIDDEN, 0, 1, "", True)
         rel = job.folder.relative_to(cfg.results).as_posix()
         return (html.Span(t("Running {n} runs into {rel}/ …", lang, n=job.total, rel=rel), className="note"), True,
                 False, SHOWN, 0, job.total, t(" {done} of {total} runs ({s:.0f} s)", lang, done=0, total=job.total,
