@@ -326,7 +326,7 @@ def spend_returns(runs: pd.DataFrame, reference: str, profit: str = "profit", sp
                                        "profit_per_extra_spend_low", "profit_per_extra_spend_high"])
 
 
-def budget_sentence(table: pd.DataFrame, reference: str, currency: str) -> str:
+def budget_sentence(table: pd.DataFrame, reference: str, currency: str, lang: str = "en") -> str:
     """Whether the policies spent comparable amounts, and what each extra unit of spend bought, in words."""
     from .verdict import money, signed
 
@@ -335,17 +335,19 @@ def budget_sentence(table: pd.DataFrame, reference: str, currency: str) -> str:
     same = list(table.loc[table["comparable"], "policy"])
     parts = []
     if same:
-        parts.append(f"{', '.join(same)} spent within {EQUAL_SPEND:.0%} of {reference} (an equal-budget "
-                     "comparison).")
+        parts.append(tr("{names} spent within {share} of {reference} (an equal-budget comparison).", lang,
+                        names=", ".join(same), share=f"{EQUAL_SPEND:.0%}", reference=reference))
     unit = money(1, currency).replace(".00", "")
     for r in table[~table["comparable"]].itertuples():
-        text = (f"{r.policy} spent {money(r.extra_spend, currency, sign=True)} "
-                f"({signed(100 * r.extra_spend_share, unit='%')}) more than {reference}, not a like-for-like budget")
+        text = tr("{policy} spent {extra} ({pct}) more than {reference}, not a like-for-like budget", lang,
+                  policy=r.policy, extra=money(r.extra_spend, currency, sign=True),
+                  pct=signed(100 * r.extra_spend_share, unit="%"), reference=reference)
         if np.isfinite(r.profit_per_extra_spend):
-            text += (f"; each extra {unit} of spend returned {money(r.profit_per_extra_spend, currency, sign=True)} "
-                     f"of profit (95% CI {money(r.profit_per_extra_spend_low, currency, sign=True)} to "
-                     f"{money(r.profit_per_extra_spend_high, currency, sign=True)})")
-        parts.append(text + ".")
+            text += tr("; each extra {unit} of spend returned {ret} of profit (95% CI {lo} to {hi})", lang, unit=unit,
+                       ret=money(r.profit_per_extra_spend, currency, sign=True),
+                       lo=money(r.profit_per_extra_spend_low, currency, sign=True),
+                       hi=money(r.profit_per_extra_spend_high, currency, sign=True))
+        parts.append(text + ("。" if lang == "zh-CN" else "."))
     return " ".join(parts)
 
 
@@ -536,13 +538,15 @@ def timeseries_figure(market: pd.DataFrame, metric: str, policies: list[str],
     return mark_events(fig, events or [], lang)
 
 
-def kpi_bars(summary: pd.DataFrame, metrics: list[str], currency: str = "currency units") -> go.Figure:
+def kpi_bars(summary: pd.DataFrame, metrics: list[str], currency: str = "currency units",
+             lang: str = "en") -> go.Figure:
     """One panel per metric: mean per policy with its 95% CI as error bars."""
     from plotly.subplots import make_subplots
 
     cols = min(3, len(metrics))
     rows = (len(metrics) + cols - 1) // cols
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[plots.metric_label(m, currency) for m in metrics])
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[plots.metric_label(m, currency, lang=lang)
+                                                              for m in metrics])
     for j, m in enumerate(metrics):
         s = summary[summary["metric"] == m]
         fig.add_trace(go.Bar(x=s["policy"], y=s["mean"], showlegend=False,
@@ -551,11 +555,12 @@ def kpi_bars(summary: pd.DataFrame, metrics: list[str], currency: str = "currenc
                                       "array": (s["ci_high"] - s["mean"]).fillna(0),
                                       "arrayminus": (s["mean"] - s["ci_low"]).fillna(0)}),
                       row=j // cols + 1, col=j % cols + 1)
-    fig.update_layout(title="End-of-run KPIs per policy (mean, error bars: 95% CI)", height=320 * rows)
+    fig.update_layout(title=tr("End-of-run KPIs per policy (mean, error bars: 95% CI)", lang), height=320 * rows)
     return fig
 
 
-def diff_figure(summary: pd.DataFrame, metrics: list[str], currency: str = "currency units") -> go.Figure:
+def diff_figure(summary: pd.DataFrame, metrics: list[str], currency: str = "currency units",
+                lang: str = "en") -> go.Figure:
     """Difference vs the reference per policy and metric (the metric's units): paired vs Welch 95% CI.
 
     The policies' labels are the same in every panel, so they are shown once per row (shared y axes)."""
@@ -564,7 +569,8 @@ def diff_figure(summary: pd.DataFrame, metrics: list[str], currency: str = "curr
     s = summary[summary["policy"] != summary["reference"]]
     cols = min(3, max(1, len(metrics)))
     rows = (len(metrics) + cols - 1) // cols
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[plots.metric_label(m, currency) for m in metrics],
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[plots.metric_label(m, currency, lang=lang)
+                                                              for m in metrics],
                         shared_yaxes=True)
     for j, m in enumerate(metrics):
         g = s[s["metric"] == m]
@@ -579,7 +585,8 @@ def diff_figure(summary: pd.DataFrame, metrics: list[str], currency: str = "curr
                                               "arrayminus": (g["diff_mean"] - g[lo]).fillna(0)}),
                           row=j // cols + 1, col=j % cols + 1)
         fig.add_vline(x=0, line_dash="dot", line_color="grey", row=j // cols + 1, col=j % cols + 1)
-    fig.update_layout(title="Difference vs the reference: paired (common random numbers) vs unpaired (Welch) 95% CI",
+    fig.update_layout(title=tr("Difference vs the reference: paired (common random numbers) vs unpaired (Welch) 95% "
+                               "CI", lang),
                       height=max(300, 90 * len(s["policy"].unique()) + 200) * rows)
     return fig
 
@@ -713,10 +720,11 @@ def _fmt(x: float) -> str:
     return f"{x:,.4g}" if abs(x) < 10 else f"{x:,.1f}"
 
 
-def kpi_table_html(summary: pd.DataFrame) -> str:
+def kpi_table_html(summary: pd.DataFrame, lang: str = "en") -> str:
     """The KPI table: one row per policy × metric."""
-    head = ("<tr><th>policy</th><th>metric</th><th>n</th><th>mean</th><th>95% CI</th>"
-            "<th>paired diff vs reference</th><th>paired 95% CI</th><th>Welch 95% CI</th><th>seeds matched</th></tr>")
+    head = "<tr>" + "".join(f"<th>{html.escape(tr(h, lang))}</th>" for h in (
+        "policy", "metric", "n", "mean", "95% CI", "paired diff vs reference", "paired 95% CI", "Welch 95% CI",
+        "seeds matched")) + "</tr>"
     body = []
     for r in summary.itertuples():
         is_ref = r.policy == r.reference
@@ -726,7 +734,7 @@ def kpi_table_html(summary: pd.DataFrame) -> str:
         body.append(
             f'<tr class="kpi"><td style="text-align:left">{html.escape(r.policy)}</td><td>{html.escape(r.metric)}</td>'
             f"<td>{r.n}</td><td>{_fmt(r.mean)}</td><td>[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]</td>"
-            + ("<td>reference</td><td></td><td></td><td></td>" if is_ref else
+            + (f"<td>{tr('reference', lang)}</td><td></td><td></td><td></td>" if is_ref else
                f"<td>{_fmt(r.diff_mean)}{sig}</td><td>[{_fmt(r.diff_ci_low)}, {_fmt(r.diff_ci_high)}]</td>"
                f"<td>[{_fmt(r.welch_ci_low)}, {_fmt(r.welch_ci_high)}]</td><td>{r.seeds_matched:.0%}</td>")
             + "</tr>")
@@ -758,16 +766,17 @@ def brand_section_html(exp: dict, brand: str, reference: str, policies: list[str
     def rng(lo, hi, f):
         return "" if not (np.isfinite(lo) and np.isfinite(hi)) else f"[{f(lo)}, {f(hi)}]"
 
-    head = "".join(f"<th>{h}</th>" for h in ("policy", "runs", "marketing spend", "extra spend", "orders",
-                                                 "Δ orders", "paired 95% CI", "revenue", "profit", "Δ profit",
-                                                 "paired 95% CI", f"Δ profit per extra {m(1).replace('.00', '')}",
-                                                 f"spend within {EQUAL_SPEND:.0%}"))
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in (
+        *(tr(h, lang) for h in ("policy", "runs", "marketing spend", "extra spend", "orders", "Δ orders",
+                                "paired 95% CI", "revenue", "profit", "Δ profit", "paired 95% CI")),
+        tr("Δ profit per extra {one}", lang, one=m(1).replace(".00", "")),
+        tr("spend within {share}", lang, share=f"{EQUAL_SPEND:.0%}")))
     body = []
     for r in t.itertuples():
         ref = r.policy == reference
         body.append(
             f'<tr class="brand-row"><td style="text-align:left">{html.escape(r.policy)}</td><td>{int(r.n)}</td>'
-            f"<td>{m(r.spend)}</td><td>{'reference' if ref else m(r.extra_spend, True)}</td>"
+            f"<td>{m(r.spend)}</td><td>{tr('reference', lang) if ref else m(r.extra_spend, True)}</td>"
             f"<td>{_fmt(r.orders)}</td><td>{'' if ref else pct(r.orders_rel)}</td>"
             f"<td>{'' if ref else rng(r.orders_rel_low, r.orders_rel_high, pct)}</td>"
             f"<td>{m(r.revenue)}</td><td>{m(r.profit)}</td><td>{'' if ref else m(r.profit_diff, True)}</td>"
@@ -779,9 +788,9 @@ def brand_section_html(exp: dict, brand: str, reference: str, policies: list[str
     return (f'<h2>{html.escape(tr("Verdict for {brand}", lang, brand=brand))}</h2><div class="verdict" id="verdict">'
             f'<p class="findings">{html.escape(" ".join(v.findings))}</p>'
             f"<p><b>{html.escape(v.recommendation)}</b></p>"
-            f'<p class="budget" id="budget">{html.escape(budget_sentence(returns, reference, cur))}</p>'
+            f'<p class="budget" id="budget">{html.escape(budget_sentence(returns, reference, cur, lang))}</p>'
             f'<p class="note">{html.escape(" ".join(v.caveats))}</p><p class="note">{html.escape(v.legend)}</p></div>'
-            f"<h2>{html.escape(brand)}: marketing spend and what it brought</h2>"
+            f"<h2>{html.escape(tr('{brand}: marketing spend and what it brought', lang, brand=brand))}</h2>"
             f'<div style="overflow-x:auto"><table id="brand-table"><tr>{head}</tr>{"".join(body)}</table></div>')
 
 
@@ -791,6 +800,11 @@ def _ratio_ci(ret: pd.DataFrame, policy: str, m) -> str:
         return ""
     return f" [{m(ret.loc[policy, 'profit_per_extra_spend_low'], True)}, " \
            f"{m(ret.loc[policy, 'profit_per_extra_spend_high'], True)}]"
+
+
+STATISTICS_NOTE = ("Mean and 95% CI: t interval over replications. Paired difference: mean of the per-replication "
+                   "differences with a t interval (pairs matched by point and replication). Welch: the unpaired "
+                   "interval of the same difference, for comparison. ★: the paired interval excludes 0.")
 
 
 def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: str | None = None,
@@ -817,15 +831,17 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: s
                              sentence(table, lambda x: money(x, cur), lang)))
         except ValueError:
             pass
-    sections.append(("Differences vs the reference (market totals)", [diff_figure(summary, metrics, cur)], ""))
-    sections.append(("KPIs per policy (market totals)", [kpi_bars(summary, metrics, cur)], ""))
+    sections.append((tr("Differences vs the reference (market totals)", lang),
+                     [diff_figure(summary, metrics, cur, lang)], ""))
+    sections.append((tr("KPIs per policy (market totals)", lang), [kpi_bars(summary, metrics, cur, lang)], ""))
     if market is not None:
-        ts = [timeseries_figure(market, m, policies, cur, events_of(exp)) for m in metrics if m in market.columns]
-        sections.append(("Over time", ts, ""))
+        ts = [timeseries_figure(market, m, policies, cur, events_of(exp), lang) for m in metrics
+              if m in market.columns]
+        sections.append((tr("Over time", lang), ts, ""))
         if any(s in market.columns for s in FUNNEL_STAGES):
-            sections.append(("Funnel", [funnel_figure(market, policies)], ""))
+            sections.append((tr("Funnel", lang), [funnel_figure(market, policies, lang)], ""))
     else:
-        sections.append(("Over time", [], "The store has no market time series (DIR/market/)."))
+        sections.append((tr("Over time", lang), [], tr("The store has no market time series (DIR/market/).", lang)))
     params = swept_parameters(runs)
     if params:
         figs, notes = [], []
@@ -850,11 +866,11 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: s
     if pro is not None and "promoter_earned" in pro.columns:
         cascade_figs.append(lorenz_figure({p: pro.loc[(pro["policy"] == p) & (pro["promoter_earned"] > 0),
                                                       "promoter_earned"].to_numpy() for p in policies
-                                           if (pro["policy"] == p).any()}))
+                                           if (pro["policy"] == p).any()}, lang))
     else:
         cascade_note += ("The promoters' Lorenz curve needs per-run promoter earnings tables "
                          "(DIR/promoters/policy=…/ with promoter_earned), which this store does not hold.")
-    sections.append(("Cascades and promoters", cascade_figs, cascade_note))
+    sections.append((tr("Cascades and promoters", lang), cascade_figs, cascade_note))
 
     parts, first = [], True
     for heading, figs, note in sections:
@@ -872,15 +888,18 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: s
     try:
         brand_html = brand_section_html(exp, brand, reference, policies, lang) if brand else ""
     except ValueError as exc:  # a store whose tables do not match (hand-made): the market's view only
-        brand_html = '<p class="note">No verdict per brand: ' + html.escape(str(exc)) + ".</p>"
+        brand_html = '<p class="note">' + html.escape(tr("No verdict per brand: {why}.", lang, why=exc)) + "</p>"
     reps = runs.groupby("policy").size()
     seeds_ok = summary.loc[summary["policy"] != reference, "seeds_matched"]
-    crn = ("common random numbers (replication r of every policy uses the same root seed)"
-           if len(seeds_ok) and (seeds_ok == 1).all() else
-           "NOT common random numbers for every pair (some pairs have different seeds)")
+    crn = tr("common random numbers (replication r of every policy uses the same root seed)"
+             if len(seeds_ok) and (seeds_ok == 1).all() else
+             "NOT common random numbers for every pair (some pairs have different seeds)", lang)
     st = (exp.get("manifest") or {}).get("status")
-    status = f" Experiment status: <b>{html.escape(str(st))}</b> (not all runs may be in)." if st not in (
-        None, "complete") else ""
+    status = tr(" Experiment status: <b>{status}</b> (not all runs may be in).", lang,
+                status=html.escape(str(st))) if st not in (None, "complete") else ""
+    counts = ", ".join(tr("{p}: {n} runs", lang, p=html.escape(p), n=reps.get(p, 0)) for p in policies)
+    intro = tr("{k} policies ({counts}); reference: <b>{reference}</b>; {crn}.", lang, k=len(policies),
+               counts=counts, reference=html.escape(reference), crn=crn)
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>simcommerce — compare {name}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}}
@@ -890,13 +909,10 @@ td,th{{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right;white-spac
 .verdict{{border-left:4px solid #243b55;background:#f0f3f8;padding:4px 12px}}</style>
 </head><body>
 <h1>{html.escape(tr("Policy comparison — {name}", lang, name=html.unescape(name)))}</h1>
-<p>{len(policies)} policies ({", ".join(f"{html.escape(p)}: {reps.get(p, 0)} runs" for p in policies)});
-reference: <b>{html.escape(reference)}</b>; {crn}.{status}</p>
-<p>Mean and 95% CI: t interval over replications. Paired difference: mean of the per-replication differences
-with a t interval (pairs matched by point and replication). Welch: the unpaired interval of the same difference,
-for comparison. ★: the paired interval excludes 0.</p>
+<p>{intro}{status}</p>
+<p>{html.escape(tr(STATISTICS_NOTE, lang))}</p>
 {brand_html}
-<h2>KPI table (market totals, all brands)</h2>{kpi_table_html(summary)}
+<h2>{html.escape(tr("KPI table (market totals, all brands)", lang))}</h2>{kpi_table_html(summary, lang)}
 {"".join(parts)}
 </body></html>"""
 

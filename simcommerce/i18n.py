@@ -86,6 +86,7 @@ ZH: dict[str, str] = {
     "Uncertain parameters": "不确定参数",
     "none": "无",
     "Settings to run": "运行的取值组数",
+    "…or draw them from a calibration (its folder in the results store)": "……或从校准结果中抽取（结果库中的校准文件夹）",
     "Experiment name": "实验名称",
     "Run": "运行",
     "Cancel": "取消",
@@ -267,6 +268,51 @@ ZH: dict[str, str] = {
     "setting's means are over its replications, on the same seeds.":
         "遗憾值：某设定下最优策略的平均利润减去该策略的平均利润（最优时为 0）；各设定的均值取自其各次重复，使用相同随机种子。",
     "{brand}'s profit, {cur}": "{brand} 的利润，{cur}",
+    "Over time": "随时间变化",
+    "Funnel": "购买漏斗",
+    # tooltips of the page's own fields
+    "runs per policy; replication r of every policy uses root seed seed + r (common random numbers)":
+        "每个策略的运行次数；每个策略的第 r 次重复使用根种子 seed + r（共同随机数）",
+    "root seed of replication 0": "第 0 次重复的根种子",
+    "points of a Latin hypercube over the ranges; each is run for every policy and replication":
+        "在各范围上的拉丁超立方取样点；每个点都对每个策略和每次重复运行",
+    "the brand's mean marketing spend must stay at or below this; empty: no cap": "品牌的平均营销支出不得超过此值；空：不设上限",
+    "policies tried by the search (each on every seed)": "搜索尝试的策略数（每个都用全部种子）",
+    "runs per candidate: the same seeds for every candidate": "每个候选的运行次数：所有候选使用相同的种子",
+    # the compare report
+    "{names} spent within {share} of {reference} (an equal-budget comparison).":
+        "{names} 的支出与 {reference} 相差不超过 {share}（同等预算的比较）。",
+    "{policy} spent {extra} ({pct}) more than {reference}, not a like-for-like budget":
+        "{policy} 比 {reference} 多花 {extra}（{pct}），预算不对等",
+    "; each extra {unit} of spend returned {ret} of profit (95% CI {lo} to {hi})":
+        "；每多花 {unit} 带来 {ret} 的利润（95% 置信区间 {lo} 至 {hi}）",
+    "End-of-run KPIs per policy (mean, error bars: 95% CI)": "各策略期末关键指标（均值，误差线：95% 置信区间）",
+    "Difference vs the reference: paired (common random numbers) vs unpaired (Welch) 95% CI":
+        "相对参照的差异：配对（共同随机数）与非配对（Welch）95% 置信区间",
+    "metric": "指标", "n": "样本数", "mean": "均值", "paired diff vs reference": "相对参照的配对差异",
+    "Welch 95% CI": "Welch 95% 置信区间", "seeds matched": "种子匹配比例",
+    "spend within {share}": "支出相差在 {share} 内",
+    "{brand}: marketing spend and what it brought": "{brand}：营销支出及其带来的效果",
+    "Differences vs the reference (market totals)": "相对参照的差异（市场合计）",
+    "KPIs per policy (market totals)": "各策略关键指标（市场合计）",
+    "The store has no market time series (DIR/market/).": "结果库中没有市场时间序列（DIR/market/）。",
+    "Cascades and promoters": "传播级联与推广者",
+    "No verdict per brand: {why}.": "没有按品牌的结论：{why}。",
+    "common random numbers (replication r of every policy uses the same root seed)":
+        "共同随机数（每个策略的第 r 次重复使用相同的根种子）",
+    "NOT common random numbers for every pair (some pairs have different seeds)":
+        "并非每一对都使用共同随机数（有些配对的种子不同）",
+    " Experiment status: <b>{status}</b> (not all runs may be in).": " 实验状态：<b>{status}</b>（可能并非所有运行都已完成）。",
+    "{k} policies ({counts}); reference: <b>{reference}</b>; {crn}.": "{k} 个策略（{counts}）；参照：<b>{reference}</b>；{crn}。",
+    "Mean and 95% CI: t interval over replications. Paired difference: mean of the per-replication differences with "
+    "a t interval (pairs matched by point and replication). Welch: the unpaired interval of the same difference, for "
+    "comparison. ★: the paired interval excludes 0.":
+        "均值与 95% 置信区间：各次重复的 t 区间。配对差异：逐次重复差值的均值及其 t 区间（按取值点和重复配对）。Welch：同一差异的非配对区间，供比较。★：配对区间不含 0。",
+    "KPI table (market totals, all brands)": "关键指标表（市场合计，所有品牌）",
+    "policy name: expected letters, digits, '_', '.' or '-' (it names files), found {name!r}.":
+        "策略名称：应为字母、数字、'_'、'.' 或 '-'（它用于文件名），实际为 {name!r}。",
+    "policy name: expected a name not used by another policy, found '{name}' twice.":
+        "策略名称：应为其他策略未使用的名称，实际 '{name}' 出现了两次。",
     # the verdict
     "orders": "订单",
     "profit": "利润",

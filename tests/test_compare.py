@@ -194,6 +194,10 @@ def test_compare_command_writes_self_contained_report(stores, tmp_path):
     assert '<html lang="zh-CN">' in text and "<h2>Glow 的结论</h2>" in text and "<h1>策略比较 — " in text
     assert html.escape(" ".join(v_zh.findings)) in text and html.escape(v_zh.recommendation) in text
     assert v_zh.recommendation.startswith("建议：") and v_zh.findings != v.findings
+    assert "<h2>关键指标表（市场合计，所有品牌）</h2>" in text and "<th>相对参照的配对差异</th>" in text
+    assert "各策略关键指标（市场合计）" in text and "<th>营销支出</th>" in text
+    budget = budget_sentence(spend_returns(brand_runs(exp, "Glow"), "ads_1500"), "ads_1500", currency_of(exp), "zh-CN")
+    assert budget and html.escape(budget) in text and budget != sentence
 
 
 @pytest.mark.slow

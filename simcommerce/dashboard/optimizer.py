@@ -134,7 +134,7 @@ def result_text(job: OptJob, lang: str = "en") -> str:
 
 def layout(lang: str = "en") -> html.Div:
     def box(label: str, wid: str, value, title: str) -> html.Div:
-        label = t(label, lang)
+        label, title = t(label, lang), t(title, lang)
         return html.Div([html.Label(label, htmlFor=wid, title=title),
                          dcc.Input(id=wid, type="number", value=value, debounce=True)], className="lever", title=title)
 

@@ -57,13 +57,13 @@ def delete(policies: list[dict], i: int) -> list[dict]:
     return policies[:i] + policies[i + 1:]
 
 
-def rename_error(policies: list[dict], i: int, name: str) -> str | None:
-    """Why ``name`` cannot name policy ``i`` (None if it can)."""
+def rename_error(policies: list[dict], i: int, name: str, lang: str = "en") -> str | None:
+    """Why ``name`` cannot name policy ``i`` (None if it can), in ``lang``."""
     if not isinstance(name, str) or not NAME_RE.match(name):
-        return (f"policy name: expected letters, digits, '_', '.' or '-' (it names files), "
-                f"found {name!r}.")
+        return t("policy name: expected letters, digits, '_', '.' or '-' (it names files), found {name!r}.", lang,
+                 name=name)
     if any(p["name"] == name for j, p in enumerate(policies) if j != i):
-        return f"policy name: expected a name not used by another policy, found '{name}' twice."
+        return t("policy name: expected a name not used by another policy, found '{name}' twice.", lang, name=name)
     return None
 
 
@@ -132,7 +132,7 @@ def register(app, cfg) -> None:
             return new, min(i, len(new) - 1), "" if new is not policies else "one policy always stays."
         if name == policies[i]["name"]:
             raise PreventUpdate
-        err = rename_error(policies, i, name)
+        err = rename_error(policies, i, name, lang)
         if err:
             return no_update, no_update, html.Span(t("error: ", lang) + f"{err}", className="error")
         policies = copy.deepcopy(policies)

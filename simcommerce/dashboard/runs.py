@@ -249,12 +249,17 @@ def register(app, cfg) -> None:
                   State("seed", "value"), State("policies", "data"), State("events", "data"),
                   State({"type": "unc-min", "key": ALL}, "value"), State({"type": "unc-min", "key": ALL}, "id"),
                   State({"type": "unc-max", "key": ALL}, "value"), State("unc-samples", "value"),
-                  State("lang", "data"), prevent_initial_call=True)
+                  State("unc-calibration", "value"), State("lang", "data"), prevent_initial_call=True)
     def run(n_clicks, session, name, choice, consumers, days, replications, seed, policies, events, lows, ids,
-            highs, samples, lang):
+            highs, samples, calibration, lang):
         if not n_clicks or not sessions.valid(session):
             raise PreventUpdate
-        unc = uncertain.uncertainties({w["key"]: (lo, hi) for w, lo, hi in zip(ids, lows, highs)}, samples)
+        folder = sessions.resolve_inside(cfg.results, calibration.strip(), session) if calibration else None
+        if calibration and folder is None:
+            return (html.Span(t("error: ", lang) + f"dashboard at 'calibration': expected a calibration folder inside "
+                              f"the results store, found '{calibration}'.", className="error"), False, True, HIDDEN,
+                    0, 1, "", True)
+        unc = uncertain.uncertainties({w["key"]: (lo, hi) for w, lo, hi in zip(ids, lows, highs)}, samples, folder)
         try:
             job = start(cfg.results, session, cfg.workers, name, choice, consumers, days, replications, seed,
                         policies, events, unc)

@@ -153,11 +153,12 @@ def layout(cfg, choice: str | None, sc: dict | None, lang: str = "en") -> html.D
             controls.market_widget("population.consumers", sc["population"]["consumers"] if sc else None,
                                    "consumers", lang),
             controls.market_widget("steps", sc["steps"] if sc else None, "days", lang),
-            html.Div([html.Label(t("Replications per policy", lang), htmlFor="replications", title="runs per policy; replication r of every "
-                                 "policy uses root seed seed + r (common random numbers)"),
+            html.Div([html.Label(t("Replications per policy", lang), htmlFor="replications",
+                                 title=t("runs per policy; replication r of every policy uses root seed seed + r "
+                                         "(common random numbers)", lang)),
                       dcc.Input(id="replications", type="number", value=3, min=1, max=50, step=1, debounce=True)],
                      className="lever"),
-            html.Div([html.Label(t("Seed", lang), htmlFor="seed", title="root seed of replication 0"),
+            html.Div([html.Label(t("Seed", lang), htmlFor="seed", title=t("root seed of replication 0", lang)),
                       dcc.Input(id="seed", type="number", value=sc["seed"] if sc else 1, min=0, step=1,
                                 debounce=True)], className="lever"),
         ], className="row"),

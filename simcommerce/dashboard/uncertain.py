@@ -8,6 +8,8 @@ shows, for the brand, how often each policy is the best and what it gives up whe
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dash import Input, Output, dcc, html
 
 from ..i18n import t
@@ -29,8 +31,11 @@ def default_range(scenario: dict, key: str) -> tuple[float, float]:
     return (max(lo, p.min) if p.min is not None else lo, min(hi, p.max) if p.max is not None else hi)
 
 
-def uncertainties(ranges: dict[str, tuple], samples) -> dict | None:
-    """The experiment file's ``uncertainties`` (None without any range)."""
+def uncertainties(ranges: dict[str, tuple], samples, calibration: Path | None = None) -> dict | None:
+    """The experiment file's ``uncertainties``: draws from a calibration's posterior (``calibration``, a folder
+    of ``simcommerce calibrate``) if given, else a Latin hypercube over the ranges; None without either."""
+    if calibration is not None:
+        return {"from_calibration": str(calibration), "samples": samples}
     if not ranges:
         return None
     return {"method": "lhs", "samples": samples,
@@ -49,9 +54,13 @@ def layout(lang: str = "en") -> html.Div:
                                    options=[{"label": f"{k} ({controls.params()[k].help})", "value": k}
                                             for k in CANDIDATES])], className="lever wide"),
             html.Div(id="unc-ranges", className="levers"),
+            html.Div([html.Label(t("…or draw them from a calibration (its folder in the results store)", lang),
+                                 htmlFor="unc-calibration"),
+                      dcc.Input(id="unc-calibration", type="text", debounce=True,
+                                placeholder="e.g. calibrations/glow_fit")], className="lever wide"),
             html.Div([html.Label(t("Settings to run", lang), htmlFor="unc-samples",
-                                 title="points of a Latin hypercube over the ranges; each is run for every policy "
-                                       "and replication"),
+                                 title=t("points of a Latin hypercube over the ranges; each is run for every "
+                                         "policy and replication", lang)),
                       dcc.Input(id="unc-samples", type="number", value=4, min=SAMPLES[0], max=SAMPLES[1], step=1,
                                 debounce=True)], className="lever"),
         ]),

@@ -368,3 +368,28 @@ def test_the_page_search_writes_an_optimisation_file_on_top_of_the_policy(tmp_pa
         optimizer.prepare(tmp_path, sid, "bundled:baseline.yaml", "Glow", {}, market,
                           {"brands.Glow.policy.referral.rates.0": (0.0, 1.5)}, None, 3, 7, 10)
     assert "levers.brands.Glow.policy.referral.rates.0" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_uncertainties_from_the_page_ranges_or_a_calibration(tmp_path):
+    """Ranges become a Latin hypercube; a calibration folder (its posterior.json) is drawn from instead."""
+    from simcommerce.dashboard import uncertain
+
+    sid = sessions.new_session_id()
+    ps = [{"name": "base", "overrides": {}}, {"name": "cut", "overrides": {"brands.Glow.products.serum.price": 150}}]
+    key = "mechanisms.decision.intent_rate"
+    unc = uncertain.uncertainties({key: (0.01, 0.04)}, 3)
+    assert unc == {"method": "lhs", "samples": 3, "parameters": {key: {"min": 0.01, "max": 0.04}}}
+    assert uncertain.uncertainties({}, 3) is None
+    cal = tmp_path / "calibrations" / "fit"
+    cal.mkdir(parents=True)
+    (cal / "posterior.json").write_text(json.dumps({
+        "parameters": [{"key": key, "low": 0.005, "high": 0.1, "log": True, "integer": False}],
+        "mean": [0.4], "cov": [[0.001]]}))
+    file, _, total = runs.prepare(tmp_path, sid, "s", "bundled:baseline.yaml", 600, 10, 1, 5, ps, None,
+                                  uncertain.uncertainties({key: (0.01, 0.04)}, 4, cal))
+    exp = load_experiment(file)
+    assert total == 2 * 4 and len(exp.points) == 4
+    values = [pt[key] for pt in exp.points]
+    # draws from the posterior (unit-cube mean 0.4 on the log scale: 0.0166, sd 0.03 of the cube), not the range
+    assert len(set(values)) == 4 and all(0.011 < v < 0.025 for v in values), values
+    assert uncertain.default_range(load_scenario(SCENARIOS / "baseline.yaml"), key) == (0.01, 0.04)
