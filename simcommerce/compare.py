@@ -435,7 +435,7 @@ def cascade_sizes(events: pd.DataFrame) -> np.ndarray:
     return np.concatenate(sizes) if sizes else np.empty(0, dtype=int)
 
 
-def cascade_ccdf(sizes_by_policy: dict[str, np.ndarray]) -> go.Figure:
+def cascade_ccdf(sizes_by_policy: dict[str, np.ndarray], lang: str = "en") -> go.Figure:
     """Complementary CDF P(size >= s) of cascade sizes per policy, log-log axes."""
     fig = go.Figure()
     for k, (name, sizes) in enumerate(sizes_by_policy.items()):
@@ -446,8 +446,8 @@ def cascade_ccdf(sizes_by_policy: dict[str, np.ndarray]) -> go.Figure:
         ccdf = 1.0 - first / len(s)
         fig.add_trace(go.Scatter(x=values, y=ccdf, mode="lines+markers", name=name, line={"shape": "hv"},
                                  marker={"color": plots.COLORS[k % len(plots.COLORS)]}))
-    fig.update_layout(title="Referral cascade sizes: P(size ≥ s)", xaxis_type="log", yaxis_type="log",
-                      xaxis_title="cascade size s (consumers)", yaxis_title="P(size ≥ s)")
+    fig.update_layout(title=tr("Referral cascade sizes: P(size ≥ s)", lang), xaxis_type="log", yaxis_type="log",
+                      xaxis_title=tr("cascade size s (consumers)", lang), yaxis_title=tr("P(size ≥ s)", lang))
     return fig
 
 
@@ -638,7 +638,7 @@ def swept_parameters(runs: pd.DataFrame) -> list[str]:
             and (runs.groupby("policy")[c].nunique() > 1).any()]
 
 
-def response_figure(runs: pd.DataFrame, param: str, metric: str, policies: list[str]) -> go.Figure:
+def response_figure(runs: pd.DataFrame, param: str, metric: str, policies: list[str], lang: str = "en") -> go.Figure:
     """``metric`` against a swept parameter per policy: mean over replications with its 95% CI."""
     fig = go.Figure()
     for k, pol in enumerate(policies):
@@ -653,7 +653,8 @@ def response_figure(runs: pd.DataFrame, param: str, metric: str, policies: list[
                                  error_y={"type": "data", "symmetric": False,
                                           "array": (b["hi"] - b["mean"]).fillna(0),
                                           "arrayminus": (b["mean"] - b["lo"]).fillna(0)}))
-    fig.update_layout(title=f"Response of {metric} to {param} (mean, error bars: 95% CI)",
+    fig.update_layout(title=tr("Response of {metric} to {param} (mean, error bars: 95% CI)", lang, metric=metric,
+                               param=param),
                       xaxis_title=param, yaxis_title=metric)
     return fig
 
@@ -702,12 +703,13 @@ def sensitivity(runs: pd.DataFrame, params: list[str], metric: str) -> tuple[pd.
                  "of the metric on each parameter alone × its swept range, error bars 95% CI"))
 
 
-def sensitivity_figure(table: pd.DataFrame, metric: str, method: str) -> go.Figure:
+def sensitivity_figure(table: pd.DataFrame, metric: str, method: str, lang: str = "en") -> go.Figure:
     fig = go.Figure()
     for k, (idx, g) in enumerate(table.groupby("index", sort=False)):
         fig.add_trace(go.Bar(x=g["parameter"], y=g["value"], name=idx, marker={"color": _color(k)},
                              error_y={"type": "data", "array": g["conf"].fillna(0)}))
-    fig.update_layout(title=f"Sensitivity of {metric}: {method}", barmode="group")
+    fig.update_layout(title=tr("Sensitivity of {metric}: {method}", lang, metric=metric, method=method),
+                      barmode="group")
     return fig
 
 
@@ -846,30 +848,31 @@ def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: s
     if params:
         figs, notes = [], []
         for m in metrics:
-            figs += [response_figure(runs, p, m, policies) for p in params]
+            figs += [response_figure(runs, p, m, policies, lang) for p in params]
         for m in metrics:
             table, method = sensitivity(runs, params, m)
             if not table.empty:
-                figs.append(sensitivity_figure(table, m, method))
+                figs.append(sensitivity_figure(table, m, method, lang))
                 notes.append(method)
-        note = f"Swept parameters: {', '.join(params)}. Sensitivity method: {notes[0] if notes else 'none'}."
-        sections.append(("Sweeps", figs, note))
+        note = tr("Swept parameters: {params}. Sensitivity method: {method}.", lang, params=", ".join(params),
+                  method=notes[0] if notes else tr("none", lang))
+        sections.append((tr("Sweeps", lang), figs, note))
     cascade_figs, cascade_note = [], ""
     if exp.get("events") is not None and {"referrer", "buyer"} <= set(exp["events"].columns):
         ev = exp["events"]
         cascade_figs.append(cascade_ccdf({p: cascade_sizes(ev[ev["policy"] == p]) for p in policies
-                                          if (ev["policy"] == p).any()}))
+                                          if (ev["policy"] == p).any()}, lang))
     else:
-        cascade_note += ("The cascade-size CCDF needs per-run referral event tables (DIR/events/policy=…/), "
-                         "which this store does not hold. ")
+        cascade_note += tr("The cascade-size CCDF needs per-run referral event tables (DIR/events/policy=…/), "
+                           "which this store does not hold. ", lang)
     pro = exp.get("promoters")
     if pro is not None and "promoter_earned" in pro.columns:
         cascade_figs.append(lorenz_figure({p: pro.loc[(pro["policy"] == p) & (pro["promoter_earned"] > 0),
                                                       "promoter_earned"].to_numpy() for p in policies
                                            if (pro["policy"] == p).any()}, lang))
     else:
-        cascade_note += ("The promoters' Lorenz curve needs per-run promoter earnings tables "
-                         "(DIR/promoters/policy=…/ with promoter_earned), which this store does not hold.")
+        cascade_note += tr("The promoters' Lorenz curve needs per-run promoter earnings tables "
+                           "(DIR/promoters/policy=…/ with promoter_earned), which this store does not hold.", lang)
     sections.append((tr("Cascades and promoters", lang), cascade_figs, cascade_note))
 
     parts, first = [], True

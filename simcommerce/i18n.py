@@ -313,6 +313,18 @@ ZH: dict[str, str] = {
         "策略名称：应为字母、数字、'_'、'.' 或 '-'（它用于文件名），实际为 {name!r}。",
     "policy name: expected a name not used by another policy, found '{name}' twice.":
         "策略名称：应为其他策略未使用的名称，实际 '{name}' 出现了两次。",
+    "Referral cascade sizes: P(size ≥ s)": "推荐级联规模：P(规模 ≥ s)",
+    "cascade size s (consumers)": "级联规模 s（消费者）",
+    "P(size ≥ s)": "P(规模 ≥ s)",
+    "Response of {metric} to {param} (mean, error bars: 95% CI)": "{metric} 对 {param} 的响应（均值，误差线：95% 置信区间）",
+    "Sensitivity of {metric}: {method}": "{metric} 的敏感性：{method}",
+    "Swept parameters: {params}. Sensitivity method: {method}.": "扫描的参数：{params}。敏感性方法：{method}。",
+    "Sweeps": "参数扫描",
+    "The cascade-size CCDF needs per-run referral event tables (DIR/events/policy=…/), which this store does not "
+    "hold. ": "级联规模 CCDF 需要每次运行的推荐事件表（DIR/events/policy=…/），本结果库中没有。",
+    "The promoters' Lorenz curve needs per-run promoter earnings tables (DIR/promoters/policy=…/ with "
+    "promoter_earned), which this store does not hold.":
+        "推广者洛伦兹曲线需要每次运行的推广者收入表（DIR/promoters/policy=…/，含 promoter_earned），本结果库中没有。",
     # the verdict
     "orders": "订单",
     "profit": "利润",
