@@ -21,6 +21,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from simcommerce.dashboard import harness
+from simcommerce.dashboard.harness import fill, lever
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "tests" / "data" / "serum_question.yaml"
@@ -28,16 +29,6 @@ POLICIES = {"referral_10": {"brands.Glow.policy.referral.rates": "0.1"},
             "macro_influencer": {"brands.Glow.policy.influencer_posts.sponsored": "1",
                                  "brands.Glow.policy.influencer_posts.tier": "macro"},
             "live_stream": {"brands.Glow.policy.livestream.sessions_per_week": "2"}}
-
-
-def lever(key: str) -> str:
-    return f"[id='{{\"key\":\"{key}\",\"type\":\"lever\"}}']"
-
-
-def fill(page, selector: str, value) -> None:
-    box = page.locator(selector)
-    box.fill(str(value))
-    box.press("Enter")
 
 
 def main() -> None:

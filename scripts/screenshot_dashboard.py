@@ -19,6 +19,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from simcommerce.dashboard import harness
+from simcommerce.dashboard.harness import fill, lever
 from simcommerce.i18n import t
 
 SCENARIO = "competition"  # three brands: market shares move with the policies
@@ -27,16 +28,6 @@ POLICIES = {  # name -> (brand, {lever key: value typed in}); the first policy, 
     "value_price_cut": ("Value", {"brands.Value.products.cream.price": "75"}),
     "lux_referral": ("Lux", {"brands.Lux.policy.referral.rates": "0.15, 0.05"}),
 }
-
-
-def lever(key: str) -> str:
-    return f"[id='{{\"key\":\"{key}\",\"type\":\"lever\"}}']"
-
-
-def fill(page, selector: str, value) -> None:
-    box = page.locator(selector)
-    box.fill(str(value))
-    box.press("Enter")
 
 
 def reopen(page, url: str, session: str, lang: str):

@@ -41,7 +41,11 @@ class Brand(mesa.Agent):
         self.product_ids = np.array([p.index for p in products], dtype=np.int64)
         self.policy: dict = cfg["policy"]
         self.marketing_budget: float | None = cfg["marketing_budget"]
-        self.marketing_spent = 0.0
+
+    @property
+    def marketing_spent(self) -> float:
+        """Marketing spend so far (currency units): the ledger's, every channel."""
+        return float(self.model.ledger.marketing_spend()[self.index])
 
     def affordable(self, amount: float) -> bool:
         """Whether ``amount`` of marketing spend fits in the remaining budget."""

@@ -34,11 +34,7 @@ class Ledger:
         self.take_rate = market.config["platform"]["take_rate"]
 
     def _add(self, flow: str, brand: np.ndarray, amount: np.ndarray) -> None:
-        per_brand = np.bincount(brand, weights=amount, minlength=len(self.brand[flow]))
-        self.brand[flow] += per_brand
-        if flow in MARKETING_FLOWS:
-            for b in np.flatnonzero(per_brand):
-                self.market.brands[b].marketing_spent += float(per_brand[b])
+        self.brand[flow] += np.bincount(brand, weights=amount, minlength=len(self.brand[flow]))
 
     def within_budget(self) -> np.ndarray:
         """Per brand: whether it has marketing budget left (True without a budget). Programmes that pay as sales
@@ -79,24 +75,20 @@ class Ledger:
         """The brand buys ads from the platform."""
         self.brand["ad_spend"][brand] += amount
         self.platform_income += amount
-        self.market.brands[brand].marketing_spent += amount
 
     def influencer_fee(self, brand: int, influencer, amount: float) -> None:
         """The brand pays an influencer for a post."""
         self.brand["influencer_fees"][brand] += amount
         influencer.earnings += amount
-        self.market.brands[brand].marketing_spent += amount
 
     def influencer_commission(self, brand: int, influencer, amount: float) -> None:
         """The brand pays an influencer a commission on sales (booked as influencer fees, marketing spend)."""
         self.brand["influencer_fees"][brand] += amount
         influencer.earnings += amount
-        self.market.brands[brand].marketing_spent += amount
 
     def fake_review_spend(self, brand: int, amount: float) -> None:
         """The brand pays a review farm (outside the market, like suppliers) for fake reviews."""
         self.brand["fake_review_spend"][brand] += amount
-        self.market.brands[brand].marketing_spent += amount
 
     def fine(self, brand: int, amount: float) -> None:
         """The brand pays a fine to the regulator (outside the market; false_advertising)."""

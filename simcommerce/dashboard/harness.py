@@ -1,6 +1,7 @@
 """Drive the dashboard from outside: its server as a subprocess, Debian's Chromium through Playwright.
 
-Used by the browser tests (``tests/dashboard``) and ``scripts/screenshot_dashboard.py``. Chromium
+Used by the browser tests (``tests/dashboard``), ``scripts/screenshot_dashboard.py`` and
+``benchmarks/time_to_verdict.py``. Chromium
 is the system one (``/usr/bin/chromium``, Debian's package); Playwright never downloads a browser here.
 """
 
@@ -71,3 +72,15 @@ def stop_server(proc: subprocess.Popen) -> None:
 def launch(playwright):
     """Headless Debian Chromium (no browser download)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def lever(key: str) -> str:
+    """The CSS selector of the lever control for a dotted key (Dash's id of ``{"type": "lever", "key": key}``)."""
+    return f"[id='{{\"key\":\"{key}\",\"type\":\"lever\"}}']"
+
+
+def fill(page, selector: str, value) -> None:
+    """Type into an input and commit it (Enter), as a user would."""
+    box = page.locator(selector)
+    box.fill(str(value))
+    box.press("Enter")

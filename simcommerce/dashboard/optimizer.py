@@ -11,11 +11,8 @@ is the command's own summary (best levers, profit and its interval, gain over th
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -25,7 +22,7 @@ from dash.exceptions import PreventUpdate
 from ..i18n import t
 from ..spec import ScenarioError
 from . import controls, sessions
-from .runs import new_folder, stop
+from .runs import LOCK, Job, end_all, failure_line, launch, new_folder
 from .scenarios import path_of, scenario_at
 
 MAX_LEVERS = 3
@@ -63,16 +60,7 @@ def optimization_data(base: Path, brand: str, fixed: dict, levers: dict, max_spe
             "budget": candidates * seeds, "sampler": "tpe"}
 
 
-@dataclass
-class OptJob:
-    proc: subprocess.Popen
-    file: Path
-    folder: Path
-    started: float = field(default_factory=time.perf_counter)
-
-
-JOBS: dict[str, OptJob] = {}  # session id -> its running optimisation
-LOCK = threading.Lock()
+JOBS: dict[str, Job] = {}  # session id -> its running search (total: its candidates)
 
 
 def prepare(results: Path, session: str, choice: str, brand: str, overrides: dict, market: dict,
@@ -110,22 +98,20 @@ def prepare(results: Path, session: str, choice: str, brand: str, overrides: dic
     return file, folder
 
 
-def start(results: Path, session: str, workers: int | None, *args) -> OptJob:
+def start(results: Path, session: str, workers: int | None, *args) -> Job:
     with LOCK:
         job = JOBS.get(session)
         if job is not None and job.proc.poll() is None:
             raise ScenarioError("dashboard", "find the best", "one search at a time per browser", "one running")
         file, folder = prepare(results, session, *args)
         cmd = [sys.executable, "-m", "simcommerce.cli", "-q", "optimize", str(file), "--out", str(folder)]
-        log = open(folder.with_suffix(".log"), "w")
-        proc = subprocess.Popen(cmd + (["--workers", str(workers)] if workers else []), stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
-        JOBS[session] = job = OptJob(proc, file, folder)
+        candidates = args[-1]  # prepare's last argument
+        JOBS[session] = job = Job(launch(cmd + (["--workers", str(workers)] if workers else []), folder), file,
+                                  folder, candidates)
         return job
 
 
-def result_text(job: OptJob, lang: str = "en") -> str:
+def result_text(job: Job, lang: str = "en") -> str:
     """The command's summary of a finished search (best levers, profit, gain over the base, how flat)."""
     from ..optimize import load_optimization, summary_text
 
@@ -224,9 +210,8 @@ def register(app, cfg) -> None:
         with LOCK:
             JOBS.pop(session, None)
         if code != 0:
-            lines = [x for x in job.folder.with_suffix(".log").read_text().splitlines() if x.strip()]
-            why = next((x for x in reversed(lines) if x.startswith("error:")), lines[-1] if lines else "")
-            return (html.Span(t("The search failed (exit code {code}): {why}", lang, code=code, why=why),
+            return (html.Span(t("The search failed (exit code {code}): {why}", lang, code=code,
+                                why=failure_line(job)),
                               className="error"), True, False,
                     no_update, {"display": "none"})
         rel = job.folder.relative_to(cfg.results).as_posix()
@@ -238,8 +223,4 @@ def register(app, cfg) -> None:
 
 def stop_all() -> None:
     """End every running search (when the server stops)."""
-    with LOCK:
-        jobs = list(JOBS.values())
-        JOBS.clear()
-    for job in jobs:
-        stop(job)
+    end_all(JOBS)

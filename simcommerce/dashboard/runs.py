@@ -147,7 +147,8 @@ def mark_cancelled(folder: Path) -> str:
 
 @dataclass
 class Job:
-    """A running experiment of one browser session."""
+    """A running command of one browser session (an experiment, or a search: :mod:`.optimizer`); ``total``: the
+    runs (or candidates) it will make."""
 
     proc: subprocess.Popen
     file: Path
@@ -174,12 +175,17 @@ def start(results: Path, session: str, workers: int | None, *args) -> Job:
             raise ScenarioError("dashboard", "run", f"at most {MAX_RUNNING} runs at once on this server (try again "
                                 "when one has finished)", f"{running} running")
         file, folder, total = prepare(results, session, *args)
-        log = open(folder.with_suffix(".log"), "w")
-        proc = subprocess.Popen(command(file, folder, workers), stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()  # the child has its own copy
-        JOBS[session] = job = Job(proc, file, folder, total)
+        JOBS[session] = job = Job(launch(command(file, folder, workers), folder), file, folder, total)
         return job
+
+
+def launch(cmd: list[str], folder: Path) -> subprocess.Popen:
+    """Start ``cmd`` in its own process group, its output in ``<folder>.log``."""
+    log = open(folder.with_suffix(".log"), "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    log.close()  # the child has its own copy
+    return proc
 
 
 def stop(job: Job, grace: float = 3.0) -> None:
@@ -201,13 +207,19 @@ def stop(job: Job, grace: float = 3.0) -> None:
         pass
 
 
+def end_all(jobs: dict[str, Job]) -> list[Job]:
+    """End every job of ``jobs`` (emptied); returns them."""
+    with LOCK:
+        ended = list(jobs.values())
+        jobs.clear()
+    for job in ended:
+        stop(job)
+    return ended
+
+
 def stop_all() -> None:
     """End every running job (when the server stops; their stores can be resumed)."""
-    with LOCK:
-        jobs = list(JOBS.values())
-        JOBS.clear()
-    for job in jobs:
-        stop(job)
+    for job in end_all(JOBS):
         mark_cancelled(job.folder)
 
 
@@ -216,6 +228,12 @@ def log_tail(job: Job) -> list[str]:
         return [x.strip() for x in job.folder.with_suffix(".log").read_text().splitlines() if x.strip()]
     except OSError:
         return []
+
+
+def failure_line(job: Job) -> str:
+    """Why a job's command failed: its last ``error:`` line, else its last line."""
+    lines = log_tail(job)
+    return next((x for x in reversed(lines) if x.startswith("error:")), lines[-1] if lines else "")
 
 
 def layout(lang: str = "en") -> html.Div:
@@ -292,10 +310,9 @@ def register(app, cfg) -> None:
             return (done, label) + (no_update,) * 8
         with LOCK:
             JOBS.pop(session, None)
-        rel, lines = job.folder.relative_to(cfg.results).as_posix(), log_tail(job)
+        rel = job.folder.relative_to(cfg.results).as_posix()
         if code != 0:
-            why = next((x for x in reversed(lines) if x.startswith("error:")), lines[-1] if lines else "")
-            msg = html.Span(f"The run failed (exit code {code}): {why}", className="error")
+            msg = html.Span(f"The run failed (exit code {code}): {failure_line(job)}", className="error")
             return (done, "", msg, False, True, HIDDEN, True, no_update, no_update, time.time())
         msg = html.Span(t("Done: {n} runs in {s:.1f} s, saved in {rel}/.", lang, n=job.total,
                           s=time.perf_counter() - job.started, rel=rel), className="ok")

@@ -86,13 +86,10 @@ class Page:
         return self
 
     def fill(self, selector: str, value) -> None:
-        """Type into an input and commit it (Enter), as a user would."""
-        box = self.page.locator(selector)
-        box.fill(str(value))
-        box.press("Enter")
+        harness.fill(self.page, selector, value)
 
     def lever(self, key: str) -> str:
-        return f"[id='{{\"key\":\"{key}\",\"type\":\"lever\"}}']"
+        return harness.lever(key)
 
     def select_policy(self, name: str) -> None:
         self.page.locator("#policy-select label", has_text=name).first.click()
