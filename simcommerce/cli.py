@@ -78,10 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="root seed of the first run (default: scenario's)")
     run.add_argument("--force", action="store_true", help="overwrite the results in a non-empty --out")
     run.add_argument("--no-report", action="store_true", help="skip report.html")
+    run.add_argument("--profile", action="store_true", help="print the CPU time of each step of the day (the activity "
+                     "draw, each mechanism, the recording), summed over the runs")
     check = sub.add_parser("check", help="validate a scenario, experiment, calibration or optimisation file without "
                            "running it")
     check.add_argument("scenario", type=Path, help="scenario, experiment, calibration or optimisation YAML file, or "
                        "a shipped scenario's name")
+    check.add_argument("--plan", action="store_true", help="also print the day's plan: each step's stage, mechanism, "
+                       "what it reads and what it writes")
     scen = sub.add_parser("scenarios", help="list the shipped scenarios, or copy one to edit (scenarios copy NAME DEST)")
     scen.add_argument("action", nargs="?", choices=["list", "copy"], default="list")
     scen.add_argument("name", nargs="?", help="copy: the shipped scenario's name")
@@ -208,7 +212,7 @@ def _file_kind(path: str) -> str:
 
 
 def cmd_check(args) -> int:
-    from .mechanisms.base import in_stage_order
+    from . import plan
     from .scenario import load_scenario, scenario_path
 
     kind = _file_kind(args.scenario)
@@ -238,9 +242,11 @@ def cmd_check(args) -> int:
         return 0
     sc = load_scenario(scenario_path(args.scenario))
     n_inf = sum(sc["influencers"]["counts"].values()) + len(sc["influencers"]["named"])
-    on = in_stage_order([k for k, v in sc["mechanisms"].items() if v["enabled"]])
+    day = plan.ordered([k for k, v in sc["mechanisms"].items() if v["enabled"]])
     say(f"{args.scenario}: ok — {sc['population']['consumers']} consumers, {len(sc['brands'])} brand(s), "
-          f"{n_inf} influencers, {sc['steps']} days; mechanisms: {', '.join(on)}")
+          f"{n_inf} influencers, {sc['steps']} days; mechanisms: {', '.join(c.name for c in day)}")
+    if args.plan:
+        print(plan.text(day), end="")
     return 0
 
 
@@ -286,11 +292,12 @@ def cmd_run(args) -> int:
     write_manifest(args.out, manifest)
     t0 = time.perf_counter()
     results = {r.run: r for r in done}
+    profile = {} if args.profile else None
     with _progress((len(seeds) - len(done)) * scenario["steps"], f"{scenario['name']}") as bar:
         try:
             for r, seed in enumerate(seeds):
                 if r not in results:
-                    results[r] = run_once(scenario, r, seed, progress=lambda day: bar.update(1))
+                    results[r] = run_once(scenario, r, seed, progress=lambda day: bar.update(1), profile=profile)
                     last = results[r].summary
                     detail(f"run {r} (seed {seed}): {int(last.get('cum_orders', 0))} orders in "
                            f"{results[r].seconds:.1f} s")
@@ -313,11 +320,21 @@ def cmd_run(args) -> int:
     manifest["status"] = "complete"
     write_manifest(args.out, manifest)
     shutil.rmtree(args.out / REPLICATIONS, ignore_errors=True)  # all in the tables now
+    if profile:
+        print(_profile_table(profile), end="")
     market = results[-1].market.iloc[-1]
     say(f"{scenario['name']}: {len(results)} run(s) × {scenario['steps']} days in "
           f"{manifest['timings']['total_seconds']:.1f} s; last run: {int(market.get('cum_orders', 0))} orders, "
           f"GMV {market.get('cum_gmv', 0):,.0f}, {int(market['n_aware'])} aware. Results in {args.out}/")
     return 0
+
+
+def _profile_table(profile: dict[str, float]) -> str:
+    """CPU seconds per step of the day, largest first, with shares of the total."""
+    total = sum(profile.values()) or 1.0
+    rows = [f"{'step':<20} {'CPU s':>8} {'share':>7}"]
+    rows += [f"{name:<20} {sec:8.3f} {sec / total:7.1%}" for name, sec in sorted(profile.items(), key=lambda kv: -kv[1])]
+    return "\n".join(rows + [f"{'total':<20} {total:8.3f}"]) + "\n"
 
 
 WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES)
@@ -567,7 +584,7 @@ def cmd_dashboard(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from . import odd
+    from . import odd, plan
     from .metrics import data_dictionary_markdown
     from .scenario import reference_markdown
 
@@ -575,8 +592,9 @@ def cmd_docs(args) -> int:
     (docs / "scenario-reference.md").write_text(reference_markdown())
     (docs / "odd.md").write_text(odd.render((docs / "odd.md").read_text()))
     (docs / "data-dictionary.md").write_text(data_dictionary_markdown())
-    say(f"wrote {docs / 'scenario-reference.md'}, {docs / 'data-dictionary.md'} and the generated part of "
-        f"{docs / 'odd.md'}")
+    (docs / "model.md").write_text(plan.render_model_doc((docs / "model.md").read_text()))
+    say(f"wrote {docs / 'scenario-reference.md'}, {docs / 'data-dictionary.md'} and the generated parts of "
+        f"{docs / 'odd.md'} and {docs / 'model.md'}")
     return 0
 
 

@@ -31,7 +31,19 @@ class Ledger:
         self.brand = {flow: np.zeros(b) for flow in BRAND_FLOWS}
         self.platform_income = 0.0
         self.escrow = 0.0  # payments the platform holds for open group deals (group_buying)
+        self.platform = {}  # money the platform pays through a mechanism, by declared flow (currency units)
         self.take_rate = market.config["platform"]["take_rate"]
+
+    def declare(self, flows) -> None:
+        """Open the platform's flows that the enabled mechanisms declare (``Mechanism.flows``)."""
+        self.platform.update({f: 0.0 for f in flows})
+
+    def platform_pays(self, flow: str, amount: float) -> None:
+        """The platform pays ``amount`` (currency units) through the declared ``flow`` (e.g. coupons it funds)."""
+        if flow not in self.platform:
+            raise KeyError(f"ledger flow {flow!r} is not declared by an enabled mechanism (Mechanism.flows)")
+        self.platform[flow] += amount
+        self.platform_income -= amount
 
     def _add(self, flow: str, brand: np.ndarray, amount: np.ndarray) -> None:
         self.brand[flow] += np.bincount(brand, weights=amount, minlength=len(self.brand[flow]))
@@ -43,17 +55,20 @@ class Ledger:
                          for b in self.market.brands])
 
     def sale(self, consumers: np.ndarray, brand: np.ndarray, price: np.ndarray, discount: np.ndarray,
-             cost: np.ndarray, offsite: np.ndarray | None = None, offsite_fee: float = 0.0) -> np.ndarray:
-        """Consumers pay ``price - discount``; the brand pays the fee and the goods. Returns paid.
+             cost: np.ndarray, offsite: np.ndarray | None = None, offsite_fee: float = 0.0,
+             subsidy: np.ndarray | float = 0.0) -> np.ndarray:
+        """Consumers pay ``price - discount - subsidy``; the brand pays the fee and the goods. Returns paid.
 
-        The fee is the platform's take rate, except for orders where ``offsite`` is true (paid in
-        the brand's own shop): ``offsite_fee`` × paid to the payment processor (``payment_fees``)."""
-        paid = price - discount
+        ``discount`` is the brand's money off, ``subsidy`` the platform's (booked by the mechanism that gives it,
+        with :meth:`platform_pays`): the brand is paid ``price - discount`` and the fee is on that. The fee is the
+        platform's take rate, except for orders where ``offsite`` is true (paid in the brand's own shop):
+        ``offsite_fee`` × paid to the payment processor (``payment_fees``)."""
+        paid = price - discount - subsidy
         np.add.at(self.market.population.spent, consumers, paid)
-        fee = self.take_rate * paid
+        fee = self.take_rate * (paid + subsidy)
         if offsite is not None and offsite.any():
             fee = np.where(offsite, 0.0, fee)
-            self._add("payment_fees", brand[offsite], offsite_fee * paid[offsite])
+            self._add("payment_fees", brand[offsite], offsite_fee * (paid + subsidy)[offsite])
         self._add("revenue", brand, price)
         self._add("discounts", brand, discount)
         self._add("platform_fees", brand, fee)

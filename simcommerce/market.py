@@ -4,17 +4,18 @@ runs the daily stage loop (campaign, expose, decide, transact, experience, trust
 
 from __future__ import annotations
 
+import time
 import zlib
 from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
-from . import mechanisms as _mechanisms  # noqa: F401  (registers the mechanisms)
+from . import plan as _plan
 from .actors import Brand, Influencer, Product
 from .buffers import Exposure, Orders
 from .ledger import Ledger
-from .mechanisms.base import REGISTRY, STAGES, in_stage_order
+from .mechanisms.base import REGISTRY, STAGES
 from .metrics import Recorder, declared_columns
 from .network import FriendCounts, build_follows, build_friendship
 from .population import Population, beta_with_mean
@@ -43,12 +44,17 @@ class Market(mesa.Model):
         follows: follow graph, CSR rows = influencers.
         brands, influencers: lists of Mesa agents (also in ``self.agents_by_type``).
         products: all products; ``product_*`` arrays hold their attributes by index.
-        mechanisms: enabled mechanisms in stage order.
+        mechanisms: enabled mechanisms in the order of the day (:attr:`plan`).
         feed: content waiting to reach consumers at the next expose stage.
         orders: today's orders.
         active: bool (N,), consumers active today.
-        activity_hook: None, or a function (market, base activity probabilities) -> today's probabilities
-            (set by the ``stickiness`` mechanism).
+        rating_counts: (P, 5) int64, reviews per product and star.
+        profile: None, or a dict mechanism -> CPU seconds spent in its steps (set ``{}`` to measure).
+
+    Every mechanism's declared state (``State``) is an attribute too, e.g. ``share_incentive`` (referral) or
+    ``activity_hook`` (stickiness), at its "off" value when that mechanism is off.
+
+    ``rng`` and ``random``, Mesa's generators, are guarded: a mechanism draws from its own streams.
     """
 
     def __init__(self, scenario: dict | str = "baseline", seed: int | None = None, **overrides):
@@ -60,6 +66,7 @@ class Market(mesa.Model):
                         else load_scenario(scenario_path(scenario), overrides=flat))
         self.seed = int(scenario["seed"] if seed is None else seed)
         super().__init__(rng=self.seed)
+        self.rng = self.random = _Guarded()  # after Mesa stored its own: no mechanism draws from them by mistake
         self.config = scenario
         self.day = 0
         self._build_products(scenario)
@@ -79,20 +86,43 @@ class Market(mesa.Model):
         self.orders = Orders()
         self.active = np.zeros(self.population.n, dtype=bool)
         self.rating_counts = np.zeros((len(self.products), 5), dtype=np.int64)  # reviews per product and star
-        self.share_incentive = np.zeros(len(self.brands))  # referral incentive per brand (0-2), set by referral
-        self.referral_brands = np.zeros(len(self.brands), dtype=bool)  # brands whose shares carry a link
         self._activity_rng = self.stream("activity")
-        self.activity_hook = None  # set by stickiness: (market, base probabilities) -> today's probabilities
+        self.profile = None
         enabled = [n for n, p in scenario["mechanisms"].items() if p["enabled"]]
-        self.mechanisms = [REGISTRY[n](self, scenario["mechanisms"][n]) for n in in_stage_order(enabled)]
-        for mech in self.mechanisms:
-            mech.setup(self)
+        self._build_mechanisms(_plan.ordered(enabled), scenario["mechanisms"])
         self.recorder.declare(self.mechanisms)
         self.datacollector = mesa.DataCollector(model_reporters={  # one reporter per market metric, read from today's row
             m: (lambda model, m=m: model.recorder.market_rows[-1][m]) for m in declared_columns(scenario)})
         self.sells = "checkout" in enabled  # orders are paid (switched off: awareness alone)
 
     # ------------------------------------------------------------------ build
+
+    def _build_mechanisms(self, plan: list, settings: dict) -> None:
+        """Every mechanism's declared state at its "off" value, then the enabled ones' arrays, objects and setup."""
+        for cls in REGISTRY.values():
+            for name, st in cls.state.items():
+                setattr(self, name, st.init(self))
+        for cls in plan:
+            for name, arr in cls.arrays.items():
+                self.population.add(name, arr.build(self.population))
+        self.ledger.declare([f for cls in plan for f in cls.flows])
+        self.mechanisms = [cls(self, settings[cls.name]) for cls in plan]
+        for mech in self.mechanisms:
+            mech.setup(self)
+
+    def mechanism(self, name: str):
+        """The enabled mechanism ``name`` (KeyError when it is off)."""
+        for mech in self.mechanisms:
+            if mech.name == name:
+                return mech
+        raise KeyError(f"mechanism {name} is not enabled in this market")
+
+    @property
+    def plan(self):
+        """The day's plan as a table (pandas DataFrame): step, stage, mechanism, reads, writes."""
+        import pandas as pd
+
+        return pd.DataFrame(_plan.rows([type(m) for m in self.mechanisms]))
 
     def stream(self, name: str) -> np.random.Generator:
         """An independent random stream for ``name``, spawned from the root seed.
@@ -158,6 +188,7 @@ class Market(mesa.Model):
     def step(self) -> None:
         """One day: every enabled mechanism in stage order, then the day's metrics."""
         self.day = self.steps
+        start = time.process_time()
         pop = self.population
         # activity falls only when trust in the platform falls below where it started
         share = self.config["population"]["daily_active_share"]
@@ -167,14 +198,23 @@ class Market(mesa.Model):
         threshold[low] = share * np.minimum(pop.trust_platform[low] / floor[low], 1.0)
         hook = self.activity_hook  # the stickiness mechanism's multiplier (None when it is off)
         self.active = self._activity_rng.random(pop.n) < (threshold if hook is None else hook(self, threshold))
+        self._lap("activity", start)
         self.orders = Orders()
         for mech in self.mechanisms:
             if not self.sells and mech.stage in STAGES[STAGES.index("transact") + 1:]:
                 self.orders = Orders()  # without the checkout nothing is paid: awareness alone
+            start = time.process_time()
             mech.step(self)
+            self._lap(mech.name, start)
+        start = time.process_time()
         self.recorder.record()
         self.datacollector.collect(self)
+        self._lap("recorder", start)
         self.running = self.day < self.config["steps"]
+
+    def _lap(self, name: str, start: float) -> None:
+        if self.profile is not None:
+            self.profile[name] = self.profile.get(name, 0.0) + time.process_time() - start
 
     def run(self, days: int | None = None, progress=None) -> None:
         """Run ``days`` days (default: the scenario's ``steps``); ``progress(day)`` is called after each."""
@@ -209,6 +249,15 @@ def tier_follower_counts(reach_share: dict, alpha: float, tier: np.ndarray, n: i
     tail_a, tail_b = (xm / a) ** alpha, (xm / b) ** alpha  # survival function at a and b
     x = xm * (tail_a - u * (tail_a - tail_b)) ** (-1.0 / alpha)
     return np.clip(np.round(x * n), lo_int[tier], hi_int[tier]).astype(np.int64)
+
+
+class _Guarded:
+    """Stands in for Mesa's ``Model.rng``/``Model.random``: any use raises (mechanisms draw from their streams)."""
+
+    def __getattr__(self, name):
+        raise AttributeError("Market.rng and Market.random are not for drawing: a mechanism draws from self.rng (its "
+                             "own stream) or self.uniforms(...), so that its draws do not depend on the others "
+                             "(docs/adding-a-mechanism.md)")
 
 
 @dataclass

@@ -164,11 +164,12 @@ def generated_block() -> str:
     """ODD §7 (submodels: each mechanism's description and parameters) and the other parameters."""
     import inspect
 
-    from .mechanisms.base import REGISTRY, in_stage_order
+    from .mechanisms.base import REGISTRY
+    from .plan import ordered
 
     params = list(walk(scenario_spec()))
     out = ["### 7.1 Mechanisms, in stage order", ""]
-    for name in in_stage_order(REGISTRY):
+    for name in [c.name for c in ordered(REGISTRY)]:
         cls = REGISTRY[name]
         mine = [(path, p) for path, p in params
                 if path.startswith(f"mechanisms.{name}.") or path.startswith(f"brands[].policy.{name}.")]

@@ -16,7 +16,8 @@ CORE = {"exposure", "decision", "checkout", "experience", "reviews", "trust"}  #
 
 def render(scenario: dict, market: pd.DataFrame, brands: pd.DataFrame) -> str:
     """The report as one HTML string."""
-    from .mechanisms.base import REGISTRY, in_stage_order
+    from .mechanisms.base import REGISTRY
+    from .plan import ordered
 
     figures = [
         plots.kpi_timeseries(market, scenario.get("currency", "currency units")),
@@ -25,7 +26,7 @@ def render(scenario: dict, market: pd.DataFrame, brands: pd.DataFrame) -> str:
         plots.trust_over_time(brands, scenario["events"]),
     ]
     enabled = [n for n, p in scenario["mechanisms"].items() if p["enabled"] and n not in CORE]
-    for name in in_stage_order(enabled):
+    for name in [c.name for c in ordered(enabled)]:
         fig = plots.mechanism_panels(brands, f"{name}: {REGISTRY[name].help}", REGISTRY[name].metrics,
                                      scenario.get("currency", "currency units"))
         if fig is not None:

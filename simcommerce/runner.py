@@ -35,10 +35,12 @@ class RunResult:
     promoter_earnings: np.ndarray | None = None  # commission earned by each promoter (currency units)
 
 
-def run_once(scenario: dict, run: int, seed: int, progress=None) -> RunResult:
-    """Build and run one market; ``progress(day)`` is called after each day."""
+def run_once(scenario: dict, run: int, seed: int, progress=None, profile: dict | None = None) -> RunResult:
+    """Build and run one market; ``progress(day)`` is called after each day; ``profile``, a dict, gathers the CPU
+    seconds of each step of the day (:attr:`Market.profile`)."""
     t0 = time.perf_counter()
     market = Market(scenario, seed=seed)
+    market.profile = profile
     build = time.perf_counter() - t0
     market.run(progress=progress)
     market_ts, brand_ts = market.recorder.frames()

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import SEEDS, run_market, scenario
-from simcommerce import Market
+from simcommerce import Market, testing
 from simcommerce.buffers import CHANNELS, Orders
-from simcommerce.mechanisms import REGISTRY
 
 ONE_BRAND = [{"name": "A", "products": [{"name": "a", "category": "c", "price": 100, "cost": 30, "quality": 0.8}]}]
 
@@ -17,15 +16,11 @@ def gb_market(n: int, k: int, only=("group_buying", "checkout"), graph: str = "c
               **overrides) -> Market:
     """A market with only ``only`` switched on, a group deal of 20% off for ``k`` partners, everyone
     active and fully interested, invitations seen at once and always accepted (unless overridden)."""
-    switches = {f"mechanisms.{name}.enabled": name in only for name in REGISTRY}
-    sc = scenario("baseline", **{
-        "population.consumers": n, "steps": 10, "brands": ONE_BRAND, "network.friendship.model": graph, **switches,
+    m = testing.mock_market(only, n=n, graph=graph, brands=ONE_BRAND, seed=seed, day=0, **{
         "brands.A.policy.group_buying.discount": 0.2, "brands.A.policy.group_buying.group_size": k,
         "mechanisms.group_buying.open_prob": 1.0, "mechanisms.group_buying.join_prob": 1.0,
         "mechanisms.group_buying.response_delay_hours": 0.0, "mechanisms.group_buying.invites_per_member": 200,
         **overrides})
-    m = Market(sc, seed=seed)
-    m.active[:] = True
     m.population.interest[:] = 1.0
     m.population.price_sensitivity[:] = 1.0
     return m
@@ -244,14 +239,13 @@ def test_failed_initiator_falls_back_to_list_price():
 
 
 def _stranger_market(listed: bool):
-    from types import SimpleNamespace
     m = gb_market(10, 2, **{"mechanisms.group_buying.join_prob": 0.0,  # invited friends never join
                             "mechanisms.group_buying.stranger_join_prob": 1.0,
                             "mechanisms.group_buying.rounds_per_day": 1,  # one round: all see the group
                             "mechanisms.group_buying.fallback_prob": 0.0,
                             "brands.A.policy.group_buying.list_open_groups": listed})
     shoppers = np.array([5, 6, 7], dtype=np.int64)  # in-market today, aware of product 0, not buying it
-    gb(m).decision = SimpleNamespace(shoppers={0: (shoppers, np.array([0]), np.ones((3, 1), dtype=bool))})
+    m.shoppers = {0: (shoppers, np.array([0]), np.ones((3, 1), dtype=bool))}  # the decision's state (off here)
     run_day(m, 1, organic([0]))
     return m
 

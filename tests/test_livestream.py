@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import SEEDS, run_market, scenario
-from simcommerce import Market
+from simcommerce import Market, testing
 from simcommerce.buffers import CHANNELS
-from simcommerce.mechanisms import REGISTRY
 
 LIVE = CHANNELS.index("live")
 BRAND = [{"name": "A", "products": [{"name": "a", "category": "c", "price": 100, "cost": 30, "quality": 0.8,
@@ -16,16 +15,11 @@ BRAND = [{"name": "A", "products": [{"name": "a", "category": "c", "price": 100,
 
 
 def mock_market(only: list[str], n: int = 3000, seed: int = 1, **overrides) -> Market:
-    """A one-brand market with only ``only`` switched on, on day 1, everyone active."""
-    switches = {f"mechanisms.{name}.enabled": name in only for name in REGISTRY}
-    policy = {"brands.A.policy.livestream.sessions_per_week": 7, "brands.A.policy.livestream.host_tier": "mega"}
-    sc = scenario("baseline", **{"population.consumers": n, "steps": 10, "brands": BRAND, **switches, **policy,
-                                 **{f"brands.A.policy.{k}" if k.startswith("livestream.") else k: v
-                                    for k, v in overrides.items()}})
-    m = Market(sc, seed=seed)
-    m.day = 1
-    m.active[:] = True
-    return m
+    """A one-brand market with only ``only`` switched on, a daily mega-host session, on day 1, everyone active;
+    ``livestream.*`` overrides are the brand's levers (:func:`simcommerce.testing.mock_market`)."""
+    levers = {"brands.A.policy.livestream.sessions_per_week": 7, "brands.A.policy.livestream.host_tier": "mega",
+              **{f"brands.A.policy.{k}" if k.startswith("livestream.") else k: v for k, v in overrides.items()}}
+    return testing.mock_market(only, n=n, seed=seed, brands=BRAND, graph="holme_kim", **levers)
 
 
 def live(m: Market):

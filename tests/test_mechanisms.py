@@ -5,27 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import scenario
-from simcommerce import Market
+from simcommerce import Market, testing
 from simcommerce.buffers import Exposure, Orders
-from simcommerce.mechanisms import REGISTRY
 from simcommerce.mechanisms.reviews import rating_signal
-
-TWO_BRANDS = [
-    {"name": "A", "products": [{"name": "a", "category": "c", "price": 100, "cost": 30, "quality": 0.8}]},
-    {"name": "B", "products": [{"name": "b", "category": "c", "price": 150, "cost": 30, "quality": 0.6}]},
-]
 
 
 def mock_market(only: list[str], n: int = 2000, seed: int = 1, **overrides) -> Market:
-    """A market with only the ``only`` mechanisms switched on, on day 1, everyone active."""
-    switches = {f"mechanisms.{name}.enabled": name in only for name in REGISTRY}
-    sc = scenario("baseline", **{"population.consumers": n, "steps": 10, "brands": TWO_BRANDS, **switches,
-                                 **overrides})
-    m = Market(sc, seed=seed)
-    m.day = 1
-    m.active[:] = True
-    return m
+    """Only the ``only`` mechanisms on, two brands, day 1, everyone active (:func:`simcommerce.testing.mock_market`)."""
+    return testing.mock_market(only, n=n, seed=seed, **overrides)
 
 
 def mech(m: Market, name: str):

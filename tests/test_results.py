@@ -227,10 +227,10 @@ def test_interrupted_run_is_marked(scenario_file, tmp_path, monkeypatch, capsys)
 
     real = runner.run_once
 
-    def interrupt_second(scenario, run, seed, progress=None):
+    def interrupt_second(scenario, run, seed, progress=None, profile=None):
         if run == 1:
             raise KeyboardInterrupt
-        return real(scenario, run, seed, progress)
+        return real(scenario, run, seed, progress, profile)
 
     monkeypatch.setattr(runner, "run_once", interrupt_second)
     out = tmp_path / "out"

@@ -1,23 +1,6 @@
-"""Mechanisms: one behavioural process per module, registered by name (see base.py)."""
+"""Mechanisms: one behavioural process per module of this package, found and registered at import
+(see base.py; a new module needs no list to be edited)."""
 
-from . import (  # noqa: F401  (importing a module registers its mechanism)
-    ads,
-    buzz,
-    checkout,
-    decision,
-    experience,
-    exposure,
-    fake_reviews,
-    false_advertising,
-    group_buying,
-    influencer_posts,
-    livestream,
-    referral,
-    reviews,
-    seeding,
-    stickiness,
-    storefront,
-    trust,
-    word_of_mouth,
-)
-from .base import REGISTRY, STAGES, Mechanism, register  # noqa: F401
+from .base import REGISTRY, STAGES, Array, Mechanism, State, discover, register  # noqa: F401
+
+discover()

@@ -44,7 +44,8 @@ class Ads(Mechanism):
 
     name = "ads"
     stage = "campaign"
-    order = 0
+    reads = ("active", "interest", "opt_out@yesterday")
+    writes = ("feed",)
     help = "paid ad impressions (random or interest-targeted, wear-out, frequency cap)"
     params = {
         "attention": Param(0.04, "float", "probability an active consumer notices the first impression of a "
@@ -108,7 +109,7 @@ class Ads(Mechanism):
     def step(self, market) -> None:
         pop, p = market.population, self.p
         cpm = market.config["platform"]["ad_cost_per_mille"]
-        if (market.day - 1) % p["frequency_window"] == 0:
+        if (market.day - 1) % p.frequency_window == 0:
             for shown in self.shown:
                 shown[:] = 0
         self._refresh_audience(pop)
@@ -146,7 +147,7 @@ class Ads(Mechanism):
             # then no one has an earlier impression today and the counting below is not needed
             distinct = bool(np.all(who[1:] > who[:-1]))
             k = prior if distinct else prior + rank_within(np.where(active, who, -1))  # 0: first in the window
-            chance = p["attention"] * np.power(p["frequency_decay"], k.astype(np.float64))
+            chance = p.attention * np.power(p.frequency_decay, k.astype(np.float64))
             noticed = active & (self._draws(market, brand, -1).random(total) < chance)
             if distinct:
                 seen_by, times = who[active], np.ones(int(active.sum()), dtype=np.intp)
@@ -156,7 +157,7 @@ class Ads(Mechanism):
             market.tally("new_ads_noticed", brand.index, int(noticed.sum()))
             for j, product in enumerate(brand.products):
                 seen = who[noticed & (which == j)]
-                market.feed.append(Exposure(unique(seen), product.index, "ad", p["credibility"],
+                market.feed.append(Exposure(unique(seen), product.index, "ad", p.credibility,
                                             product.claimed_quality))
 
     def _draws(self, market, brand, purpose: int) -> np.random.Generator:

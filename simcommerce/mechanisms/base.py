@@ -4,7 +4,16 @@ A mechanism is one behavioural process of the market. It declares:
 
 * ``name`` — the key under ``mechanisms:`` in a scenario (and under ``brands[].policy:``
   when it has brand levers);
-* ``stage`` — one of :data:`STAGES`; within a stage mechanisms run by ``order``;
+* ``stage`` — one of :data:`STAGES`; within a stage, ``after``/``before`` (mechanism names) order
+  them, ties by name (:mod:`simcommerce.plan` builds and checks the day's plan);
+* ``arrays`` — the consumer arrays it owns (:class:`Array`: dtype, axes, initial value), made at build;
+* ``state`` — the market attributes it owns (:class:`State`: the value while it is off), made at build
+  for every registered mechanism, so readers find the "off" value when it is off;
+* ``reads`` / ``writes`` — the shared arrays, state and day buffers (``orders``, ``feed``, ``active``)
+  it reads or changes (its own arrays and state count as written); ``name@yesterday`` reads the value
+  left at the end of yesterday, ``name@tomorrow`` writes for the next day;
+* ``flows`` — money the platform pays through it (name -> meaning), booked with
+  :meth:`~simcommerce.ledger.Ledger.platform_pays`;
 * ``params`` — behavioural constants (``mechanisms.<name>.<param>``), each a
   :class:`~simcommerce.spec.Param` with default, bounds, unit and meaning;
 * ``policy`` — the strategist's levers for each brand (``brands[].policy.<name>.<param>``);
@@ -13,6 +22,11 @@ A mechanism is one behavioural process of the market. It declares:
   writes the same columns (zero when nothing happened). ``market_flows`` names the flows that
   exist for the market only; :meth:`Mechanism.metric_names` adds names that depend on the scenario;
 * ``events`` — the scheduled event types it handles (type -> required reference).
+
+Hooks into shared computations: :meth:`Mechanism.utility` adds a term to the purchase decision's
+utility; discounts compose on today's orders with :meth:`~simcommerce.buffers.Orders.add_discount`
+(brand- or platform-funded); parameters arrive as ``self.p``, a frozen dataclass generated from
+``params`` (:func:`params_type`).
 
 It implements :meth:`Mechanism.step` with array operations and draws only from its
 own randomness, derived from the run's root seed and the mechanism's name, so switching
@@ -28,7 +42,13 @@ another mechanism on or off leaves its draws unchanged:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+import dataclasses
+import importlib
+import pkgutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import numpy as np
 
@@ -73,13 +93,77 @@ STAGES = ("campaign", "expose", "decide", "transact", "experience", "trust", "re
 
 REGISTRY: dict[str, type["Mechanism"]] = {}
 
+_AXES = ("brands", "products", "categories")
+
+
+@dataclass(frozen=True)
+class Array:
+    """A consumer array a mechanism owns: shape (N, *axes), numpy ``dtype``, every cell ``fill`` at build.
+
+    ``axes``: () for one value per consumer, or any of ``brands``, ``products``, ``categories``."""
+
+    dtype: str
+    fill: Any = 0
+    axes: tuple[str, ...] = ()
+    help: str = ""
+
+    def __post_init__(self):
+        assert all(a in _AXES for a in self.axes), self.axes
+        np.dtype(self.dtype)
+
+    def build(self, pop) -> np.ndarray:
+        """The array at build, for population ``pop``."""
+        sizes = {"brands": pop.n_brands, "products": pop.n_products, "categories": pop.n_categories}
+        return np.full((pop.n, *(sizes[a] for a in self.axes)), self.fill, dtype=self.dtype)
+
+
+@dataclass(frozen=True)
+class State:
+    """Market state a mechanism owns (``market.<name>``). ``init(market)`` is its value while the mechanism
+    is off (and before its setup); the mechanism's ``setup`` sets it when it is on."""
+
+    init: Callable[[Any], Any]
+    help: str = ""
+
+
+def params_type(name: str, params: dict[str, Param]) -> type:
+    """A frozen dataclass with one typed field per parameter (lists become tuples, tables read-only mappings),
+    named ``<Name>Params``.
+
+    ``p.x`` is the parameter ``x``; ``p["x"]`` also works, for code that loops over names."""
+    types = {"float": float, "int": int, "bool": bool, "str": str, "floats": tuple, "ints": tuple, "path": str}
+    def typed(v):
+        if not isinstance(v, Param):
+            return Mapping  # a table (Section), e.g. one value per influencer tier
+        return types[v.kind] | None if v.nullable else types[v.kind]
+
+    fields = [(k, typed(v)) for k, v in params.items()]
+    cls = dataclasses.make_dataclass("".join(w.title() for w in name.split("_")) + "Params", fields, frozen=True,
+                                     namespace={"__getitem__": lambda self, k: getattr(self, k)})
+    cls.__doc__ = f"The parameters of ``{name}`` (frozen)."
+    return cls
+
+
+def frozen_params(cls: type["Mechanism"], values: dict):
+    """``values`` (a resolved ``mechanisms.<name>`` section) as ``cls``'s frozen parameters."""
+    def frozen(v):
+        return tuple(v) if isinstance(v, list) else MappingProxyType(dict(v)) if isinstance(v, dict) else v
+
+    return cls.Params(**{k: frozen(v) for k, v in values.items() if k in cls.params})
+
 
 class Mechanism:
     """Base class: subclass, fill the class attributes, implement :meth:`step`."""
 
     name: ClassVar[str]
     stage: ClassVar[str]
-    order: ClassVar[int] = 0
+    after: ClassVar[tuple[str, ...]] = ()
+    before: ClassVar[tuple[str, ...]] = ()
+    arrays: ClassVar[dict[str, Array]] = {}
+    state: ClassVar[dict[str, State]] = {}
+    reads: ClassVar[tuple[str, ...]] = ()
+    writes: ClassVar[tuple[str, ...]] = ()
+    flows: ClassVar[dict[str, str]] = {}
     enabled_by_default: ClassVar[bool] = True
     help: ClassVar[str] = ""
     params: ClassVar[dict[str, Param]] = {}
@@ -88,9 +172,11 @@ class Mechanism:
     market_flows: ClassVar[tuple[str, ...]] = ()
     events: ClassVar[dict[str, str]] = {}
 
+    Params: ClassVar[type]  # made by register() from ``params``
+
     def __init__(self, market: "Market", params: dict):
         self.market = market
-        self.p = params
+        self.p = frozen_params(type(self), params)
         self.rng: np.random.Generator = market.stream(self.name)
         self.key = market.stream_key(self.name)  # for consumer_uniforms
 
@@ -118,7 +204,7 @@ class Mechanism:
             yield f"brands[{i}].policy.{cls.name}", b["policy"][cls.name]
 
     def setup(self, market: "Market") -> None:
-        """Add the consumer arrays this mechanism needs (called once, after the build)."""
+        """Prepare what the declared arrays and state cannot say alone (called once, after the build)."""
 
     def step(self, market: "Market") -> None:
         """Run one day of this mechanism."""
@@ -127,6 +213,11 @@ class Mechanism:
     def report(self, market: "Market") -> dict[str, tuple]:
         """Stock metrics for today: ``{name: (per_brand_values, market_value)}``."""
         return {}
+
+    def utility(self, market: "Market", ids: np.ndarray, prods: np.ndarray, decision) -> np.ndarray | None:
+        """A term added to the purchase utility of consumers ``ids`` for products ``prods`` (shape (len(ids),
+        len(prods)), utils), or None; ``decision`` is the decision mechanism (its ``p`` has the betas)."""
+        return None
 
     def uniforms(self, market: "Market", ids: np.ndarray, slot: int = 0) -> np.ndarray:
         """Today's uniform draw in [0, 1) of each consumer in ``ids`` (repeats get the same number) for this
@@ -142,10 +233,16 @@ def register(cls: type[Mechanism]) -> type[Mechanism]:
     """Class decorator: make a mechanism available to scenarios by its name."""
     assert cls.stage in STAGES, f"{cls.__name__}: unknown stage {cls.stage}"
     assert cls.name not in REGISTRY, f"mechanism {cls.name} registered twice"
+    assert not hasattr(cls, "order"), f"{cls.__name__}: order with after=/before=, not an order number"
+    cls.Params = params_type(cls.name, cls.params)
     REGISTRY[cls.name] = cls
     return cls
 
 
-def in_stage_order(names) -> list[str]:
-    """Mechanism names sorted by (stage, order, name)."""
-    return sorted(names, key=lambda n: (STAGES.index(REGISTRY[n].stage), REGISTRY[n].order, n))
+def discover() -> dict[str, type[Mechanism]]:
+    """Import every module of :mod:`simcommerce.mechanisms` (each registers its mechanism); the registry."""
+    package = importlib.import_module(__package__)
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name != "base":
+            importlib.import_module(f"{__package__}.{info.name}")
+    return REGISTRY

@@ -18,7 +18,9 @@ class Buzz(Mechanism):
 
     name = "buzz"
     stage = "campaign"
-    order = 2
+    after = ("influencer_posts",)
+    reads = ("aware@yesterday", "bought@yesterday")
+    writes = ("feed",)
     enabled_by_default = False
     help = "ongoing word of mouth from past buyers (Bass imitation)"
     params = {
@@ -37,7 +39,7 @@ class Buzz(Mechanism):
             ids = bought.with_marked_friends(j)  # only they can hear
             ids = ids[~pop.aware[ids, j]]
             share = bought.count(ids, j) / graph.degree[ids]  # they have friends
-            hear = ids[self.uniforms(market, ids, j) < self.p["talk_rate"] * share]
+            hear = ids[self.uniforms(market, ids, j) < self.p.talk_rate * share]
             b = int(market.product_brand[j])
             market.tally("new_buzz_aware", b, len(hear))
-            market.feed.append(Exposure(hear, j, "buzz", self.p["credibility"], float(market.product_quality[j])))
+            market.feed.append(Exposure(hear, j, "buzz", self.p.credibility, float(market.product_quality[j])))

@@ -24,7 +24,9 @@ class Checkout(Mechanism):
 
     name = "checkout"
     stage = "transact"
-    order = 10
+    after = ("referral",)
+    reads = ("orders", "external_brands", "external_fee")
+    writes = ("orders", "bought", "orders_by_brand", "last_purchase_day")
     help = "payment of orders (core; switch off only to study awareness alone)"
     metrics = {
         "new_orders": "orders placed",
@@ -37,19 +39,15 @@ class Checkout(Mechanism):
     DISCOUNT_METRICS = {"organic": "new_referral_discounts", "group": "new_group_discounts",
                         "live": "new_live_discounts", "seeding": "new_sample_discounts"}
 
-    def setup(self, market) -> None:
-        sf = next((m for m in market.mechanisms if m.name == "storefront"), None)
-        self.external = np.zeros(len(market.brands), dtype=bool) if sf is None else sf.external
-        self.external_fee = 0.0 if sf is None else sf.p["external_payment_fee"]
-
     def step(self, market) -> None:
         o, pop = market.orders, market.population
         if len(o) == 0:
             return
         brand = market.product_brand[o.products]
-        offsite = self.external[brand] & (o.channel == CHANNELS.index("organic"))
+        offsite = market.external_brands[brand] & (o.channel == CHANNELS.index("organic"))
         o.paid = market.ledger.sale(o.consumers, brand, market.product_price[o.products], o.discount,
-                                    market.product_cost[o.products], offsite, self.external_fee)
+                                    market.product_cost[o.products], offsite, market.external_fee,
+                                    o.subsidy)
         pop.bought[o.consumers, o.products] = True
         np.add.at(pop.orders_by_brand, (o.consumers, brand), 1)
         pop.last_purchase_day[o.consumers, market.product_category[o.products]] = market.day

@@ -7,7 +7,7 @@ import numpy as np
 from ..metrics import any_columns, count_columns
 from ..spec import Param
 from ..unique import unique
-from .base import Mechanism, register
+from .base import Array, Mechanism, State, register
 from .reviews import rating_signal
 
 
@@ -24,6 +24,7 @@ class Decision(Mechanism):
               - beta_price * price_sensitivity * price_j / price_scale
               + beta_social * log(1 + friends who bought j)
               + beta_rating * review_trust * shrunk mean rating (-1 .. 1)
+              + the terms of other mechanisms (Mechanism.utility, e.g. a coupon's)
 
     against the outside option (V = 0). Entering the market takes one uniform per consumer
     and category from the stream every day (whatever the state); the choice takes the
@@ -33,6 +34,12 @@ class Decision(Mechanism):
 
     name = "decision"
     stage = "decide"
+    reads = ("active", "aware", "belief", "interest", "last_exposed_day", "price_sensitivity", "trust_brand",
+             "last_purchase_day@yesterday", "review_trust@yesterday", "bought@yesterday", "rating_counts@yesterday")
+    writes = ("orders", "shoppers")
+    arrays = {"considered": Array("bool", False, ("brands",), "has been in the market aware of the brand's products")}
+    state = {"shoppers": State(lambda m: {}, "today's in-market consumers aware of each category: "
+                                            "category -> (ids, products, aware)")}
     help = "purchase decision (multinomial logit with outside option)"
     params = {
         "intent_rate": Param(0.02, "float", "daily chance of entering the market at full category interest",
@@ -62,8 +69,7 @@ class Decision(Mechanism):
     market_flows = ("new_in_market",)
 
     def setup(self, market) -> None:
-        pop = market.population
-        pop.add("considered", np.zeros((pop.n, pop.n_brands), dtype=bool))
+        self.terms = [m for m in market.mechanisms if type(m).utility is not Mechanism.utility]
 
     def report(self, market) -> dict[str, tuple]:
         considered = market.population.considered
@@ -73,18 +79,18 @@ class Decision(Mechanism):
         pop, p = market.population, self.p
         n_cat = pop.n_categories
         u_in = self.rng.random((pop.n, n_cat), dtype=np.float32)
-        rating = rating_signal(market.rating_counts, p["rating_prior"])
+        rating = rating_signal(market.rating_counts, p.rating_prior)
         orders_c, orders_p = [], []
-        self.shoppers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # category -> (ids, prods, aware)
+        market.shoppers = shoppers = {}  # category -> (ids, prods, aware)
         for c in range(n_cat):
-            base = p["intent_rate"] * pop.interest[:, c]  # float32
+            base = p.intent_rate * pop.interest[:, c]  # float32
             # the few whose draw is below the highest rate they could have (float32, rounded up), then the
             # exact test on them alone
-            highest = np.float32((1.0 + p["exposure_boost"]) * (1.0 + 1e-6))
+            highest = np.float32((1.0 + p.exposure_boost) * (1.0 + 1e-6))
             cand = np.flatnonzero(u_in[:, c] < base * highest)
             fresh = (market.day - pop.last_exposed_day[cand, c]) <= 3
-            rate = base[cand] * (1.0 + p["exposure_boost"] * fresh)
-            ready = (market.day - pop.last_purchase_day[cand, c]) > p["cooldown_days"]
+            rate = base[cand] * (1.0 + p.exposure_boost * fresh)
+            ready = (market.day - pop.last_purchase_day[cand, c]) > p.cooldown_days
             in_market = cand[market.active[cand] & ready & (u_in[cand, c] < rate)]
             market.recorder.tally_market("new_in_market", len(in_market))
             prods = np.flatnonzero(market.product_category == c)
@@ -93,22 +99,26 @@ class Decision(Mechanism):
             ids, aware = in_market[has], aware[has]
             if len(ids) == 0:
                 continue
-            self.shoppers[c] = (ids, prods, aware)  # today's in-market consumers aware of the category (group_buying)
+            shoppers[c] = (ids, prods, aware)  # today's in-market consumers aware of the category (group_buying)
             brands = market.product_brand[prods]
             for b in unique(brands):
                 knows = aware[:, brands == b].any(axis=1)
                 pop.considered[ids[knows], b] = True
                 market.tally("new_considered", int(b), int(knows.sum()))
-            v = (p["asc"] + p["beta_quality"] * pop.belief[np.ix_(ids, prods)]
-                 + p["beta_trust"] * (pop.trust_brand[np.ix_(ids, brands)] - 0.5)
-                 - p["beta_price"] * pop.price_sensitivity[ids, None]
-                 * (market.product_price[prods] / p["price_scale"]))
-            if p["beta_social"] > 0:
+            v = (p.asc + p.beta_quality * pop.belief[np.ix_(ids, prods)]
+                 + p.beta_trust * (pop.trust_brand[np.ix_(ids, brands)] - 0.5)
+                 - p.beta_price * pop.price_sensitivity[ids, None]
+                 * (market.product_price[prods] / p.price_scale))
+            if p.beta_social > 0:
                 market.friends_bought.refresh()
                 for k, j in enumerate(prods):
-                    v[:, k] += p["beta_social"] * np.log1p(market.friends_bought.count(ids, j))
-            if p["beta_rating"] > 0:
-                v += p["beta_rating"] * pop.review_trust[ids, None] * rating[prods]
+                    v[:, k] += p.beta_social * np.log1p(market.friends_bought.count(ids, j))
+            if p.beta_rating > 0:
+                v += p.beta_rating * pop.review_trust[ids, None] * rating[prods]
+            for mech in self.terms:  # other mechanisms' utility terms (Mechanism.utility)
+                term = mech.utility(market, ids, prods, self)
+                if term is not None:
+                    v += term
             expv = np.where(aware, np.exp(np.minimum(v, 50.0)), 0.0)
             cum = np.cumsum(expv, axis=1)
             total = cum[:, -1] + 1.0  # the outside option has exp(0) = 1

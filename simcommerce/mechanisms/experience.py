@@ -26,7 +26,8 @@ class Experience(Mechanism):
 
     name = "experience"
     stage = "experience"
-    order = 0
+    reads = ("orders",)
+    writes = ("orders", "belief")
     help = "experienced quality, satisfaction and returns"
     params = {
         "quality_noise": Param(0.1, "float", "sd of experienced quality around the true quality", "0-1", 0, 1),
@@ -49,13 +50,13 @@ class Experience(Mechanism):
         # standard normal noise from two of the buyer's uniforms (Box-Muller), a third for failure
         noise = np.sqrt(-2.0 * np.log1p(-self.uniforms(market, c, 0))) * np.cos(2 * np.pi * self.uniforms(market, c, 1))
         quality = market.product_quality[j]
-        failed = self.uniforms(market, c, 2) < p["failure_share"] * (1.0 - quality)
-        experienced = np.where(failed, 0.0, np.clip(quality + p["quality_noise"] * noise, 0, 1))
+        failed = self.uniforms(market, c, 2) < p.failure_share * (1.0 - quality)
+        experienced = np.where(failed, 0.0, np.clip(quality + p.quality_noise * noise, 0, 1))
         o.experienced = experienced.astype(np.float32)
-        o.satisfaction = np.clip(experienced + p["disconfirmation_weight"] * (experienced - o.expectation),
+        o.satisfaction = np.clip(experienced + p.disconfirmation_weight * (experienced - o.expectation),
                                  0, 1).astype(np.float32)
-        pop.belief[c, j] += p["belief_weight"] * (o.experienced - pop.belief[c, j])
-        ret = (o.satisfaction < p["return_threshold"]) & (self.uniforms(market, c, 3) < p["return_prob"])
+        pop.belief[c, j] += p.belief_weight * (o.experienced - pop.belief[c, j])
+        ret = (o.satisfaction < p.return_threshold) & (self.uniforms(market, c, 3) < p.return_prob)
         if ret.any():
             brand = market.product_brand[j[ret]]
             market.ledger.refund(c[ret], brand, o.paid[ret])

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..spec import Param
 from ..unique import unique
-from .base import Mechanism, register
+from .base import Array, Mechanism, register
 
 
 @register
@@ -23,16 +23,16 @@ class ExposureStage(Mechanism):
 
     name = "exposure"
     stage = "expose"
+    after = ("sharing_fatigue",)
+    reads = ("feed",)
+    writes = ("feed@tomorrow", "aware", "belief", "last_exposed_day", "referrer", "referral_day")
+    arrays = {"recs_received": Array("int16", 0, ("products",), "friends' shares heard about the product")}
     help = "content reaches consumers: awareness and beliefs"
     params = {
         "learning_rate": Param(0.5, "float", "how far one fully credible message moves belief toward its claim",
                                "0-1", 0, 1),
     }
     metrics = {"new_exposures": "content exposures applied", "new_aware": "consumers newly aware of a product"}
-
-    def setup(self, market) -> None:
-        pop = market.population
-        pop.add("recs_received", np.zeros((pop.n, pop.n_products), dtype=np.int16))  # friends' shares heard
 
     def step(self, market) -> None:
         pop = market.population
@@ -46,7 +46,7 @@ class ExposureStage(Mechanism):
             market.tally("new_exposures", b, len(ids))
             market.tally("new_aware", b, len(unique(ids[new])))
             pop.aware[ids, p] = True
-            w = (self.p["learning_rate"] * np.broadcast_to(np.asarray(ex.credibility, dtype=np.float32), ids.shape))
+            w = (self.p.learning_rate * np.broadcast_to(np.asarray(ex.credibility, dtype=np.float32), ids.shape))
             msg = np.broadcast_to(np.asarray(ex.message, dtype=np.float32), ids.shape)
             pending = np.arange(len(ids))
             while len(pending):  # a consumer reached twice in a batch takes both messages, in order

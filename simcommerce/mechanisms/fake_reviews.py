@@ -27,7 +27,9 @@ class FakeReviews(Mechanism):
 
     name = "fake_reviews"
     stage = "experience"
-    order = 5
+    after = ("word_of_mouth",)
+    reads = ("review_trust",)
+    writes = ("rating_counts", "trust_brand", "review_trust")
     help = "bought fake reviews, moderation and exposure"
     params = {
         "detection_prob": Param(0.01, "float", "daily probability moderation detects a brand's fake reviews",
@@ -77,8 +79,8 @@ class FakeReviews(Mechanism):
             event = self.schedule.get((market.day, brand.name))
             if event is not None:
                 self._expose(market, b, event["severity"], event["reach"])
-            elif buying and u_detect[b] < self.p["detection_prob"]:
-                self._expose(market, b, self.p["detection_severity"], self.p["detection_reach"])
+            elif buying and u_detect[b] < self.p.detection_prob:
+                self._expose(market, b, self.p.detection_severity, self.p.detection_reach)
 
     def _expose(self, market, b: int, severity: float, reach: float) -> None:
         pop = market.population
@@ -89,7 +91,7 @@ class FakeReviews(Mechanism):
         self.fake_counts[ids] = 0
         hear = u_hear < reach
         pop.trust_brand[hear, b] *= 1 - severity
-        pop.review_trust[hear] *= 1 - severity * self.p["review_trust_hit"]
+        pop.review_trust[hear] *= 1 - severity * self.p.review_trust_hit
 
     def report(self, market) -> dict[str, tuple]:
         trust = float(market.population.review_trust.mean())

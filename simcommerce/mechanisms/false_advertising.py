@@ -35,7 +35,8 @@ class FalseAdvertising(Mechanism):
 
     name = "false_advertising"
     stage = "trust"
-    order = -1
+    before = ("trust",)
+    reads = ("announce_news",)
     enabled_by_default = False
     help = "a regulator detects claims above true quality: fine on ad spend, news shock to trust"
     params = {
@@ -58,7 +59,6 @@ class FalseAdvertising(Mechanism):
 
     def setup(self, market) -> None:
         self.spend_mark = np.zeros(len(market.brands))  # advertising cost at the last detection
-        self.trust = next((m for m in market.mechanisms if m.name == "trust"), None)
 
     def gaps(self, market) -> np.ndarray:
         """Per brand: the largest claimed − true quality gap among its products (0 if none)."""
@@ -68,19 +68,19 @@ class FalseAdvertising(Mechanism):
 
     def step(self, market) -> None:
         p, ledger = self.p, market.ledger
-        excess = np.maximum(self.gaps(market) - p["tolerance"], 0.0)
-        detected = (self.rng.random(len(excess)) < np.minimum(1.0, p["detection_rate"] * excess)) & (excess > 0)
+        excess = np.maximum(self.gaps(market) - p.tolerance, 0.0)
+        detected = (self.rng.random(len(excess)) < np.minimum(1.0, p.detection_rate * excess)) & (excess > 0)
         for b in np.flatnonzero(detected):
             spend = ledger.brand["ad_spend"][b] + ledger.brand["influencer_fees"][b]
-            fine = p["fine_multiple"] * (spend - self.spend_mark[b])
+            fine = p.fine_multiple * (spend - self.spend_mark[b])
             self.spend_mark[b] = spend
             ledger.fine(int(b), fine)
             market.tally("new_false_ad_detections", np.array([b]))
             market.tally("new_fines", np.array([b]), np.array([fine]))
-            if self.trust is not None and p["news_severity"] > 0:
-                hear = self.uniforms(market, np.arange(market.population.n), int(b)) < p["news_reach"]
-                self.trust.announce(market, int(b), p["news_severity"], hear)
-            if p["correct_claims"]:
+            if market.announce_news is not None and p.news_severity > 0:
+                hear = self.uniforms(market, np.arange(market.population.n), int(b)) < p.news_reach
+                market.announce_news(market, int(b), p.news_severity, hear)
+            if p.correct_claims:
                 for product in market.brands[b].products:
                     product.claimed_quality = min(product.claimed_quality, product.quality)
                     market.product_claimed[product.index] = product.claimed_quality

@@ -7,7 +7,7 @@ import numpy as np
 from ..buffers import CHANNELS, Exposure
 from ..spec import Param
 from ..unique import unique
-from .base import Mechanism, register
+from .base import Array, Mechanism, register
 
 OPEN, FILLED, FAILED = 0, 1, 2
 
@@ -91,7 +91,11 @@ class GroupBuying(Mechanism):
 
     name = "group_buying"
     stage = "decide"
-    order = 5
+    after = ("decision",)
+    reads = ("active", "belief", "interest", "price_sensitivity", "shoppers", "last_purchase_day@yesterday",
+             "orders_by_brand@yesterday")
+    writes = ("orders", "aware", "feed@tomorrow")
+    arrays = {"in_group": Array("bool", False, ("products",), "member of an open group deal for the product")}
     enabled_by_default = False
     help = "group buying (pin-tuan): k partners must join within a window, else refund"
     params = {
@@ -151,14 +155,13 @@ class GroupBuying(Mechanism):
         self.k = np.array([p["group_size"] for p in pols], dtype=np.int64)
         self.show = np.array([p["show_headcount"] for p in pols], dtype=bool)
         self.listed = np.array([p["list_open_groups"] for p in pols], dtype=bool)
-        self.decision = next((m for m in market.mechanisms if m.name == "decision"), None)
-        self.hours = 24.0 / self.p["rounds_per_day"]
+        self.hours = 24.0 / self.p.rounds_per_day
         self.window = np.array([max(1, int(round(p["window_hours"] / self.hours))) for p in pols], dtype=np.int64)
-        mean_delay = self.p["response_delay_hours"] / self.hours
+        mean_delay = self.p.response_delay_hours / self.hours
         self.p_seen = 1.0 / (1.0 + mean_delay)
         dec = market.config["mechanisms"].get("decision", {})
         self.cooldown = dec.get("cooldown_days", 0) if dec.get("enabled", False) else 0
-        self.in_group = pop.add("in_group", np.zeros((pop.n, pop.n_products), dtype=bool))  # open-group member
+        self.in_group = pop.in_group
         # groups (one element per group, ever)
         self.g_brand = np.empty(0, dtype=np.int64)
         self.g_product = np.empty(0, dtype=np.int64)
@@ -203,7 +206,7 @@ class GroupBuying(Mechanism):
         self.exposures: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (consumers, product, message)
         self._open_groups(market)
         self._strangers(market)
-        rpd = self.p["rounds_per_day"]
+        rpd = self.p.rounds_per_day
         for r in range(rpd):
             self._round(market, market.day * rpd + r)
         live = self.g_state[self.i_group] == OPEN  # drop invitations to closed groups
@@ -215,7 +218,7 @@ class GroupBuying(Mechanism):
             msg = np.concatenate([e[2] for e in self.exposures])
             for prod in unique(j):
                 k = j == prod
-                market.feed.append(Exposure(c[k], int(prod), "group_invite", self.p["invite_credibility"], msg[k]))
+                market.feed.append(Exposure(c[k], int(prod), "group_invite", self.p.invite_credibility, msg[k]))
 
     def _open_groups(self, market) -> None:
         o, pop = market.orders, market.population
@@ -223,16 +226,15 @@ class GroupBuying(Mechanism):
             return
         brand = market.product_brand[o.products]
         organic = o.channel == CHANNELS.index("organic")
-        p_open = np.minimum(1.0, self.p["open_prob"] * pop.price_sensitivity[o.consumers])
+        p_open = np.minimum(1.0, self.p.open_prob * pop.price_sensitivity[o.consumers])
         opens = organic & (self.discount[brand] > 0) & (self.uniforms(market, o.consumers) < p_open) \
             & ~self.in_group[o.consumers, o.products] & market.ledger.within_budget()[brand]  # none once spent
         if not opens.any():
             return
         keep = ~opens
         consumers, products = o.consumers[opens], o.products[opens]
-        for f in ("consumers", "products", "expectation", "discount", "referrer", "channel"):
-            setattr(o, f, getattr(o, f)[keep])  # the would-be order becomes a group (decide stage: no payment yet)
-        rpd = self.p["rounds_per_day"]
+        o.keep(keep)  # the would-be order becomes a group (decide stage: no payment yet)
+        rpd = self.p.rounds_per_day
         n_new = len(consumers)
         b = market.product_brand[products]
         start = market.day * rpd + self.rng.integers(0, rpd, n_new)
@@ -254,8 +256,8 @@ class GroupBuying(Mechanism):
         """Today's visitors of listed product pages: in-market shoppers aware of a product with a listed group
         deal who placed no order in its category today, each at a uniform round of the day."""
         self.v_consumer = self.v_product = self.v_round = np.empty(0, dtype=np.int64)
-        shoppers = getattr(self.decision, "shoppers", None) if self.decision is not None else None
-        if not shoppers or self.p["stranger_join_prob"] <= 0:
+        shoppers = market.shoppers
+        if not shoppers or self.p.stranger_join_prob <= 0:
             return
         o = market.orders
         listed = np.flatnonzero((self.discount[market.product_brand] > 0) & self.listed[market.product_brand])
@@ -268,7 +270,7 @@ class GroupBuying(Mechanism):
                     who = ids[aware[:, k] & ~bought & ~self.in_group[ids, j]]
                     cs.append(who), js.append(np.full(len(who), j, dtype=np.int64))
         if cs:
-            rpd = self.p["rounds_per_day"]
+            rpd = self.p.rounds_per_day
             self.v_consumer, self.v_product = np.concatenate(cs), np.concatenate(js)
             self.v_round = market.day * rpd + self.rng.integers(0, rpd, len(self.v_consumer))
 
@@ -313,7 +315,7 @@ class GroupBuying(Mechanism):
         rank[order] = np.arange(len(s_sorted)) - run_start
         for level in range(int(rank.max()) + 1):
             idx = np.flatnonzero(rank == level)
-            s, rcv = market.friends.sample_neighbors(senders[idx], self.p["invites_per_member"], self.rng)
+            s, rcv = market.friends.sample_neighbors(senders[idx], self.p.invites_per_member, self.rng)
             if len(rcv) == 0:
                 continue
             so = np.argsort(senders[idx])
@@ -352,10 +354,10 @@ class GroupBuying(Mechanism):
                     today[market.orders.consumers[market.orders.products == prod]] = True
                     eligible[j == prod] &= ~today[c[j == prod]]
             d, k = self.discount[b], self.g_need[grp] - 1
-            headcount = np.where(self.show[b], 1.0 + self.p["headcount_effect"] * self.g_size[grp] / (k + 1), 1.0)
-            base = np.where(stranger, self.p["stranger_join_prob"], self.p["join_prob"])
+            headcount = np.where(self.show[b], 1.0 + self.p.headcount_effect * self.g_size[grp] / (k + 1), 1.0)
+            base = np.where(stranger, self.p.stranger_join_prob, self.p.join_prob)
             p_join = np.minimum(1.0, base * pop.interest[c, cat]
-                                * (1.0 + self.p["discount_sensitivity"] * d * pop.price_sensitivity[c]) * headcount)
+                                * (1.0 + self.p.discount_sensitivity * d * pop.price_sensitivity[c]) * headcount)
             u = self.rng.random(len(c))
             yes = np.flatnonzero(eligible & (u < p_join))
             if len(yes):
@@ -374,7 +376,7 @@ class GroupBuying(Mechanism):
                 np.add.at(self.g_size, gj, 1)
                 self._add_members(market, gj, cj, self._group_price(market, self.g_product[gj]),
                                   np.zeros(len(take), dtype=bool), np.full(len(take), g))
-                if self.p["invite_further"]:
+                if self.p.invite_further:
                     self._invite(market, gj, cj, np.full(len(take), g + 1))
         # groups that filled this round, then groups whose window ends with this round
         filled = np.flatnonzero((self.g_state == OPEN) & (self.g_size >= self.g_need))
@@ -426,9 +428,9 @@ class GroupBuying(Mechanism):
         grp, c = grp[initiator], c[initiator]
         j = self.g_product[grp]
         pop, o = market.population, market.orders
-        opened_day = self.g_open[grp] // self.p["rounds_per_day"]
+        opened_day = self.g_open[grp] // self.p.rounds_per_day
         ok = (pop.last_purchase_day[c, market.product_category[j]] < opened_day) \
-            & (self.uniforms(market, c, 1) < self.p["fallback_prob"])
+            & (self.uniforms(market, c, 1) < self.p.fallback_prob)
         if len(o):
             ok &= ~np.isin(c * len(market.products) + j, o.consumers * len(market.products) + o.products)
         c, j = c[ok], j[ok]

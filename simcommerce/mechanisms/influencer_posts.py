@@ -27,7 +27,9 @@ class InfluencerPosts(Mechanism):
 
     name = "influencer_posts"
     stage = "campaign"
-    order = 1
+    after = ("ads",)
+    reads = ("active", "follows@yesterday")
+    writes = ("feed", "trust_brand")
     help = "sponsored influencer posts to followers"
     params = {
         "view_rate": tier_table(
@@ -80,7 +82,7 @@ class InfluencerPosts(Mechanism):
                 inf.sponsors.append(brand.index)
 
     def disclosed(self, brand) -> bool:
-        return self.p["mandatory_disclosure"] or self.policy_of(brand)["disclose"]
+        return self.p.mandatory_disclosure or self.policy_of(brand)["disclose"]
 
     def step(self, market) -> None:
         posting = self.rng.random(len(self.deals))
@@ -88,24 +90,24 @@ class InfluencerPosts(Mechanism):
         for (b, i), u, ue in zip(self.deals, posting, u_exposed):
             brand, inf = market.brands[b], market.influencers[i]
             if ((b, i) in self.posted and (b, i) not in self.exposed and not self.disclosed(brand)
-                    and ue < self.p["exposure_prob"]):
+                    and ue < self.p.exposure_prob):
                 self.exposed.add((b, i))
-                inf.credibility *= 1 - self.p["exposure_penalty"]
-                market.population.trust_brand[inf.followers, b] *= 1 - self.p["exposure_penalty"] / 2
+                inf.credibility *= 1 - self.p.exposure_penalty
+                market.population.trust_brand[inf.followers, b] *= 1 - self.p.exposure_penalty / 2
                 market.tally("new_sponsorships_exposed", b)
             if u >= self.policy_of(brand)["posts_per_week"] / 7.0 or not brand.affordable(inf.fee_per_post):
                 continue
             product = brand.products[int(self.rng.integers(len(brand.products)))]
             followers = inf.followers
             seen = followers[market.active[followers]
-                             & (self.rng.random(len(followers)) < self.p["view_rate"][inf.tier])]
+                             & (self.rng.random(len(followers)) < self.p.view_rate[inf.tier])]
             market.ledger.influencer_fee(b, inf, inf.fee_per_post)
             self.posted.add((b, i))
             market.tally("new_posts", b)
             market.tally("new_post_views", b, len(seen))
             market.tally("new_influencer_fees", b, inf.fee_per_post)
-            weight = self.p["persuasion"] * inf.credibility
+            weight = self.p.persuasion * inf.credibility
             if self.disclosed(brand):
-                weight *= 1 - self.p["disclosure_discount"]
+                weight *= 1 - self.p.disclosure_discount
             market.feed.append(Exposure(seen.astype(np.int64), product.index, "influencer", weight,
                                         product.claimed_quality))

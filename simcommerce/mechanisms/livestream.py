@@ -75,7 +75,9 @@ class Livestream(Mechanism):
 
     name = "livestream"
     stage = "decide"
-    order = 6
+    after = ("group_buying",)
+    reads = ("active", "interest", "price_sensitivity", "trust_brand", "follows@yesterday", "last_purchase_day@yesterday")
+    writes = ("orders", "aware", "belief", "last_exposed_day")
     help = "live-stream selling sessions (slot fee + commission, discount, stock, social proof, returns)"
     params = {
         "attendance": Param(0.1, "float", "probability that an active follower of the host watches a session",
@@ -196,33 +198,33 @@ class Livestream(Mechanism):
         # audience: active followers who attend, plus non-followers boosted by interest
         followers = host.followers.astype(np.int64)
         fans = followers[market.active[followers]]
-        fans = fans[self.rng.random(len(fans)) < p["attendance"]]
-        keen = np.flatnonzero(market.active & (pop.interest[:, c] >= p["boost_min_interest"]))
+        fans = fans[self.rng.random(len(fans)) < p.attendance]
+        keen = np.flatnonzero(market.active & (pop.interest[:, c] >= p.boost_min_interest))
         keen = keen[~np.isin(keen, followers, assume_unique=True)]
-        keen = keen[self.rng.random(len(keen)) < p["boost_share"]]
+        keen = keen[self.rng.random(len(keen)) < p.boost_share]
         viewers = np.concatenate([fans, keen])
         market.tally("new_live_viewers", b, len(viewers))
         market.tally("new_live_aware", b, int((~pop.aware[viewers, j]).sum()))
         self.cum["viewers"][b] += len(viewers)
         pop.aware[viewers, j] = True
         belief = pop.belief[viewers, j]
-        pop.belief[viewers, j] = belief + p["persuasion"] * host.credibility * (product.claimed_quality - belief)
+        pop.belief[viewers, j] = belief + p.persuasion * host.credibility * (product.claimed_quality - belief)
         pop.last_exposed_day[viewers, c] = market.day
 
         # purchases, round by round, with the visible order count
         ready = (market.day - pop.last_purchase_day[viewers, c]) > self.cooldown
         cand = viewers[ready & ~np.isin(viewers, o.consumers)]
-        q1 = 1.0 - (1.0 - p["base_conversion"]) ** (1.0 / p["rounds"])
+        q1 = 1.0 - (1.0 - p.base_conversion) ** (1.0 / p.rounds)
         x0 = (np.log(q1 / (1.0 - q1)) if q1 > 0 else -np.inf) \
-            + p["quality_weight"] * (pop.belief[cand, j] - 0.5) + p["trust_weight"] * (pop.trust_brand[cand, b] - 0.5)
-        xd = p["discount_sensitivity"] * pop.price_sensitivity[cand] * pol["discount"]
+            + p.quality_weight * (pop.belief[cand, j] - 0.5) + p.trust_weight * (pop.trust_brand[cand, b] - 0.5)
+        xd = p.discount_sensitivity * pop.price_sensitivity[cand] * pol["discount"]
         stock = np.inf if pol["stock"] is None else pol["stock"]
         buyers, impulse = [], []
         sold, sold_out = 0, False
-        for _ in range(p["rounds"]):
+        for _ in range(p.rounds):
             if len(cand) == 0 or sold >= stock:
                 break
-            q = _sigmoid(x0 + xd + p["social_proof"] * np.log1p(sold))
+            q = _sigmoid(x0 + xd + p.social_proof * np.log1p(sold))
             hit = np.flatnonzero(self.rng.random(len(cand)) < q)
             if sold + len(hit) >= stock:
                 hit = np.sort(self.rng.permutation(hit)[:int(stock - sold)])  # first come, first served
@@ -254,7 +256,7 @@ class Livestream(Mechanism):
         self.sessions.append({"day": market.day, "brand": brand.name, "host": host.name, "product": product.name,
                               "viewers": len(viewers), "orders": len(buyers), "gmv": gmv,
                               "slot_fee": pol["slot_fee"], "commission": commission, "sold_out": sold_out})
-        return buyers[self.rng.random(len(buyers)) < p["impulse_return"] * impulse]
+        return buyers[self.rng.random(len(buyers)) < p.impulse_return * impulse]
 
     def _settle_impulse_returns(self, market) -> None:
         """Refund yesterday's impulse buyers who were not dissatisfied (the others had their chance)."""

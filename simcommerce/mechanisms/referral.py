@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..buffers import CHANNELS, Exposure
+from ..buffers import CHANNELS
 from ..metrics import any_columns, max_columns, sum_columns
 from ..spec import Param
 from ..unique import unique
-from .base import Mechanism, register
+from .base import Array, Mechanism, State, register
 
 
 def gini(x: np.ndarray) -> float:
@@ -87,7 +87,18 @@ class Referral(Mechanism):
 
     name = "referral"
     stage = "transact"
-    order = 0
+    reads = ("orders", "referrer", "referral_day")
+    writes = ("orders", "referrer")
+    arrays = {
+        "promoter": Array("bool", False, ("brands",), "has joined the brand's programme"),
+        "sponsor": Array("int32", -1, ("brands",), "the promoter's upline for the brand (-1: a root promoter)"),
+        "generation": Array("int16", 0, ("brands",), "promoter generation (root: 1; 0: not a promoter)"),
+        "promoter_earned": Array("float64", 0.0, ("brands",), "commission earned from the brand (currency units)"),
+    }
+    state = {
+        "share_incentive": State(lambda m: np.zeros(len(m.brands)), "referral incentive per brand, 0-2"),
+        "referral_brands": State(lambda m: np.zeros(len(m.brands), dtype=bool), "brands whose shares carry a link"),
+    }
     help = "referral links and multi-level distribution commissions, with regulatory flags"
     params = {
         "max_levels": Param(None, "int", "regulatory cap on paid commission levels; deeper levels are not paid "
@@ -165,7 +176,7 @@ class Referral(Mechanism):
         self.rates = np.zeros((nb, self.n_levels))
         for b, p in enumerate(pols):
             self.rates[b, :len(p["rates"])] = p["rates"]
-        cap = self.p["max_levels"]
+        cap = self.p.max_levels
         self.paid_levels = self.n_levels if cap is None else min(cap, self.n_levels)
         self.discount = np.array([p["buyer_discount"] for p in pols])
         self.window = np.array([p["window_days"] for p in pols])
@@ -176,10 +187,6 @@ class Referral(Mechanism):
         market.referral_brands = (self.rates.sum(axis=1) > 0) | (self.discount > 0)
         market.share_incentive = (self.rates[:, :self.paid_levels].sum(axis=1) + self.discount
                                   + self.headcount / np.maximum(mean_price, 1e-9))
-        pop.add("promoter", np.zeros((pop.n, nb), dtype=bool))
-        pop.add("sponsor", np.full((pop.n, nb), -1, dtype=np.int32))
-        pop.add("generation", np.zeros((pop.n, nb), dtype=np.int16))
-        pop.add("promoter_earned", np.zeros((pop.n, nb)))
         self.deepest_paid = np.zeros(nb, dtype=np.int64)  # deepest commission level paid so far, per brand
         self.paid_total = np.zeros(nb)  # commission + headcount pay so far
         self.fees_total = np.zeros(nb)  # entry fees so far
@@ -206,9 +213,9 @@ class Referral(Mechanism):
             return
         buyers, products, b, cur = o.consumers[hit], o.products[hit], brand[hit], ref[hit]
         price = market.product_price[products]
-        o.discount[hit] = self.discount[b] * price
+        o.add_discount(hit, self.discount[b] * price, price)
         o.referrer[hit] = cur
-        paid = price - o.discount[hit]
+        paid = price - o.discount[hit]  # the brand's sale: a platform-funded coupon does not lower commissions
         market.tally("new_referral_orders", b)
         for k in range(1, self.n_levels + 1):
             live = cur >= 0
@@ -275,11 +282,11 @@ class Referral(Mechanism):
         share_m = self.paid_total.sum() / gmv.sum() if gmv.sum() > 0 else 0.0
         depth = max_columns(pop.generation[rows]) if len(rows) else np.zeros(nb)
         levels = self.deepest_paid.astype(float) + np.where(self.deepest_paid > 0,
-                                                            float(p["count_organiser_level"]), 0.0)
-        pyramid = ((levels >= p["illegal_min_levels"]) & (promoters >= p["illegal_min_participants"])).astype(float)
-        fee_flag = (p["ban_entry_fees"] & (self.fees_total > 0)).astype(float)
-        head_flag = (p["ban_headcount_pay"] & (self.headcount_total > 0)).astype(float)
-        downline_flag = (p["ban_downline_pay"] & (self.deepest_paid >= 2)).astype(float)
+                                                            float(p.count_organiser_level), 0.0)
+        pyramid = ((levels >= p.illegal_min_levels) & (promoters >= p.illegal_min_participants)).astype(float)
+        fee_flag = (p.ban_entry_fees & (self.fees_total > 0)).astype(float)
+        head_flag = (p.ban_headcount_pay & (self.headcount_total > 0)).astype(float)
+        downline_flag = (p.ban_downline_pay & (self.deepest_paid >= 2)).astype(float)
         illegal = np.maximum.reduce([pyramid, fee_flag, head_flag, downline_flag])
         return {
             "n_promoters": (promoters, promoters.sum()),
@@ -301,74 +308,3 @@ class Referral(Mechanism):
 
         rows = np.concatenate(self.log) if self.log else np.empty((0, 4), dtype=np.int64)
         return pd.DataFrame(rows.astype(np.int64), columns=["day", "referrer", "buyer", "product"])
-
-
-@register
-class SharingFatigue(Mechanism):
-    """Receivers tire of commercial shares (shares carrying a referral link).
-
-    Each consumer carries a *link load* ``L``: every commercial share they receive adds 1 and
-    the load decays daily, ``L ← L · exp(−1 / memory_days)`` (so L counts the links of about the
-    last ``memory_days`` days). Runs in the expose stage just before ``exposure``: for each
-    commercial share waiting in the feed, with the receiver's load before it ``L`` and the
-    excess ``e = max(0, L − tolerance)``, the receiver pays attention with probability
-    ``f = 1 / (1 + strength · e)``; an ignored share does nothing (no awareness, belief or
-    link); a read one weighs ``credibility × f`` in beliefs. Every commercial share received
-    with ``e > 0`` also lowers the receiver's trust in the brand: ``trust ← trust · (1 −
-    trust_erosion)`` (trust recovers as usual, see ``trust``). Shares without a link and other
-    content are untouched.
-    """
-
-    name = "sharing_fatigue"
-    stage = "expose"
-    order = -1
-    help = "receivers flooded with commercial shares ignore them and trust the brand less"
-    params = {
-        "memory_days": Param(30.0, "float", "e-folding time of the link load (how long shares are remembered)",
-                             "days", 0.01, 1e6),
-        "tolerance": Param(3.0, "float", "link load tolerated without fatigue", "shares", 0, 1e6),
-        "strength": Param(0.5, "float", "loss of attention per share of load above tolerance", "per share",
-                          0, 1e6),
-        "trust_erosion": Param(0.01, "float", "share of trust in the brand lost per commercial share received "
-                               "above tolerance", "0-1", 0, 1),
-    }
-    metrics = {
-        "new_commercial_shares": "commercial shares (with a referral link) that reached a consumer",
-        "new_shares_ignored": "commercial shares ignored out of fatigue",
-    }
-
-    def setup(self, market) -> None:
-        pop = market.population
-        pop.add("link_load", np.zeros(pop.n, dtype=np.float32))
-
-    def step(self, market) -> None:
-        pop, p = market.population, self.p
-        pop.link_load *= np.float32(np.exp(-1.0 / p["memory_days"]))
-        feed = []
-        for ex in market.feed:
-            if ex.senders is None or len(ex.consumers) == 0:
-                feed.append(ex)
-                continue
-            ids, b = ex.consumers, int(market.product_brand[ex.product])
-            load = pop.link_load[ids].astype(float)
-            # several links to one consumer in one batch: each sees the load of the ones before it
-            order = np.argsort(ids, kind="stable")
-            sid = ids[order]
-            start = np.r_[0, np.flatnonzero(np.diff(sid)) + 1]
-            rank = np.arange(len(sid)) - np.repeat(start, np.diff(np.r_[start, len(sid)]))
-            load[order] += rank
-            excess = np.maximum(0.0, load - p["tolerance"])
-            f = 1.0 / (1.0 + p["strength"] * excess)
-            keep = self.rng.random(len(ids)) < f
-            np.add.at(pop.link_load, ids, 1.0)
-            tired = excess > 0
-            if tired.any():
-                hits = np.bincount(ids[tired], minlength=0)
-                who = np.flatnonzero(hits)
-                pop.trust_brand[who, b] *= ((1.0 - p["trust_erosion"]) ** hits[who]).astype(np.float32)
-            market.tally("new_commercial_shares", b, len(ids))
-            market.tally("new_shares_ignored", b, float((~keep).sum()))
-            cred = np.broadcast_to(np.asarray(ex.credibility, dtype=float), ids.shape) * f
-            msg = np.broadcast_to(np.asarray(ex.message, dtype=np.float32), ids.shape)
-            feed.append(Exposure(ids[keep], ex.product, ex.channel, cred[keep], msg[keep], ex.senders[keep]))
-        market.feed = feed

@@ -30,7 +30,9 @@ class Reviews(Mechanism):
 
     name = "reviews"
     stage = "experience"
-    order = 1
+    after = ("experience",)
+    reads = ("orders", "review_propensity")
+    writes = ("rating_counts",)
     help = "review writing and star ratings"
     params = {
         "base_prob": Param(0.1, "float", "review probability of a perfectly neutral experience (times propensity)",
@@ -55,10 +57,10 @@ class Reviews(Mechanism):
         if len(o) == 0:
             return
         s = o.satisfaction
-        prob = pop.review_propensity[o.consumers] * (p["base_prob"] + (1 - p["base_prob"])
-                                                     * np.abs(2 * s - 1) ** p["extremity"])
+        prob = pop.review_propensity[o.consumers] * (p.base_prob + (1 - p.base_prob)
+                                                     * np.abs(2 * s - 1) ** p.extremity)
         writes = self.uniforms(market, o.consumers) < prob  # the buyer's own draw of the day
-        stars = 1 + np.searchsorted(np.asarray(p["star_cutoffs"], dtype=np.float32), s[writes], side="right")
+        stars = 1 + np.searchsorted(np.asarray(p.star_cutoffs, dtype=np.float32), s[writes], side="right")
         np.add.at(market.rating_counts, (o.products[writes], stars - 1), 1)
 
     def report(self, market) -> dict[str, tuple]:

@@ -23,7 +23,9 @@ class Seeding(Mechanism):
 
     name = "seeding"
     stage = "decide"
-    order = 10
+    after = ("livestream",)
+    reads = ("belief",)
+    writes = ("orders", "aware")
     help = "free samples to chosen seed consumers (influence maximisation)"
     params = {
         "greedy_samples": Param(200, "int", "live-edge graphs sampled by the greedy strategy", "", 1, 100000),
@@ -60,7 +62,7 @@ class Seeding(Mechanism):
                 self.seeds[brand.index] = unique(np.array(pol["consumers"], dtype=np.int64))  # ids < N: checked
             elif pol["count"]:
                 self.seeds[brand.index] = choose_seeds(market.friends, pol["count"], pol["strategy"], self.rng, p,
-                                                       self.p["greedy_samples"])
+                                                       self.p.greedy_samples)
 
     def step(self, market) -> None:
         pop, o = market.population, market.orders

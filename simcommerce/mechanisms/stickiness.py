@@ -8,7 +8,7 @@ import numpy as np
 from ..buffers import CHANNELS
 from ..population import NEVER
 from ..spec import Param
-from .base import Mechanism, register
+from .base import Array, Mechanism, State, register
 
 
 @register
@@ -46,7 +46,14 @@ class Stickiness(Mechanism):
 
     name = "stickiness"
     stage = "experience"
-    order = 20
+    after = ("fake_reviews",)
+    reads = ("active", "orders", "external_brands")
+    arrays = {
+        "habit": Array("float32", 0.0, help="own recent platform purchases (decaying stock)"),
+        "last_active_day": Array("int32", NEVER, help="the last day the consumer was active (NEVER: not yet)"),
+    }
+    state = {"activity_hook": State(lambda m: None, "None, or (market, base probabilities) -> today's activity "
+                                                  "probabilities")}
     enabled_by_default = False
     help = "activity rises with friends' activity, the number of users and one's own purchases (off by default)"
     params = {
@@ -71,12 +78,10 @@ class Stickiness(Mechanism):
 
     def setup(self, market) -> None:
         pop = market.population
-        self.habit = pop.add("habit", np.zeros(pop.n, dtype=np.float32))  # own recent platform purchases
-        self.last_active = pop.add("last_active_day", np.full(pop.n, NEVER, dtype=np.int32))
+        self.habit, self.last_active = pop.habit, pop.last_active_day
         self.recent_users = 0  # consumers active in the last window_days days, as of yesterday
         self.mean_activity = 0.0
-        checkout = next((m for m in market.mechanisms if m.name == "checkout"), None)
-        self.external = np.zeros(len(market.brands), dtype=bool) if checkout is None else checkout.external
+        self.external = market.external_brands
         market.activity_hook = self.activity
 
     def multiplier(self, market) -> np.ndarray:
@@ -84,13 +89,13 @@ class Stickiness(Mechanism):
         p = self.p
         boost = np.ones(market.population.n)
         friend = market.friends.random_neighbor(self.rng.random(market.population.n))
-        if p["peer_effect"] > 0:
+        if p.peer_effect > 0:
             seen = market.active[np.maximum(friend, 0)] & (friend >= 0)  # market.active: still yesterday's
-            boost += p["peer_effect"] * seen
-        if p["size_effect"] > 0:
-            boost += p["size_effect"] * self.recent_users / (self.recent_users + p["half_users"])
-        if p["habit_effect"] > 0:
-            boost += p["habit_effect"] * np.minimum(self.habit, np.float32(1.0))
+            boost += p.peer_effect * seen
+        if p.size_effect > 0:
+            boost += p.size_effect * self.recent_users / (self.recent_users + p.half_users)
+        if p.habit_effect > 0:
+            boost += p.habit_effect * np.minimum(self.habit, np.float32(1.0))
         return boost
 
     def activity(self, market, base: np.ndarray) -> np.ndarray:
@@ -102,12 +107,12 @@ class Stickiness(Mechanism):
     def step(self, market) -> None:
         p, o = self.p, market.orders
         self.last_active[market.active] = market.day
-        self.habit *= np.float32(0.5 ** (1.0 / p["habit_half_life"]))
+        self.habit *= np.float32(0.5 ** (1.0 / p.habit_half_life))
         if len(o):
             brand = market.product_brand[o.products]
             in_app = ~(self.external[brand] & (o.channel == CHANNELS.index("organic")))
             np.add.at(self.habit, o.consumers[in_app], np.float32(1.0))
-        self.recent_users = int(np.count_nonzero(self.last_active > market.day - p["window_days"]))
+        self.recent_users = int(np.count_nonzero(self.last_active > market.day - p.window_days))
 
     def report(self, market) -> dict[str, tuple]:
         n_brands = len(market.brands)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..buffers import CHANNELS
 from ..spec import Param
-from .base import Mechanism, register
+from .base import Mechanism, State, register
 
 
 @register
@@ -30,7 +30,14 @@ class Storefront(Mechanism):
 
     name = "storefront"
     stage = "decide"
-    order = 50
+    after = ("decision", "group_buying", "livestream", "seeding")
+    reads = ("orders",)
+    state = {
+        "external_brands": State(lambda m: np.zeros(len(m.brands), dtype=bool), "brands selling through an "
+                                 "external link"),
+        "external_fee": State(lambda m: 0.0, "payment processor's fee on an order paid in a brand's own shop, 0-1"),
+    }
+    writes = ("orders",)
     help = "purchase funnel: in-platform social mall vs external shop link"
     params = {
         "mall_click_rate": Param(1.0, "float", "mall: share who go on from the product card", "0-1", 0, 1),
@@ -55,7 +62,8 @@ class Storefront(Mechanism):
 
     def setup(self, market) -> None:
         ext = np.array([self.policy_of(b)["storefront"] == "external" for b in market.brands])
-        self.external = ext  # bool per brand: sells through an external link
+        self.external = market.external_brands = ext  # bool per brand: sells through an external link
+        market.external_fee = self.p.external_payment_fee
         self.rates = {s: np.where(ext, self.p[f"external_{s}_rate"], self.p[f"mall_{s}_rate"]) for s in self.STEPS}
 
     def step(self, market) -> None:
@@ -71,5 +79,4 @@ class Storefront(Mechanism):
             keep &= ~organic | (self.uniforms(market, o.consumers, k) < self.rates[s][brand])
             market.tally(metric, brand[keep & organic])
         if not keep.all():
-            for field in ("consumers", "products", "expectation", "discount", "referrer", "channel"):
-                setattr(o, field, getattr(o, field)[keep])
+            o.keep(keep)

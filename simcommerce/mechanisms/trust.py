@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..spec import Param
-from .base import Mechanism, register
+from .base import Mechanism, State, register
 
 
 @dataclass
@@ -48,6 +48,10 @@ class Trust(Mechanism):
 
     name = "trust"
     stage = "trust"
+    reads = ("orders", "follows", "trust_platform_initial")
+    writes = ("trust_brand", "trust_baseline", "trust_platform", "opt_out", "belief", "follows")
+    state = {"announce_news": State(lambda m: None, "None, or (market, brand, severity, ids who hear first-hand) "
+                                                  "-> None: news of a sanction to spread")}
     help = "trust in brands, scandals and recovery"
     params = {
         "experience_rate": Param(0.2, "float", "trust change per unit of satisfaction above 0.5", "0-1", 0, 1),
@@ -68,6 +72,7 @@ class Trust(Mechanism):
     events = {"quality_scandal": "brand", "influencer_scandal": "influencer", "privacy_breach": ""}
 
     def setup(self, market) -> None:
+        market.announce_news = self.announce
         self.news: list[News] = []
         self.heard_any = np.zeros(market.population.n, dtype=bool)
         names = {i.name: i for i in market.influencers}
@@ -79,7 +84,7 @@ class Trust(Mechanism):
         pop, p, o = market.population, self.p, market.orders
         if len(o):
             brand = market.product_brand[o.products]
-            delta = p["experience_rate"] * (o.satisfaction - 0.5)
+            delta = p.experience_rate * (o.satisfaction - 0.5)
             for arr in (pop.trust_brand, pop.trust_baseline):
                 np.add.at(arr, (o.consumers, brand), delta)
                 np.clip(arr, 0, 1, out=arr)
@@ -98,22 +103,22 @@ class Trust(Mechanism):
                 heard = u < ev["reach"]
                 fans = inf.followers[heard]
                 for sponsor in inf.sponsors:
-                    self._hit(market, fans, sponsor, ev["severity"] * p["secondhand_factor"])
-                leaving = fans[u[heard] < ev["reach"] * ev["severity"] * p["unfollow_prob"]]
+                    self._hit(market, fans, sponsor, ev["severity"] * p.secondhand_factor)
+                leaving = fans[u[heard] < ev["reach"] * ev["severity"] * p.unfollow_prob]
                 market.follows.remove(inf.index, leaving)
         for news in self.news:
-            if market.day == news.start or market.day > news.start + p["news_days"] or len(news.tellers) == 0:
+            if market.day == news.start or market.day > news.start + p.news_days or len(news.tellers) == 0:
                 continue
-            reached = market.friends.transmit(news.tellers, p["news_share_prob"], self.rng)
+            reached = market.friends.transmit(news.tellers, p.news_share_prob, self.rng)
             new = reached[~news.heard[reached]]
             news.heard[new] = True
             news.tellers = new
-            self._hit(market, new, news.brand, news.severity * p["secondhand_factor"])
+            self._hit(market, new, news.brand, news.severity * p.secondhand_factor)
         # trust += recovery_rate * (baseline - trust), in place (no N-sized temporaries but one)
         pairs = ((pop.trust_brand, pop.trust_baseline), (pop.trust_platform, pop.trust_platform_initial))
         for trust, baseline in pairs:
             gap = baseline - trust
-            gap *= np.float32(p["recovery_rate"])
+            gap *= np.float32(p.recovery_rate)
             trust += gap
 
     def announce(self, market, brand: int, severity: float, hear: np.ndarray) -> None:
@@ -130,13 +135,13 @@ class Trust(Mechanism):
         self.heard_any[ids] = True
         if brand < 0:
             pop.trust_platform[ids] *= 1 - drop
-            quits = ids[self.rng.random(len(ids)) < p["breach_opt_out"] * drop]
+            quits = ids[self.rng.random(len(ids)) < p.breach_opt_out * drop]
             pop.opt_out[quits] = True
             return
         pop.trust_brand[ids, brand] *= 1 - drop
-        pop.trust_baseline[ids, brand] *= 1 - drop * p["scar"]
+        pop.trust_baseline[ids, brand] *= 1 - drop * p.scar
         prods = market.brands[brand].product_ids
-        pop.belief[np.ix_(ids, prods)] *= 1 - drop * p["belief_hit"]
+        pop.belief[np.ix_(ids, prods)] *= 1 - drop * p.belief_hit
 
     def report(self, market) -> dict[str, tuple]:
         heard = float(np.count_nonzero(self.heard_any))

@@ -33,7 +33,9 @@ class WordOfMouth(Mechanism):
 
     name = "word_of_mouth"
     stage = "experience"
-    order = 2
+    after = ("reviews",)
+    reads = ("orders", "share_propensity", "share_incentive", "referral_brands")
+    writes = ("feed@tomorrow",)
     help = "sharing purchases with friends"
     params = {
         "share_prob": Param(1.0, "float", "scale of the sharing probability", "0-1", 0, 1),
@@ -50,10 +52,10 @@ class WordOfMouth(Mechanism):
 
     @classmethod
     def check_scenario(cls, sc: dict) -> list[tuple[str, str, str]]:
-        p, n = sc["mechanisms"][cls.name], sc["population"]["consumers"]
-        if sc["network"]["friendship"]["model"] != "complete" or p["reach"] != "each_friend":
+        p, n = cls.Params(**{k: v for k, v in sc["mechanisms"][cls.name].items() if k in cls.params}), sc["population"]["consumers"]
+        if sc["network"]["friendship"]["model"] != "complete" or p.reach != "each_friend":
             return []
-        readers = (n - 1) * p["per_friend_prob"] * p["attention"]
+        readers = (n - 1) * p.per_friend_prob * p.attention
         if readers <= MAX_READERS_PER_SHARE:
             return []
         return [(f"mechanisms.{cls.name}.reach", f"random_friends on a complete graph this large (each_friend "
@@ -66,8 +68,8 @@ class WordOfMouth(Mechanism):
             return
         brand = market.product_brand[o.products]
         incentive = market.share_incentive[brand]
-        prob = (p["share_prob"] * pop.share_propensity[o.consumers] * np.sqrt(np.abs(2 * o.satisfaction - 1))
-                * (1 + p["incentive_sensitivity"] * incentive))
+        prob = (p.share_prob * pop.share_propensity[o.consumers] * np.sqrt(np.abs(2 * o.satisfaction - 1))
+                * (1 + p.incentive_sensitivity * incentive))
         shares = np.flatnonzero(self.uniforms(market, o.consumers) < prob)  # the buyer's own draw of the day
         if len(shares) == 0:
             return
@@ -81,25 +83,25 @@ class WordOfMouth(Mechanism):
                 continue
             order = np.argsort(o.consumers[k])  # each buyer has one order of j today
             message = o.experienced[k][order][np.searchsorted(o.consumers[k][order], senders)]
-            market.feed.append(Exposure(receivers, int(j), "friend", p["credibility"], message,
+            market.feed.append(Exposure(receivers, int(j), "friend", p.credibility, message,
                                         senders if market.referral_brands[b] else None))
 
     def _readers(self, market, sharers: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """(senders, receivers) of the shares that are read, and the number of friends reached (read or not)."""
         p, friends = self.p, market.friends
-        if p["reach"] == "random_friends":
-            senders, receivers = friends.sample_neighbors(sharers, p["friends_per_share"], self.rng)
+        if p.reach == "random_friends":
+            senders, receivers = friends.sample_neighbors(sharers, p.friends_per_share, self.rng)
             reached = len(receivers)
-            if p["attention"] < 1:
-                read = self.rng.random(reached) < p["attention"]
+            if p.attention < 1:
+                read = self.rng.random(reached) < p.attention
                 senders, receivers = senders[read], receivers[read]
             return senders, receivers, reached
         # each friend is read (pfp * attention), reached unread (pfp * (1 - attention)) or not reached; drawing
         # the read pairs first and the unread count given them keeps a post to every friend of a hub small
-        senders, receivers = friends.transmit_pairs(sharers, p["per_friend_prob"] * p["attention"], self.rng)
+        senders, receivers = friends.transmit_pairs(sharers, p.per_friend_prob * p.attention, self.rng)
         read = len(receivers)
-        if p["attention"] == 1 or p["per_friend_prob"] == 0:
+        if p.attention == 1 or p.per_friend_prob == 0:
             return senders, receivers, read
         edges = int(friends.degree[sharers].sum())
-        unread = p["per_friend_prob"] * (1 - p["attention"]) / (1 - p["per_friend_prob"] * p["attention"])
+        unread = p.per_friend_prob * (1 - p.attention) / (1 - p.per_friend_prob * p.attention)
         return senders, receivers, read + int(self.rng.binomial(edges - read, unread))
