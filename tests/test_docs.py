@@ -21,3 +21,11 @@ def test_odd_is_current_and_lists_every_parameter():
     for heading in ("Purpose and patterns", "Entities, state variables and scales", "Process overview",
                     "Design concepts", "Initialization", "Input data", "Submodels"):
         assert heading in text
+
+
+def test_experiment_reference_is_current():
+    from simcommerce.experiment import reference_markdown as experiment_reference
+
+    on_disk = (ROOT / "docs" / "experiment-reference.md").read_text()
+    assert on_disk == experiment_reference(), \
+        "regenerate: simcommerce schema --experiment --markdown > docs/experiment-reference.md"
