@@ -129,9 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--results", type=Path, default=Path("results"),
                       help="results store: experiments to browse; dashboard runs go to DIR/dashboard/<browser>/")
     dash.add_argument("--workers", type=int, default=None, help="worker processes per run (default: CPU count)")
-    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario (or experiment) format")
+    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format (or of the experiment, "
+                            "calibration or optimisation format)")
     schema.add_argument("--markdown", action="store_true", help="print the format's reference (markdown) instead")
-    schema.add_argument("--experiment", action="store_true", help="the experiment format instead of the scenario's")
+    which = schema.add_mutually_exclusive_group()
+    for kind in ("experiment", "calibration", "optimisation"):
+        which.add_argument(f"--{kind}", dest="format", action="store_const", const=kind,
+                           help=f"the {kind} file format instead of the scenario's")
     return parser
 
 
@@ -148,12 +152,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return cmd_check(args)
         if args.command == "schema":
-            if args.experiment:
-                from .experiment import reference_markdown, schema_json
+            if args.format:
+                from . import experiment
+
+                text = (experiment.reference_markdown if args.markdown else experiment.schema_json)(args.format)
             else:
                 from .scenario import reference_markdown, schema_json
 
-            print(reference_markdown() if args.markdown else schema_json(), end="" if args.markdown else "\n")
+                text = reference_markdown() if args.markdown else schema_json()
+            print(text, end="" if args.markdown else "\n")
             return 0
         if args.command == "run":
             return cmd_run(args)
@@ -584,16 +591,18 @@ def cmd_dashboard(args) -> int:
 def cmd_docs(args) -> int:
     from . import odd
     from .metrics import data_dictionary_markdown
-    from .experiment import reference_markdown as experiment_reference
+    from .experiment import FORMATS
+    from .experiment import reference_markdown as format_reference
     from .scenario import reference_markdown
 
     docs = args.root / "docs"
     (docs / "scenario-reference.md").write_text(reference_markdown())
-    (docs / "experiment-reference.md").write_text(experiment_reference())
+    for kind, (page, _) in FORMATS.items():
+        (args.root / page).write_text(format_reference(kind))
     (docs / "odd.md").write_text(odd.render((docs / "odd.md").read_text()))
     (docs / "data-dictionary.md").write_text(data_dictionary_markdown())
-    say(f"wrote {docs / 'scenario-reference.md'}, {docs / 'experiment-reference.md'}, {docs / 'data-dictionary.md'} "
-        f"and the generated part of {docs / 'odd.md'}")
+    say(f"wrote {docs / 'scenario-reference.md'}, the references of the {', '.join(FORMATS)} formats, "
+        f"{docs / 'data-dictionary.md'} and the generated part of {docs / 'odd.md'}")
     return 0
 
 

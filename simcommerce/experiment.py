@@ -53,6 +53,8 @@ from .scenario import _compose_with_lines, resolve_scenario
 from .spec import (MAX_SEED, NONBLANK, ListOf, OneOf, Param, ScenarioError, Section, Source, describe, one_line,
                    resolve, suggest)
 
+MAX_BUDGET = 100_000  # cap on a search's runs (calibration, optimisation)
+SAMPLERS = ("tpe", "cmaes", "random")  # optuna's samplers
 MAX_RUNS = 10_000  # default cap on policies x points x replications (max_runs: overrides it)
 MAX_COUNT = 10**9  # bound of the counts (replications, samples, max_runs)
 MAX_BOUND = 10**15  # bound of a range's ends (each end is then checked as a value of its scenario key)
@@ -125,15 +127,54 @@ def _min_below_max(rng: dict, given: dict, path: str, src: Source) -> None:
         raise src.error(path, "min < max", f"min {rng['min']}, max {rng['max']}")
 
 
+def range_spec(help: str, low: str, extra: dict | None = None, checks: tuple = ()) -> Section:
+    """``{min: a, max: b}`` (numbers as written: whole-number ends give whole-number values), plus ``extra``."""
+    return Section({
+        "min": Param(None, "number", low, min=-MAX_BOUND, max=MAX_BOUND, required=True),
+        "max": Param(None, "number", "highest value", min=-MAX_BOUND, max=MAX_BOUND, required=True),
+        **(extra or {}),
+    }, help, checks=(_min_below_max, *checks))
+
+
+def file_fields(kind: str, base_required: bool = True) -> dict:
+    """``name``, ``description`` and ``base``: the first keys of every file format but the scenario's."""
+    return {
+        "name": Param(None, "str", f"the {kind}'s name; default: the file's name", nullable=True, pattern=NONBLANK),
+        "description": Param("", "str", f"what the {kind} asks"),
+        "base": Param(None, "path", "the base scenario file, relative to this file" +
+                      ("" if base_required else "; or give 'scenario'"), required=base_required, pattern=NONBLANK),
+    }
+
+
+def _budget_fits_seeds(data: dict, given: dict, path: str, src: Source) -> None:
+    """`budget` >= 2 x `seeds` (at least two candidates)."""
+    if data["budget"] is not None and data["budget"] < 2 * data["seeds"]:
+        raise src.error("budget", f"a whole number of runs from 2 x seeds ({2 * data['seeds']}) to "
+                        f"{MAX_BUDGET:,}", describe(data["budget"]))
+
+
+def search_fields(budget_per_seed: int) -> dict:
+    """``seeds``, ``seed``, ``budget``, ``sampler``, ``batch``: the keys of an optuna search (calibration,
+    optimisation); with :func:`_budget_fits_seeds`."""
+    return {
+        "seeds": Param(3, "int", "runs per candidate, seeds seed, seed+1, ... for every candidate: common random "
+                       "numbers; their spread is the noise", min=2, max=100),
+        "seed": Param(None, "int", "root seed of the first run of every candidate; default: the base scenario's "
+                      "seed", min=0, max=MAX_SEED - 100, nullable=True),
+        "budget": Param(None, "int", f"runs in all (candidates x seeds), at least 2 x seeds; default: "
+                        f"{budget_per_seed} x seeds", min=1, max=MAX_BUDGET, nullable=True),
+        "sampler": Param("tpe", "str", "optuna's sampler", choices=SAMPLERS),
+        "batch": Param(None, "int", "candidates evaluated together; default: the workers", min=1, max=MAX_COUNT,
+                       nullable=True),
+    }
+
+
 def design_block(help: str) -> OneOf:
     """A ``sweep``/``uncertainties`` block: a design over values or ranges, or draws from a calibration."""
     values = ListOf(Param(None, "any", "a value of the scenario key"), "the values of the key, for grid", min_items=1,
                     unique=None)
-    rng = Section({
-        "min": Param(None, "number", "lowest value; whole-number ends give whole-number values", min=-MAX_BOUND,
-                     max=MAX_BOUND, required=True),
-        "max": Param(None, "number", "highest value", min=-MAX_BOUND, max=MAX_BOUND, required=True),
-    }, "the range of the key, for lhs, sobol, morris", checks=(_min_below_max,))
+    rng = range_spec("the range of the key, for lhs, sobol, morris",
+                     "lowest value; whole-number ends give whole-number values")
     design = Section({
         "method": Param("grid", "str", "grid: every combination of the values; lhs: a Latin hypercube of the ranges; "
                         "sobol, morris: SALib's designs for sensitivity analysis (need simcommerce[analysis])",
@@ -161,11 +202,7 @@ def experiment_spec() -> Section:
                         open_keys=Param(None, "any", "the scenario key's value for this policy"),
                         key_pattern=NONBLANK, key_help="dotted scenario keys (text)")
     return Section({
-        "name": Param(None, "str", "the experiment's name; default: the file's name", nullable=True,
-                      pattern=NONBLANK),
-        "description": Param("", "str", "what the experiment asks"),
-        "base": Param(None, "path", "the base scenario file, relative to this file; or give 'scenario'",
-                      pattern=NONBLANK),
+        **file_fields("experiment", base_required=False),
         "scenario": Param(None, "mapping", "the base scenario inline, in the scenario format; or give 'base'"),
         "replications": Param(1, "int", "runs per policy and point, at most max_runs in all; replication r uses "
                               "root seed seed + r", min=1, max=MAX_COUNT),
@@ -188,21 +225,41 @@ def experiment_spec() -> Section:
         _one_base, _reference_is_a_policy, _fits_max_runs))
 
 
-def schema_json() -> str:
-    """The experiment format as a JSON Schema document."""
+# the file formats beside the scenario's: kind -> (its reference page, the page that explains it)
+FORMATS = {"experiment": ("docs/experiment-reference.md", "experiments/README.md"),
+           "calibration": ("docs/calibration-reference.md", "docs/calibration.md"),
+           "optimisation": ("docs/optimization-reference.md", "docs/optimize.md")}
+
+
+def format_spec(kind: str) -> Section:
+    """The spec tree of a file format of :data:`FORMATS`."""
+    if kind == "calibration":
+        from .calibration import calibration_spec
+
+        return calibration_spec()
+    if kind == "optimisation":
+        from .optimize import optimization_spec
+
+        return optimization_spec()
+    return experiment_spec()
+
+
+def schema_json(kind: str = "experiment") -> str:
+    """The ``kind`` file format (:data:`FORMATS`) as a JSON Schema document."""
     from .spec import schema_document
 
-    return schema_document(experiment_spec(), "simcommerce experiment")
+    return schema_document(format_spec(kind), f"simcommerce {kind}")
 
 
-def reference_markdown() -> str:
-    """docs/experiment-reference.md: every key of the experiment format, and its declared checks."""
+def reference_markdown(kind: str = "experiment") -> str:
+    """The ``kind`` file format's reference page (:data:`FORMATS`): every key, and the declared checks."""
     from .spec import reference_markdown as spec_reference
 
-    return spec_reference(experiment_spec(), "Experiment reference",
-                          "Generated from the experiment format by `simcommerce docs` (or `simcommerce schema "
-                          "--experiment --markdown`);\na test fails when this file is stale. `[]` marks a list item; "
-                          "`<name>` any key. experiments/README.md shows examples.", containers=True)
+    page, guide = FORMATS[kind]
+    return spec_reference(format_spec(kind), f"{kind.capitalize()} reference",
+                          f"Generated from the {kind} format by `simcommerce docs` (or `simcommerce schema --{kind} "
+                          f"--markdown`);\na test fails when this file is stale. `[]` marks a list item; `<name>` any "
+                          f"key.\n{guide} explains the format with an example.", containers=True)
 
 
 @dataclass
@@ -249,14 +306,13 @@ def load_experiment(path: str | Path) -> Experiment:
     """
     path = Path(path)
     file = str(path)
-    data, src, _ = read_mapping(path, "experiment", None, "name, base, policies, ...")
-    ex = resolve(experiment_spec(), data, "", src)
+    ex, data, src, _ = read_spec_file(path, "experiment", experiment_spec(), "name, base, policies, ...")
     name = ex["name"] or path.stem
 
     # --- the base scenario: a file or inline
     base_dir = path.parent
     if ex["base"] is not None:
-        raw, base_src, base_file, _ = read_base(data, src, path, "experiment")
+        raw, base_src, base_file, _ = read_base(ex["base"], src, path)
         base_dir, base = base_file.parent, str(base_file.resolve())
         prefix = ""
     else:
@@ -342,12 +398,12 @@ def load_experiment(path: str | Path) -> Experiment:
                       reference=reference, metrics=list(metrics), sweep=sweep, uncertainties=unc, points=points)
 
 
-def read_mapping(path: Path, kind: str, keys, example: str) -> tuple[dict, Source, str]:
-    """A YAML file of ``kind`` (experiment, calibration) as (mapping, its Source, its text), its top-level keys
-    checked against ``keys`` (None: the caller's spec tree checks them).
+def read_spec_file(path: Path, kind: str, spec: Section, example: str) -> tuple[dict, dict, Source, str]:
+    """A YAML file of ``kind`` (experiment, calibration, optimisation) validated against ``spec``: (resolved, as
+    written, its Source, its text).
 
     Raises:
-        ScenarioError: the file is missing or unreadable, not a mapping, or has an unknown key.
+        ScenarioError: the file is missing or unreadable, not a mapping, or not of the format.
     """
     file = str(path)
     try:
@@ -360,38 +416,21 @@ def read_mapping(path: Path, kind: str, keys, example: str) -> tuple[dict, Sourc
     src = Source(file, lines)
     if not isinstance(data, dict):
         raise src.error("", f"a mapping of {kind} keys ({example})", describe(data))
-    for key in data if keys is not None else ():
-        if key not in keys:
-            raise src.error(str(key), "a known key" + suggest(str(key), list(keys)), one_line(str(key)))
-    return data, src, text
+    return resolve(spec, data, "", src), data, src, text
 
 
-def name_and_description(data: dict, src: Source, path: Path) -> tuple[str, str]:
-    """The file's ``name`` (default: the file's stem) and ``description``, checked."""
-    name = data.get("name", path.stem)
-    if not isinstance(name, str) or not name.strip():
-        raise src.error("name", "a non-empty name (text)", describe(name))
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise src.error("description", "text", describe(description))
-    return name, description
-
-
-def read_base(data: dict, src: Source, path: Path, kind: str) -> tuple[Any, Source, Path, str]:
-    """The scenario file ``data['base']`` names (relative to ``path``'s folder), as written: (mapping, its
-    Source, its path, its text)."""
-    if not isinstance(data.get("base"), str) or not data["base"].strip():
-        raise src.error("base", f"the path of a scenario file (relative to the {kind} file)",
-                        "it missing" if "base" not in data else describe(data.get("base")))
-    base_file = Path(data["base"])
+def read_base(base: str, src: Source, path: Path) -> tuple[Any, Source, Path, str]:
+    """The scenario file ``base`` (relative to ``path``'s folder), as written: (mapping, its Source, its path,
+    its text)."""
+    base_file = Path(base)
     if not base_file.is_absolute():
         base_file = path.parent / base_file
     try:
         base_text = base_file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise src.error("base", "an existing scenario file", f"'{data['base']}' (no such file: {base_file})") from None
+        raise src.error("base", "an existing scenario file", f"'{base}' (no such file: {base_file})") from None
     except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
-        raise src.error("base", "a readable scenario file", f"'{data['base']}' ({type(exc).__name__})") from None
+        raise src.error("base", "a readable scenario file", f"'{base}' ({type(exc).__name__})") from None
     raw, base_lines = _compose_with_lines(base_text, str(base_file))
     return raw, Source(str(base_file), base_lines), base_file, base_text
 

@@ -876,21 +876,34 @@ def test_check_detects_an_experiment_by_its_keys(tmp_path):
     assert list(tmp_path.iterdir()) == [exp]  # check writes nothing
 
 
-@pytest.fixture(scope="module")
-def experiment_schema():
+def format_schema(kind: str):
+    """A jsonschema validator of ``simcommerce schema --KIND`` (itself checked as a JSON Schema)."""
     jsonschema = pytest.importorskip("jsonschema")
-    proc = cli_in_process("schema", "--experiment")
+    proc = cli_in_process("schema", f"--{kind}")
     assert proc.returncode == 0, proc.stderr
     schema = json.loads(proc.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["title"] == f"simcommerce {kind}" and schema["additionalProperties"] is False
     return jsonschema.Draft202012Validator(schema)
 
 
-def test_experiment_schema_accepts_the_shipped_experiments(experiment_schema):
-    files = [REPO / "experiments" / "referral_study.yaml", *sorted((REPO / "simcommerce" / "data" /
-                                                                    "experiments").glob("*.yaml"))]
-    for text in [EXPERIMENT, EXPERIMENT + GRID, EXPERIMENT + LHS, *(f.read_text() for f in files)]:
-        errors = [e.message for e in experiment_schema.iter_errors(yaml.safe_load(text))]
+@pytest.fixture(scope="module")
+def experiment_schema():
+    return format_schema("experiment")
+
+
+@pytest.mark.parametrize("kind, files", [
+    ("experiment", ["experiments/referral_study.yaml", "simcommerce/data/experiments/referral_study.yaml"]),
+    ("calibration", ["experiments/calibration/fit.yaml", "experiments/calibration/defaults.yaml"]),
+    ("optimisation", ["experiments/optimize/best_commission.yaml"]),
+])
+def test_format_schemas_accept_the_shipped_files(kind, files):
+    validator = format_schema(kind)
+    texts = [(REPO / f).read_text() for f in files]
+    if kind == "experiment":
+        texts += [EXPERIMENT, EXPERIMENT + GRID, EXPERIMENT + LHS]
+    for text in texts:
+        errors = [e.message for e in validator.iter_errors(yaml.safe_load(text))]
         assert errors == [], (text, errors)
 
 

@@ -1,6 +1,10 @@
-"""The generated scenario reference is in step with the code."""
+"""The generated references (scenario, experiment, calibration, optimisation formats) are in step with the code."""
 
+import pytest
 from conftest import ROOT
+
+from simcommerce.experiment import FORMATS
+from simcommerce.experiment import reference_markdown as format_reference
 from simcommerce.scenario import reference_markdown
 
 
@@ -23,9 +27,8 @@ def test_odd_is_current_and_lists_every_parameter():
         assert heading in text
 
 
-def test_experiment_reference_is_current():
-    from simcommerce.experiment import reference_markdown as experiment_reference
-
-    on_disk = (ROOT / "docs" / "experiment-reference.md").read_text()
-    assert on_disk == experiment_reference(), \
-        "regenerate: simcommerce schema --experiment --markdown > docs/experiment-reference.md"
+@pytest.mark.parametrize("kind", list(FORMATS))
+def test_file_format_references_are_current(kind):
+    page, _ = FORMATS[kind]
+    assert (ROOT / page).read_text() == format_reference(kind), \
+        f"regenerate: simcommerce schema --{kind} --markdown > {page}"
