@@ -783,7 +783,10 @@ BASE_SCENARIOS = [
 # strings that mean something somewhere in the format
 MEANINGFUL = ["Glow", "Dull", "Ann", "serum", "quality_scandal", "influencer_scandal", "edgelist", "complete",
               "holme_kim", "mega", "nano", "interest", "random", "name", "price", "", str(DATA / "edges.csv"),
-              str(DATA / "edges_one_column.csv"), str(DATA), "tests"]
+              str(DATA / "edges_one_column.csv"), str(DATA), "tests",
+              # ... and in experiment files
+              "grid", "lhs", "sobol", "morris", "samples", "parameters", "from_calibration", "min", "max", "steps",
+              "cum_orders", "cheap", "base", "scenario", "policies", "platform.take_rate"]
 
 scalars = st.one_of(
     st.none(), st.booleans(),
@@ -814,11 +817,9 @@ def _get(tree, path):
     return tree
 
 
-@pytest.mark.slow
-@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_mutated_scenarios_resolve_or_raise_scenario_error(data):
-    base = copy.deepcopy(data.draw(st.sampled_from(BASE_SCENARIOS), label="base"))
+def _mutated(data, tree):
+    """A copy of ``tree`` with 1 to 3 random edits (replace, insert or delete a node) drawn from ``data``."""
+    base = copy.deepcopy(tree)
     for _ in range(data.draw(st.integers(1, 3), label="n_mutations")):
         nodes = list(_nodes(base))
         path, node = data.draw(st.sampled_from(nodes), label="target")
@@ -836,6 +837,14 @@ def test_mutated_scenarios_resolve_or_raise_scenario_error(data):
             del _get(base, path[:-1])[path[-1]]
         elif not path:
             base = value
+    return base
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_scenarios_resolve_or_raise_scenario_error(data):
+    base = _mutated(data, data.draw(st.sampled_from(BASE_SCENARIOS), label="base"))
     before = copy.deepcopy(base)
     try:
         sc = resolve_scenario(base)
@@ -851,6 +860,33 @@ def test_mutated_scenarios_resolve_or_raise_scenario_error(data):
     for b in sc["brands"]:
         for p in b["products"]:
             assert p["claimed_quality"] is not None
+
+
+BASE_EXPERIMENTS = [
+    {**yaml.safe_load(EXPERIMENT.replace("base: market.yaml\n", "")), "scenario": yaml.safe_load(MINIMAL),
+     **yaml.safe_load(GRID)},
+    {**yaml.safe_load(EXPERIMENT.replace("base: market.yaml\n", "")), "scenario": yaml.safe_load(MINIMAL),
+     **yaml.safe_load(LHS), "uncertainties": {"method": "grid", "parameters": {"platform.take_rate": [0.1]}},
+     "reference": "cheap", "seed": 5, "max_runs": 100},
+]
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_experiments_load_or_raise_scenario_error(data, tmp_path_factory):
+    """Any edit of a valid experiment file loads, or is refused with one ScenarioError naming the file."""
+    from simcommerce.experiment import design, load_experiment
+
+    exp = _mutated(data, data.draw(st.sampled_from(BASE_EXPERIMENTS), label="experiment"))
+    path = tmp_path_factory.mktemp("mutated") / "exp.yaml"
+    path.write_text(yaml.safe_dump(exp, allow_unicode=True))
+    try:
+        loaded = load_experiment(path)
+    except ScenarioError as exc:
+        assert str(exc).startswith(str(path)) and "expected" in str(exc), str(exc)
+        return
+    assert loaded.policies and loaded.metrics and len(design(loaded)) <= 10_000
 
 
 def _has_nan(tree) -> bool:
