@@ -1,10 +1,10 @@
 """Parameters as plain, self-documenting data, and validation of YAML against them.
 
-A file format (scenario, experiment) is a tree of :class:`Section`, :class:`ListOf`, :class:`OneOf` and
-:class:`Param`. The same tree fills in defaults, validates user input (with the key path and the
-YAML line of every problem), prints a JSON Schema and generates the docs. What a tree cannot say is a
-*declared check* on a Section: a function ``check(value, given, path, src)`` whose docstring's first line is
-listed in the docs.
+A file format (scenario, experiment, calibration, optimisation) is a tree of :class:`Section`,
+:class:`ListOf`, :class:`OneOf` and :class:`Param`. The same tree fills in defaults, validates user input
+(with the key path and the YAML line of every problem), prints a JSON Schema and generates the docs. What a
+tree cannot say is a *declared check* on a Section: a function ``check(value, given, path, src)`` whose
+docstring's first line is listed in the docs.
 """
 
 from __future__ import annotations
@@ -439,7 +439,8 @@ def reference_markdown(node: Any, title: str, intro: str, containers: bool = Fal
         if isinstance(p, (ListOf, Section)):
             least = p.min_items if isinstance(p, ListOf) else p.min_keys
             what = "item" if isinstance(p, ListOf) else "key"
-            default = f"at least {least} {what}(s)" if least else "`[]`" if isinstance(p, ListOf) else "`{}`"
+            default = f"at least {least} {what}(s)" if least else "`[]`" if isinstance(p, ListOf) else \
+                "" if _has_required(p) else "`{}`"
             lines.append(f"| `{path}` | {default} |  |  | {p.help} |")
             continue
         if isinstance(p, OneOf):
@@ -479,8 +480,11 @@ def _documented(node: Any, path: str, containers: bool):
             yield path, node
         for key, sub in node.fields.items():
             yield from _documented(sub, join(path, key), containers)
-        if node.open_keys is not None:
-            yield from _documented(node.open_keys, join(path, "<name>"), containers)
+        sub = node.open_keys
+        if isinstance(sub, Section) and sub.help and sub.open_keys is None:  # a user-named entry's meaning
+            yield join(path, "<name>"), sub
+        if sub is not None:
+            yield from _documented(sub, join(path, "<name>"), containers)
 
 
 def tier_table(default: dict[str, float], help: str, unit: str, lo: float, hi: float) -> Section:
