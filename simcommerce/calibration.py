@@ -20,6 +20,9 @@ A calibration file (YAML)::
     budget: 150                             # runs in all (candidates x seeds)
     sampler: tpe                            # tpe | cmaes | random (optuna)
 
+The format is declared by :func:`calibration_spec` (docs/calibration-reference.md, ``simcommerce schema
+--calibration``); :func:`load_calibration` adds what needs the base scenario and the observed file.
+
 **The distance** is a Gaussian synthetic likelihood (Wood 2010): each observed period is compared with a
 candidate's mean over its ``seeds`` runs, with a quasi-Poisson noise variance (dispersion x mean for counts)
 whose dispersion is the median over all candidates, inflated for the estimated mean and down-weighted for the
@@ -51,19 +54,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .experiment import (MAX_BOUND, _budget_fits_seeds, end_of_run_metrics, file_fields, range_spec, read_base,
+                         read_spec_file, search_fields)
 from .runspec import RunSpec
 from .scenario import resolve_scenario
-from .spec import MAX_SEED, ScenarioError, Source, describe, one_line, suggest
+from .spec import NONBLANK, ListOf, Param, ScenarioError, Section, Source, describe, one_line, suggest
 
-KEYS = ("name", "description", "base", "parameters", "targets", "holdout", "seeds", "seed", "budget", "sampler",
-        "batch")
-TARGET_KEYS = ("observed", "metrics", "period_days", "statistics")
-SAMPLERS = ("tpe", "cmaes", "random")
 PRIORS = ("uniform", "log_uniform")
 PROFILE_CUT = 0.5 * 3.841458820694124  # chi-square(1) 95% quantile / 2: a 95% rise of a negative log-likelihood
 NOT_IDENTIFIED = 0.5   # an interval wider than this share of its bounds (log scale for log priors)
 TRADE_OFF = 0.7        # |correlation| of two estimates above which the parameters trade off
-MAX_BUDGET = 100_000
 
 
 def _ratio(num: str, den: str):
@@ -85,6 +85,65 @@ STATISTICS = {
                                                    "cum_live_commission", "cum_commission", "cum_fake_review_spend"))
         / max(float(last["cum_gmv"]), 1.0)),
 }
+
+
+def _log_prior_positive(rng: dict, given: dict, path: str, src: Source) -> None:
+    """A log_uniform prior's `min` > 0."""
+    if rng["prior"] == "log_uniform" and rng["min"] <= 0:
+        raise src.error(f"{path}.min", "a number > 0 with a log_uniform prior", describe(rng["min"]))
+
+
+def _observed_or_statistics(targets: dict, given: dict, path: str, src: Source) -> None:
+    """`observed` (a CSV file) and/or `statistics`; `metrics` only with `observed`, and not empty."""
+    if not given or not {"observed", "statistics"} & set(given):
+        raise src.error(path, "a mapping with 'observed' (a CSV file) and/or 'statistics'",
+                        "it missing" if not given else describe(given))
+    if "metrics" in given and targets["observed"] is None:
+        raise src.error(f"{path}.metrics", "no 'metrics' without 'observed' (they name its columns)",
+                        describe(given["metrics"]))
+    if "metrics" in given and not targets["metrics"]:
+        raise src.error(f"{path}.metrics", "a non-empty list of column names of the observed file",
+                        describe(given["metrics"]))
+
+
+def _positive_tolerance(target: dict, given: dict, path: str, src: Source) -> None:
+    """A statistic's `tolerance` > 0."""
+    if target["tolerance"] <= 0:
+        raise src.error(f"{path}.tolerance", "a number > 0", describe(target["tolerance"]))
+
+
+def calibration_spec() -> Section:
+    """The calibration file format (see the module docstring)."""
+    statistic = Section({
+        "value": Param(None, "float", "the target value", min=-MAX_BOUND, max=MAX_BOUND, required=True),
+        "tolerance": Param(None, "float", "its standard deviation, > 0", min=0, max=MAX_BOUND, required=True),
+    }, "a target {value: x, tolerance: t}", checks=(_positive_tolerance,))
+    return Section({
+        **file_fields("calibration"),
+        "parameters": Section({}, "dotted scenario key -> its bounds and prior", open_keys=range_spec(
+            "the bounds of the key (both must be valid values of it) and its prior", "lowest value",
+            {"prior": Param("uniform", "str", "prior shape (log_uniform: min > 0)", choices=PRIORS)},
+            checks=(_log_prior_positive,)), key_pattern=NONBLANK, key_help="dotted scenario keys (text)",
+            min_keys=1),
+        "targets": Section({
+            "observed": Param(None, "path", "a CSV file, relative to this file: a `day` column and daily market "
+                              "metrics (with a `brand` column, the brands table's metrics per brand)",
+                              nullable=True, pattern=NONBLANK),
+            "metrics": ListOf(Param(None, "str", "a column of the observed file", pattern=NONBLANK),
+                              "the observed columns to fit; default: every column but day/brand", unique=None),
+            "period_days": Param(7, "int", "days per compared period: daily values summed (flows) or averaged, "
+                                 "at most the scenario's steps", "days", 1, 36500),
+            "statistics": Section({}, "end-of-run summary statistic (or market metric) -> its target",
+                                  open_keys=statistic, key_pattern=NONBLANK, key_help="statistic names (text)"),
+        }, "what the fit compares the runs with", checks=(_observed_or_statistics,)),
+        "holdout": Section({
+            "days": Param(0, "int", "final days kept out of the fit (with observed data; a multiple of "
+                          "period_days)", "days", 0, 36500),
+            "statistics": ListOf(Param(None, "str", "a target statistic", pattern=NONBLANK),
+                                 "target statistics kept out of the fit", unique=None),
+        }, "what is kept out of the fit, to check it"),
+        **search_fields(50),
+    }, "a calibration: a base scenario, free parameters, targets, a search", checks=(_budget_fits_seeds,))
 
 
 @dataclass
@@ -150,143 +209,80 @@ def load_calibration(path: str | Path) -> Calibration:
     Raises:
         ScenarioError: on any problem, naming the file, the key path and line.
     """
-    from .experiment import end_of_run_metrics
     from .metrics import declared_columns
-
-    from .experiment import name_and_description, read_base, read_mapping
 
     path = Path(path)
     file = str(path)
-    data, src, text = read_mapping(path, "calibration", KEYS, "base, parameters, targets, ...")
-    name, description = name_and_description(data, src, path)
-    raw, base_src, base_file, base_text = read_base(data, src, path, "calibration")
+    cal, _, src, text = read_spec_file(path, "calibration", calibration_spec(), "base, parameters, targets, ...")
+    raw, base_src, base_file, base_text = read_base(cal["base"], src, path)
     scenario = resolve_scenario(raw, base_src, base_file.parent)
     raw = copy.deepcopy(raw)
     fr = (raw.get("network") or {}).get("friendship") or {}
     if isinstance(fr, dict) and fr.get("path"):
         fr["path"] = scenario["network"]["friendship"]["path"]  # absolute, so workers anywhere find it
 
-    # --- parameters
-    params = data.get("parameters")
-    if not isinstance(params, dict) or not params:
-        raise src.error("parameters", "a non-empty mapping of dotted.key -> {min: a, max: b}",
-                        "it missing" if params is None else describe(params))
+    # --- parameters: both bounds must be valid values of the scenario key
     parameters = []
-    for key, spec in params.items():
+    for key, spec in cal["parameters"].items():
         kp = f"parameters.{key}"
-        if not isinstance(spec, dict) or not {"min", "max"} <= set(spec) or set(spec) - {"min", "max", "prior"}:
-            raise src.error(kp, "a mapping {min: a, max: b} (optionally prior: uniform | log_uniform)", describe(spec))
         lo, hi = spec["min"], spec["max"]
-        for b, x in (("min", lo), ("max", hi)):
-            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-                raise src.error(f"{kp}.{b}", "a finite number", describe(x))
-        if not lo < hi:
-            raise src.error(kp, "min < max", f"min {lo}, max {hi}")
-        prior = spec.get("prior", "uniform")
-        if prior not in PRIORS:
-            raise src.error(f"{kp}.prior", "uniform or log_uniform", describe(prior))
-        if prior == "log_uniform" and lo <= 0:
-            raise src.error(f"{kp}.min", "a number > 0 with a log_uniform prior", describe(lo))
-        integer = isinstance(lo, int) and isinstance(hi, int)
-        for v in (lo, hi):  # both bounds must be valid values of the scenario key
+        for v in (lo, hi):
             try:
                 resolve_scenario(raw, base_src, ".", {key: v})
             except ScenarioError as exc:
                 raise ScenarioError(file, kp, f"bounds that are valid values of the scenario key ({exc.expected})",
                                     f"{one_line(v)} ({exc.found})" if exc.found else one_line(v), src.line(kp)) from None
-        parameters.append(Parameter(str(key), lo, hi, prior == "log_uniform", integer))
+        parameters.append(Parameter(key, lo, hi, spec["prior"] == "log_uniform",
+                                    isinstance(lo, int) and isinstance(hi, int)))
 
     # --- targets
-    targets = data.get("targets")
-    if not isinstance(targets, dict) or not ({"observed", "statistics"} & set(targets)):
-        raise src.error("targets", "a mapping with 'observed' (a CSV file) and/or 'statistics'",
-                        "it missing" if targets is None else describe(targets))
-    for key in targets:
-        if key not in TARGET_KEYS:
-            raise src.error(f"targets.{key}", "a known key" + suggest(str(key), list(TARGET_KEYS)), one_line(str(key)))
-    period = targets.get("period_days", 7)
-    if isinstance(period, bool) or not isinstance(period, int) or not 1 <= period <= scenario["steps"]:
+    targets = cal["targets"]
+    period = targets["period_days"]
+    if period > scenario["steps"]:
         raise src.error("targets.period_days", f"a whole number of days from 1 to the scenario's steps "
                         f"({scenario['steps']})", describe(period))
     observed, metrics, by_brand = None, [], False
-    if "observed" in targets:
+    if targets["observed"] is not None:
         observed, metrics, by_brand = _read_observed(targets, path.parent, src, scenario,
                                                      declared_columns(scenario))
-    elif "metrics" in targets:
-        raise src.error("targets.metrics", "no 'metrics' without 'observed' (they name its columns)",
-                        describe(targets["metrics"]))
-    statistics = {}
     known = end_of_run_metrics([scenario]) | set(STATISTICS)
-    stats = targets.get("statistics", {})
-    if not isinstance(stats, dict):
-        raise src.error("targets.statistics", "a mapping of statistic -> {value: x, tolerance: t}", describe(stats))
-    for sname, spec in stats.items():
-        kp = f"targets.statistics.{sname}"
+    statistics = {}
+    for sname, spec in targets["statistics"].items():
         if sname not in known:
-            raise src.error(kp, "a summary statistic or end-of-run market metric" + suggest(str(sname), sorted(known)),
-                            one_line(str(sname)))
-        if not isinstance(spec, dict) or set(spec) != {"value", "tolerance"}:
-            raise src.error(kp, "a mapping {value: x, tolerance: t} (t > 0: the standard deviation of the target)",
-                            describe(spec))
-        for b in ("value", "tolerance"):
-            x = spec[b]
-            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-                raise src.error(f"{kp}.{b}", "a finite number", describe(x))
-        if spec["tolerance"] <= 0:
-            raise src.error(f"{kp}.tolerance", "a number > 0", describe(spec["tolerance"]))
-        statistics[str(sname)] = (float(spec["value"]), float(spec["tolerance"]))
+            raise src.error(f"targets.statistics.{sname}", "a summary statistic or end-of-run market metric" +
+                            suggest(sname, sorted(known)), one_line(sname))
+        statistics[sname] = (spec["value"], spec["tolerance"])
 
     # --- holdout
-    holdout = data.get("holdout", {})
-    if not isinstance(holdout, dict) or set(holdout) - {"days", "statistics"}:
-        raise src.error("holdout", "a mapping with 'days' and/or 'statistics'", describe(holdout))
-    hdays = holdout.get("days", 0)
+    hdays, hstats = cal["holdout"]["days"], cal["holdout"]["statistics"]
     n_periods = scenario["steps"] // period
-    if isinstance(hdays, bool) or not isinstance(hdays, int) or hdays < 0 or (observed is None and hdays):
+    if observed is None and hdays:
         raise src.error("holdout.days", "a whole number of final days kept out of the fit (with observed data)",
                         describe(hdays))
     if hdays and (hdays % period or hdays // period >= n_periods):
         raise src.error("holdout.days", f"a multiple of period_days ({period}) leaving at least one period to fit "
                         f"({n_periods} in all)", describe(hdays))
-    hstats = holdout.get("statistics", [])
-    if not isinstance(hstats, list) or any(s not in statistics for s in hstats):
+    if any(s not in statistics for s in hstats):
         raise src.error("holdout.statistics", "a list of target statistics to keep out of the fit", describe(hstats))
     if not metrics and len(hstats) == len(statistics):
         raise src.error("holdout.statistics", "at least one statistic left to fit", describe(hstats))
 
     # --- seeds, budget, sampler
-    seeds = data.get("seeds", 3)
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or not 2 <= seeds <= 100:
-        raise src.error("seeds", "a whole number from 2 to 100 (runs per candidate; the seed spread is the noise)",
-                        describe(seeds))
-    seed = data.get("seed", scenario["seed"])
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED - 100:
-        raise src.error("seed", f"a whole number between 0 and {MAX_SEED - 100}", describe(seed))
-    budget = data.get("budget", 50 * seeds)
-    if isinstance(budget, bool) or not isinstance(budget, int) or not 2 * seeds <= budget <= MAX_BUDGET:
-        raise src.error("budget", f"a whole number of runs from 2 x seeds ({2 * seeds}) to {MAX_BUDGET:,}",
-                        describe(budget))
-    sampler = data.get("sampler", "tpe")
-    if sampler not in SAMPLERS:
-        raise src.error("sampler", "one of tpe, cmaes, random", describe(sampler))
-    batch = data.get("batch")
-    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
-        raise src.error("batch", "a whole number >= 1 (candidates evaluated together; default: the workers)",
-                        describe(batch))
+    seeds, sampler, batch = cal["seeds"], cal["sampler"], cal["batch"]
+    seed = scenario["seed"] if cal["seed"] is None else cal["seed"]
+    budget = 50 * seeds if cal["budget"] is None else cal["budget"]
     digest = hashlib.sha256(text.encode() + base_text.encode() +
                             (observed.to_csv(index=False).encode() if observed is not None else b"")).hexdigest()[:16]
-    return Calibration(name=name, description=description, file=str(path.resolve()), base=str(base_file.resolve()),
-                       base_data=raw, scenario=scenario, parameters=parameters, observed=observed, metrics=metrics,
-                       by_brand=by_brand, period_days=period, statistics=statistics, holdout_days=hdays,
-                       holdout_statistics=list(hstats), seeds=seeds, seed=seed, budget=budget, sampler=sampler,
-                       batch=batch, digest=digest, _src=src)
+    return Calibration(name=cal["name"] or path.stem, description=cal["description"], file=str(path.resolve()),
+                       base=str(base_file.resolve()), base_data=raw, scenario=scenario, parameters=parameters,
+                       observed=observed, metrics=metrics, by_brand=by_brand, period_days=period,
+                       statistics=statistics, holdout_days=hdays, holdout_statistics=list(hstats), seeds=seeds,
+                       seed=seed, budget=budget, sampler=sampler, batch=batch, digest=digest, _src=src)
 
 
 def _read_observed(targets: dict, folder: Path, src: Source, scenario: dict, declared: dict):
     """The observed CSV, checked: (table sorted by [brand,] day, metric names, by brand)."""
     obs = targets["observed"]
-    if not isinstance(obs, str) or not obs.strip():
-        raise src.error("targets.observed", "the path of a CSV file (relative to the calibration file)", describe(obs))
     csv = Path(obs) if Path(obs).is_absolute() else folder / obs
     where, name = "targets.observed", csv.name
     try:
@@ -299,9 +295,7 @@ def _read_observed(targets: dict, folder: Path, src: Source, scenario: dict, dec
     if "day" not in df.columns:
         raise src.error("targets.observed", "a CSV with a 'day' column", f"columns {list(df.columns)[:8]}")
     by_brand = "brand" in df.columns
-    metrics = targets.get("metrics", [c for c in df.columns if c not in ("day", "brand")])
-    if not isinstance(metrics, list) or not metrics:
-        raise src.error("targets.metrics", "a non-empty list of column names of the observed file", describe(metrics))
+    metrics = targets["metrics"] or [c for c in df.columns if c not in ("day", "brand")]
     for i, m in enumerate(metrics):
         if m not in df.columns:
             raise src.error(f"targets.metrics[{i}]", f"a column of {csv.name}" + suggest(str(m), list(df.columns)),

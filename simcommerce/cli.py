@@ -52,7 +52,8 @@ def _experiment_format() -> str:
 
     doc = ast.get_docstring(ast.parse(Path(__file__).with_name("experiment.py").read_text(encoding="utf-8")))
     return doc.split("\n\n", 1)[1].split("**Common", 1)[0].rstrip() + \
-        "\n\nCheck a file without running it: simcommerce check FILE.yaml\n"
+        "\n\nCheck a file without running it: simcommerce check FILE.yaml\nEvery key and check: " \
+        "docs/experiment-reference.md (simcommerce schema --experiment [--markdown])\n"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,8 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--results", type=Path, default=Path("results"),
                       help="results store: experiments to browse; dashboard runs go to DIR/dashboard/<browser>/")
     dash.add_argument("--workers", type=int, default=None, help="worker processes per run (default: CPU count)")
-    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
-    schema.add_argument("--markdown", action="store_true", help="print the scenario reference (markdown) instead")
+    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format (or of the experiment, "
+                            "calibration or optimisation format)")
+    schema.add_argument("--markdown", action="store_true", help="print the format's reference (markdown) instead")
+    which = schema.add_mutually_exclusive_group()
+    for kind in ("experiment", "calibration", "optimisation"):
+        which.add_argument(f"--{kind}", dest="format", action="store_const", const=kind,
+                           help=f"the {kind} file format instead of the scenario's")
     return parser
 
 
@@ -150,9 +156,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return cmd_check(args)
         if args.command == "schema":
-            from .scenario import reference_markdown, schema_json
+            if args.format:
+                from . import experiment
 
-            print(reference_markdown() if args.markdown else schema_json(), end="" if args.markdown else "\n")
+                text = (experiment.reference_markdown if args.markdown else experiment.schema_json)(args.format)
+            else:
+                from .scenario import reference_markdown, schema_json
+
+                text = reference_markdown() if args.markdown else schema_json()
+            print(text, end="" if args.markdown else "\n")
             return 0
         if args.command == "run":
             return cmd_run(args)
@@ -190,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _file_kind(path: str) -> str:
     """``optimisation`` (it has ``levers``), ``calibration`` (it has ``targets`` or ``parameters``), ``experiment``
-    (``policies`` or ``base``) or ``scenario``."""
+    (a key of the experiment format that is not a scenario key: ``policies``, ``base``, ...) or ``scenario``."""
     from .scenario import _compose_with_lines
 
     try:
@@ -208,7 +220,11 @@ def _file_kind(path: str) -> str:
     if "policies" not in data and any(k in own or difflib.get_close_matches(str(k), ("parameters", "targets"), n=1,
                                                                           cutoff=0.8) for k in data):
         return "calibration"
-    return "experiment" if "policies" in data or "base" in data else "scenario"
+    from .experiment import experiment_spec
+    from .scenario import scenario_spec
+
+    own = set(experiment_spec().fields) - set(scenario_spec().fields)
+    return "experiment" if own & {str(k) for k in data} else "scenario"
 
 
 def cmd_check(args) -> int:
@@ -235,19 +251,25 @@ def cmd_check(args) -> int:
     if kind == "experiment":
         from .experiment import design, load_experiment
 
-        exp = load_experiment(args.scenario)
-        say(f"{args.scenario}: ok — experiment '{exp.name}': {len(exp.policies)} polic{'y' if len(exp.policies) == 1 else 'ies'} × "
-              f"{max(1, len(exp.points))} point(s) × {exp.replications} replication(s) = {len(design(exp))} runs; "
-              f"metrics: {', '.join(exp.metrics)}")
+        exp = load_experiment(args.scenario)  # resolves every policy's scenario and every point's values
+        n = len(exp.policies)
+        say(f"{args.scenario}: ok — experiment '{exp.name}': {n} polic{'y' if n == 1 else 'ies'} × "
+            f"{max(1, len(exp.points))} point(s) × {exp.replications} replication(s) = {len(design(exp))} runs; "
+            f"base: {_scenario_summary(exp.scenario)}; metrics: {', '.join(exp.metrics)}")
         return 0
     sc = load_scenario(scenario_path(args.scenario))
-    n_inf = sum(sc["influencers"]["counts"].values()) + len(sc["influencers"]["named"])
     day = plan.ordered([k for k, v in sc["mechanisms"].items() if v["enabled"]])
-    say(f"{args.scenario}: ok — {sc['population']['consumers']} consumers, {len(sc['brands'])} brand(s), "
-          f"{n_inf} influencers, {sc['steps']} days; mechanisms: {', '.join(c.name for c in day)}")
+    say(f"{args.scenario}: ok — {_scenario_summary(sc)}; mechanisms: {', '.join(c.name for c in day)}")
     if args.plan:
         print(plan.text(day), end="")
     return 0
+
+
+def _scenario_summary(sc: dict) -> str:
+    """``N consumers, B brand(s), I influencers, D days`` of a resolved scenario."""
+    n_inf = sum(sc["influencers"]["counts"].values()) + len(sc["influencers"]["named"])
+    return f"{sc['population']['consumers']} consumers, {len(sc['brands'])} brand(s), {n_inf} influencers, " \
+           f"{sc['steps']} days"
 
 
 def cmd_run(args) -> int:
@@ -585,16 +607,20 @@ def cmd_dashboard(args) -> int:
 
 def cmd_docs(args) -> int:
     from . import odd, plan
+    from .experiment import FORMATS
+    from .experiment import reference_markdown as format_reference
     from .metrics import data_dictionary_markdown
     from .scenario import reference_markdown
 
     docs = args.root / "docs"
     (docs / "scenario-reference.md").write_text(reference_markdown())
+    for kind, (page, _) in FORMATS.items():
+        (args.root / page).write_text(format_reference(kind))
     (docs / "odd.md").write_text(odd.render((docs / "odd.md").read_text()))
     (docs / "data-dictionary.md").write_text(data_dictionary_markdown())
     (docs / "model.md").write_text(plan.render_model_doc((docs / "model.md").read_text()))
-    say(f"wrote {docs / 'scenario-reference.md'}, {docs / 'data-dictionary.md'} and the generated parts of "
-        f"{docs / 'odd.md'} and {docs / 'model.md'}")
+    say(f"wrote {docs / 'scenario-reference.md'}, the references of the {', '.join(FORMATS)} formats, "
+        f"{docs / 'data-dictionary.md'} and the generated parts of {docs / 'odd.md'} and {docs / 'model.md'}")
     return 0
 
 

@@ -26,10 +26,13 @@ An experiment file (YAML; DESIGN.md §4 "Experiment")::
 **Common random numbers**: replication ``r`` of *every* policy and every point uses root
 seed ``seed + r``, so paired differences between policies remove the noise they share.
 
-:func:`load_experiment` validates everything (each policy's overrides are resolved through the
-scenario format, so a misspelt key is named with the closest valid one) and raises one
-:class:`~simcommerce.spec.ScenarioError` naming the experiment file, the key path and line.
-:func:`design` expands the experiment into a list of :class:`RunSpec`.
+**The format** is declared by :func:`experiment_spec`, the same kind of tree as the scenario's
+(:mod:`simcommerce.spec`): it validates the file, prints its JSON Schema (``simcommerce schema --experiment``)
+and docs/experiment-reference.md. :func:`load_experiment` then checks what needs the base scenario (each
+policy's overrides are resolved through the scenario format, so a misspelt key is named with the closest
+valid one; every sweep value; the metrics) and raises one :class:`~simcommerce.spec.ScenarioError` naming
+the experiment file, the key path and line. :func:`design` expands the experiment into a list of
+:class:`RunSpec`.
 """
 
 from __future__ import annotations
@@ -47,13 +50,216 @@ import numpy as np
 from .metrics import declared_columns
 from .runspec import RunSpec
 from .scenario import _compose_with_lines, resolve_scenario
-from .spec import MAX_SEED, ScenarioError, Source, describe, one_line, suggest
+from .spec import (MAX_SEED, NONBLANK, ListOf, OneOf, Param, ScenarioError, Section, Source, describe, one_line,
+                   resolve, suggest)
 
-KEYS = ("name", "description", "base", "scenario", "replications", "seed", "policies", "reference", "metrics",
-        "sweep", "uncertainties", "max_runs")
+MAX_BUDGET = 100_000  # cap on a search's runs (calibration, optimisation)
+SAMPLERS = ("tpe", "cmaes", "random")  # optuna's samplers
 MAX_RUNS = 10_000  # default cap on policies x points x replications (max_runs: overrides it)
+MAX_COUNT = 10**9  # bound of the counts (replications, samples, max_runs)
+MAX_BOUND = 10**15  # bound of a range's ends (each end is then checked as a value of its scenario key)
 METHODS = ("grid", "lhs", "sobol", "morris")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a policy name (it names files)
+POINTS_PER_SAMPLE = {"lhs": lambda d: 1, "sobol": lambda d: d + 2, "morris": lambda d: d + 1}
+
+
+# ---------------------------------------------------------------------------------------- the format
+
+def _one_base(ex: dict, given: dict, path: str, src: Source) -> None:
+    """Exactly one of `base` (a scenario file) and `scenario` (inline)."""
+    if ("base" in given) == ("scenario" in given):
+        raise src.error("base" if "base" in given else "", "exactly one of 'base' (a scenario file) or 'scenario' "
+                        "(an inline mapping)", "both" if "base" in given else "neither")
+
+
+def _reference_is_a_policy(ex: dict, given: dict, path: str, src: Source) -> None:
+    """`reference` names a policy (default: the first)."""
+    if ex["reference"] is not None and ex["reference"] not in ex["policies"]:
+        raise src.error("reference", f"the name of a policy{suggest(ex['reference'], list(ex['policies']))}",
+                        describe(ex["reference"]))
+
+
+def _design_size(block: dict | None) -> int:
+    """Points a validated ``sweep``/``uncertainties`` block has (1 when absent)."""
+    if block is None:
+        return 1
+    if "from_calibration" in block:
+        return block["samples"]
+    params = block["parameters"]
+    if block["method"] == "grid":
+        return math.prod(len(v) for v in params.values())
+    return block["samples"] * POINTS_PER_SAMPLE[block["method"]](len(params))
+
+
+def _fits_max_runs(ex: dict, given: dict, path: str, src: Source) -> None:
+    """policies x points x replications <= `max_runs` (checked before any point is drawn)."""
+    reps, cap = ex["replications"], ex["max_runs"]
+    if reps > cap:
+        raise src.error("replications", f"at most max_runs ({cap:,}) runs in all", f"{reps:,} replications")
+    n_points = _design_size(ex["sweep"]) * _design_size(ex["uncertainties"])
+    runs = len(ex["policies"]) * n_points * reps
+    if runs > cap:
+        raise src.error("sweep" if "sweep" in given else "uncertainties" if "uncertainties" in given else
+                        "replications", f"a design of at most max_runs ({cap:,}) runs (policies x points x "
+                        "replications; raise max_runs to allow more)",
+                        f"{len(ex['policies'])} x {n_points:,} x {reps} = {runs:,}")
+
+
+def _method_fits_values(block: dict, given: dict, path: str, src: Source) -> None:
+    """`grid` takes lists of values and no `samples`; `lhs`, `sobol`, `morris` take ranges and `samples`."""
+    method = block["method"]
+    if method == "grid" and block["samples"] is not None:
+        raise src.error(f"{path}.samples", "no 'samples' with method grid (the grid is the values given)",
+                        describe(block["samples"]))
+    if method != "grid" and block["samples"] is None:
+        what = {"lhs": "Latin hypercube sample size", "sobol": "Sobol base sample size N (N·(D+2) points)",
+                "morris": "number of Morris trajectories (N·(D+1) points)"}[method]
+        raise src.error(f"{path}.samples", f"a whole number >= 1 ({what})", "it missing")
+    for key, v in block["parameters"].items():
+        if (method == "grid") != isinstance(v, list):
+            raise src.error(f"{path}.parameters.{key}", "a non-empty list of values (method grid)" if method == "grid"
+                            else f"a mapping {{min: a, max: b}} (method {method})", describe(v))
+
+
+def _min_below_max(rng: dict, given: dict, path: str, src: Source) -> None:
+    """A range's `min` < `max`."""
+    if not rng["min"] < rng["max"]:
+        raise src.error(path, "min < max", f"min {rng['min']}, max {rng['max']}")
+
+
+def range_spec(help: str, low: str, extra: dict | None = None, checks: tuple = ()) -> Section:
+    """``{min: a, max: b}`` (numbers as written: whole-number ends give whole-number values), plus ``extra``."""
+    return Section({
+        "min": Param(None, "number", low, min=-MAX_BOUND, max=MAX_BOUND, required=True),
+        "max": Param(None, "number", "highest value", min=-MAX_BOUND, max=MAX_BOUND, required=True),
+        **(extra or {}),
+    }, help, checks=(_min_below_max, *checks))
+
+
+def file_fields(kind: str, base_required: bool = True) -> dict:
+    """``name``, ``description`` and ``base``: the first keys of every file format but the scenario's."""
+    return {
+        "name": Param(None, "str", f"the {kind}'s name; default: the file's name", nullable=True, pattern=NONBLANK),
+        "description": Param("", "str", f"what the {kind} asks"),
+        "base": Param(None, "path", "the base scenario file, relative to this file" +
+                      ("" if base_required else "; or give 'scenario'"), required=base_required, pattern=NONBLANK),
+    }
+
+
+def _budget_fits_seeds(data: dict, given: dict, path: str, src: Source) -> None:
+    """`budget` >= 2 x `seeds` (at least two candidates)."""
+    if data["budget"] is not None and data["budget"] < 2 * data["seeds"]:
+        raise src.error("budget", f"a whole number of runs from 2 x seeds ({2 * data['seeds']}) to "
+                        f"{MAX_BUDGET:,}", describe(data["budget"]))
+
+
+def search_fields(budget_per_seed: int) -> dict:
+    """``seeds``, ``seed``, ``budget``, ``sampler``, ``batch``: the keys of an optuna search (calibration,
+    optimisation); with :func:`_budget_fits_seeds`."""
+    return {
+        "seeds": Param(3, "int", "runs per candidate, seeds seed, seed+1, ... for every candidate: common random "
+                       "numbers; their spread is the noise", min=2, max=100),
+        "seed": Param(None, "int", "root seed of the first run of every candidate; default: the base scenario's "
+                      "seed", min=0, max=MAX_SEED - 100, nullable=True),
+        "budget": Param(None, "int", f"runs in all (candidates x seeds), at least 2 x seeds; default: "
+                        f"{budget_per_seed} x seeds", min=1, max=MAX_BUDGET, nullable=True),
+        "sampler": Param("tpe", "str", "optuna's sampler", choices=SAMPLERS),
+        "batch": Param(None, "int", "candidates evaluated together; default: the workers", min=1, max=MAX_COUNT,
+                       nullable=True),
+    }
+
+
+def design_block(help: str) -> OneOf:
+    """A ``sweep``/``uncertainties`` block: a design over values or ranges, or draws from a calibration."""
+    values = ListOf(Param(None, "any", "a value of the scenario key"), "the values of the key, for grid", min_items=1,
+                    unique=None)
+    rng = range_spec("the range of the key, for lhs, sobol, morris",
+                     "lowest value; whole-number ends give whole-number values")
+    design = Section({
+        "method": Param("grid", "str", "grid: every combination of the values; lhs: a Latin hypercube of the ranges; "
+                        "sobol, morris: SALib's designs for sensitivity analysis (need simcommerce[analysis])",
+                        choices=METHODS),
+        "samples": Param(None, "int", "lhs: points; sobol: base size N (N·(D+2) points); morris: trajectories "
+                         "(N·(D+1) points); D parameters; not with grid", min=1, max=MAX_COUNT, nullable=True),
+        "parameters": Section({}, "dotted scenario key -> its values or range", open_keys=OneOf(
+            (values, rng), "a non-empty list of values (grid) or a mapping {min: a, max: b} (lhs, sobol, morris)",
+            pick=lambda v: 0 if isinstance(v, list) else 1 if isinstance(v, dict) else None),
+            key_pattern=NONBLANK, key_help="dotted scenario keys (text)", min_keys=1),
+    }, help, checks=(_method_fits_values,))
+    posterior = Section({
+        "from_calibration": Param(None, "path", "the folder of a finished calibration (simcommerce calibrate --out "
+                                  "DIR), relative to the experiment file", required=True, pattern=NONBLANK),
+        "samples": Param(None, "int", "parameter sets drawn from the calibration's posterior", min=1,
+                         max=MAX_COUNT, required=True),
+    }, help + "; or draws from a calibration's posterior")
+    return OneOf((design, posterior), help,
+                 pick=lambda v: 1 if isinstance(v, dict) and "from_calibration" in v else 0)
+
+
+def experiment_spec() -> Section:
+    """The experiment file format (docs/experiment-reference.md)."""
+    overrides = Section({}, "dotted.key: value overrides of the base scenario; {} for the base as is",
+                        open_keys=Param(None, "any", "the scenario key's value for this policy"),
+                        key_pattern=NONBLANK, key_help="dotted scenario keys (text)")
+    return Section({
+        **file_fields("experiment", base_required=False),
+        "scenario": Param(None, "mapping", "the base scenario inline, in the scenario format; or give 'base'"),
+        "replications": Param(1, "int", "runs per policy and point, at most max_runs in all; replication r uses "
+                              "root seed seed + r", min=1, max=MAX_COUNT),
+        "seed": Param(None, "int", "root seed of replication 0; default: the base scenario's seed", min=0,
+                      max=MAX_SEED, nullable=True),
+        "policies": Section({}, "policy name -> {dotted.key: value} overrides of the base; {} is the base as is",
+                            open_keys=overrides, key_pattern=NAME_RE.pattern,
+                            key_help="a policy name of letters, digits, '_', '.' or '-' (it names files)", min_keys=1),
+        "reference": Param(None, "str", "the name of a policy, the one the others are compared with; default: "
+                           "the first", nullable=True),
+        "metrics": ListOf(Param(None, "str", "an end-of-run market metric", pattern=NONBLANK),
+                          "end-of-run market metrics to compare, e.g. [cum_orders, cum_gmv]", min_items=1,
+                          unique=None),
+        "sweep": design_block("points combined with every policy"),
+        "uncertainties": design_block("points crossed with the sweep's (the uncertainty a comparison must hold "
+                                      "over)"),
+        "max_runs": Param(MAX_RUNS, "int", "the largest design accepted (policies x points x replications)", min=1,
+                          max=MAX_COUNT),
+    }, "an experiment: a base scenario, policies, sweeps, replications", checks=(
+        _one_base, _reference_is_a_policy, _fits_max_runs))
+
+
+# the file formats beside the scenario's: kind -> (its reference page, the page that explains it)
+FORMATS = {"experiment": ("docs/experiment-reference.md", "experiments/README.md"),
+           "calibration": ("docs/calibration-reference.md", "docs/calibration.md"),
+           "optimisation": ("docs/optimization-reference.md", "docs/optimize.md")}
+
+
+def format_spec(kind: str) -> Section:
+    """The spec tree of a file format of :data:`FORMATS`."""
+    if kind == "calibration":
+        from .calibration import calibration_spec
+
+        return calibration_spec()
+    if kind == "optimisation":
+        from .optimize import optimization_spec
+
+        return optimization_spec()
+    return experiment_spec()
+
+
+def schema_json(kind: str = "experiment") -> str:
+    """The ``kind`` file format (:data:`FORMATS`) as a JSON Schema document."""
+    from .spec import schema_document
+
+    return schema_document(format_spec(kind), f"simcommerce {kind}")
+
+
+def reference_markdown(kind: str = "experiment") -> str:
+    """The ``kind`` file format's reference page (:data:`FORMATS`): every key, and the declared checks."""
+    from .spec import reference_markdown as spec_reference
+
+    page, guide = FORMATS[kind]
+    return spec_reference(format_spec(kind), f"{kind.capitalize()} reference",
+                          f"Generated from the {kind} format by `simcommerce docs` (or `simcommerce schema --{kind} "
+                          f"--markdown`);\na test fails when this file is stale. `[]` marks a list item; `<name>` any "
+                          f"key.\n{guide} explains the format with an example.", containers=True)
 
 
 @dataclass
@@ -100,22 +306,17 @@ def load_experiment(path: str | Path) -> Experiment:
     """
     path = Path(path)
     file = str(path)
-    data, src, _ = read_mapping(path, "experiment", KEYS, "name, base, policies, ...")
-    name, description = name_and_description(data, src, path)
+    ex, data, src, _ = read_spec_file(path, "experiment", experiment_spec(), "name, base, policies, ...")
+    name = ex["name"] or path.stem
 
     # --- the base scenario: a file or inline
-    if ("base" in data) == ("scenario" in data):
-        raise src.error("base" if "base" in data else "", "exactly one of 'base' (a scenario file) or 'scenario' "
-                        "(an inline mapping)", "both" if "base" in data else "neither")
     base_dir = path.parent
-    if "base" in data:
-        raw, base_src, base_file, _ = read_base(data, src, path, "experiment")
+    if ex["base"] is not None:
+        raw, base_src, base_file, _ = read_base(ex["base"], src, path)
         base_dir, base = base_file.parent, str(base_file.resolve())
         prefix = ""
     else:
         raw = data["scenario"]
-        if not isinstance(raw, dict):
-            raise src.error("scenario", "an inline scenario mapping", describe(raw))
         base_src = Source(file, {k[len("scenario."):]: v for k, v in src.lines.items() if k.startswith("scenario.")})
         base = None
         prefix = "scenario."
@@ -148,66 +349,21 @@ def load_experiment(path: str | Path) -> Experiment:
             raise ScenarioError(file, key_path, expected, exc.found, src.line(key_path)) from None
 
     scenario = resolve_with({}, None)
-    if not isinstance(raw, dict):  # resolve_with raised already; keeps type checkers happy
-        raise src.error(prefix.rstrip(".") or "base", "a scenario mapping", describe(raw))
     raw = copy.deepcopy(raw)
     fr = (raw.get("network") or {}).get("friendship") or {}
     if isinstance(fr, dict) and fr.get("path"):
         fr["path"] = scenario["network"]["friendship"]["path"]  # absolute, so workers anywhere find it
     base_dir = Path(".")
+    reps, seed = ex["replications"], scenario["seed"] if ex["seed"] is None else ex["seed"]
 
-    # --- replications, seed
-    reps = data.get("replications", 1)
-    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
-        raise src.error("replications", "a whole number >= 1 (runs per policy and point)", describe(reps))
-    seed = data.get("seed", scenario["seed"])
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise src.error("seed", f"a whole number between 0 and {MAX_SEED} (root seed of replication 0)",
-                        describe(seed))
-    max_runs = data.get("max_runs", MAX_RUNS)
-    if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
-        raise src.error("max_runs", "a whole number >= 1 (the largest design to accept)", describe(max_runs))
-    if reps > max_runs:
-        raise src.error("replications", f"at most max_runs ({max_runs:,}) runs in all", f"{reps:,} replications")
-
-    # --- policies
-    policies = data.get("policies")
-    if not isinstance(policies, dict) or not policies:
-        raise src.error("policies", "a non-empty mapping of policy name -> {dotted.key: value} overrides",
-                        "it missing" if policies is None and "policies" not in data else describe(policies))
-    out_policies: dict[str, dict] = {}
-    policy_scenarios = []  # resolved, for the metric check
-    for pname, overrides in policies.items():
-        where = f"policies.{pname}"
-        if not isinstance(pname, str) or not NAME_RE.match(pname):
-            raise src.error(where, "a policy name of letters, digits, '_', '.' or '-' (it names files)",
-                            one_line(str(pname)))
-        if overrides is None:
-            overrides = {}
-        if not isinstance(overrides, dict):
-            raise src.error(where, "a mapping of dotted.key: value overrides ({} for the base as is)",
-                            describe(overrides))
-        for key in overrides:
-            if not isinstance(key, str) or not key:
-                raise src.error(where, "dotted scenario keys (text)", describe(key))
-        policy_scenarios.append(resolve_with(overrides, where))
-        out_policies[pname] = copy.deepcopy(overrides)
-
-    reference = data.get("reference", next(iter(out_policies)))
-    if not isinstance(reference, str) or reference not in out_policies:
-        close = suggest(str(reference), list(out_policies))
-        raise src.error("reference", f"the name of a policy{close}", describe(reference))
+    # --- policies: each one's overrides resolved through the scenario format
+    out_policies: dict[str, dict] = ex["policies"]
+    policy_scenarios = [resolve_with(overrides, f"policies.{pname}") for pname, overrides in out_policies.items()]
+    reference = ex["reference"] or next(iter(out_policies))
 
     # --- sweep and uncertainties (sizes checked before any point is drawn)
-    n_points = _design_size(data.get("sweep"), "sweep", src) * _design_size(data.get("uncertainties"),
-                                                                           "uncertainties", src)
-    runs = len(out_policies) * n_points * reps
-    if runs > max_runs:
-        raise src.error("sweep" if "sweep" in data else "uncertainties" if "uncertainties" in data else "replications",
-                        f"a design of at most max_runs ({max_runs:,}) runs (policies x points x replications; raise "
-                        "max_runs to allow more)", f"{len(out_policies)} x {n_points:,} x {reps} = {runs:,}")
-    sweep_points, sweep = _points(data.get("sweep"), "sweep", src, seed)
-    unc_points, unc = _points(data.get("uncertainties"), "uncertainties", src, seed + 7919)
+    sweep_points, sweep = _points(ex["sweep"], "sweep", src, seed)
+    unc_points, unc = _points(ex["uncertainties"], "uncertainties", src, seed + 7919)
     points = [dict(a, **b) for a, b in itertools.product(sweep_points, unc_points)]
     # every value must be valid with every policy: each parameter's distinct values (a grid's values, a sample's
     # extremes) are resolved one key at a time, so the check grows with the values, not with the points
@@ -229,31 +385,25 @@ def load_experiment(path: str | Path) -> Experiment:
                     raise ScenarioError(file, kp, f"{exc.expected} (value {one_line(v)}, policy {pname})",
                                         exc.found, src.line(kp)) from None
 
-    # --- metrics
-    metrics = data.get("metrics")
-    if not isinstance(metrics, list) or not metrics:
-        raise src.error("metrics", "a non-empty list of market metric names (e.g. [cum_orders, cum_gmv])",
-                        "it missing" if "metrics" not in data else describe(metrics))
-    for i, m in enumerate(metrics):
-        if not isinstance(m, str) or not m.strip():
-            raise src.error(f"metrics[{i}]", "a metric name (text)", describe(m))
-    known = end_of_run_metrics([scenario, *policy_scenarios])  # declared metrics, so no probe run is needed
+    # --- metrics: declared by the mechanisms, so no probe run is needed
+    metrics = ex["metrics"]
+    known = end_of_run_metrics([scenario, *policy_scenarios])
     for i, m in enumerate(metrics):
         if m not in known:
             raise src.error(f"metrics[{i}]", "an end-of-run market metric" + suggest(m, sorted(known)),
                             one_line(m))
 
-    return Experiment(name=name, description=description, file=str(path.resolve()), base=base, base_data=raw,
+    return Experiment(name=name, description=ex["description"], file=str(path.resolve()), base=base, base_data=raw,
                       scenario=scenario, replications=reps, seed=seed, policies=out_policies,
                       reference=reference, metrics=list(metrics), sweep=sweep, uncertainties=unc, points=points)
 
 
-def read_mapping(path: Path, kind: str, keys, example: str) -> tuple[dict, Source, str]:
-    """A YAML file of ``kind`` (experiment, calibration) as (mapping, its Source, its text), its top-level keys
-    checked against ``keys``.
+def read_spec_file(path: Path, kind: str, spec: Section, example: str) -> tuple[dict, dict, Source, str]:
+    """A YAML file of ``kind`` (experiment, calibration, optimisation) validated against ``spec``: (resolved, as
+    written, its Source, its text).
 
     Raises:
-        ScenarioError: the file is missing or unreadable, not a mapping, or has an unknown key.
+        ScenarioError: the file is missing or unreadable, not a mapping, or not of the format.
     """
     file = str(path)
     try:
@@ -266,107 +416,38 @@ def read_mapping(path: Path, kind: str, keys, example: str) -> tuple[dict, Sourc
     src = Source(file, lines)
     if not isinstance(data, dict):
         raise src.error("", f"a mapping of {kind} keys ({example})", describe(data))
-    for key in data:
-        if key not in keys:
-            raise src.error(str(key), "a known key" + suggest(str(key), list(keys)), one_line(str(key)))
-    return data, src, text
+    return resolve(spec, data, "", src), data, src, text
 
 
-def name_and_description(data: dict, src: Source, path: Path) -> tuple[str, str]:
-    """The file's ``name`` (default: the file's stem) and ``description``, checked."""
-    name = data.get("name", path.stem)
-    if not isinstance(name, str) or not name.strip():
-        raise src.error("name", "a non-empty name (text)", describe(name))
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise src.error("description", "text", describe(description))
-    return name, description
-
-
-def read_base(data: dict, src: Source, path: Path, kind: str) -> tuple[Any, Source, Path, str]:
-    """The scenario file ``data['base']`` names (relative to ``path``'s folder), as written: (mapping, its
-    Source, its path, its text)."""
-    if not isinstance(data.get("base"), str) or not data["base"].strip():
-        raise src.error("base", f"the path of a scenario file (relative to the {kind} file)",
-                        "it missing" if "base" not in data else describe(data.get("base")))
-    base_file = Path(data["base"])
+def read_base(base: str, src: Source, path: Path) -> tuple[Any, Source, Path, str]:
+    """The scenario file ``base`` (relative to ``path``'s folder), as written: (mapping, its Source, its path,
+    its text)."""
+    base_file = Path(base)
     if not base_file.is_absolute():
         base_file = path.parent / base_file
     try:
         base_text = base_file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise src.error("base", "an existing scenario file", f"'{data['base']}' (no such file: {base_file})") from None
+        raise src.error("base", "an existing scenario file", f"'{base}' (no such file: {base_file})") from None
     except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
-        raise src.error("base", "a readable scenario file", f"'{data['base']}' ({type(exc).__name__})") from None
+        raise src.error("base", "a readable scenario file", f"'{base}' ({type(exc).__name__})") from None
     raw, base_lines = _compose_with_lines(base_text, str(base_file))
     return raw, Source(str(base_file), base_lines), base_file, base_text
 
 
-def _design_size(block: Any, where: str, src: Source) -> int:
-    """Number of points a ``sweep``/``uncertainties`` block will have (1 if absent or not yet valid: the
-    full check is :func:`_points`)."""
-    if isinstance(block, dict) and "from_calibration" in block:
-        n = block.get("samples")
-        return n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else 1
-    if not isinstance(block, dict) or not isinstance(block.get("parameters"), dict):
-        return 1
-    params, method = block["parameters"], block.get("method", "grid")
-    if method == "grid":
-        return math.prod(len(v) if isinstance(v, list) else 1 for v in params.values())
-    n = block.get("samples")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        return 1
-    d = len(params)
-    return n * {"lhs": 1, "sobol": d + 2, "morris": d + 1}.get(method, 1)
-
-
-def _points(block: Any, where: str, src: Source, seed: int) -> tuple[list[dict], dict | None]:
-    """Expand a ``sweep``/``uncertainties`` block into a list of ``{dotted.key: value}`` points."""
+def _points(block: dict | None, where: str, src: Source, seed: int) -> tuple[list[dict], dict | None]:
+    """Expand a validated ``sweep``/``uncertainties`` block into a list of ``{dotted.key: value}`` points."""
     if block is None:
         return [{}], None
-    if not isinstance(block, dict):
-        raise src.error(where, "a mapping with 'method' and 'parameters'", describe(block))
     if "from_calibration" in block:
         return _calibration_points(block, where, src, seed)
-    for key in block:
-        if key not in ("method", "parameters", "samples"):
-            raise src.error(f"{where}.{key}", "a known key" + suggest(key, ["method", "parameters", "samples"]),
-                            one_line(str(key)))
-    method = block.get("method", "grid")
-    if method not in METHODS:
-        raise src.error(f"{where}.method", "one of grid, lhs, sobol, morris", describe(method))
-    params = block.get("parameters")
-    if not isinstance(params, dict) or not params:
-        raise src.error(f"{where}.parameters", "a non-empty mapping of dotted.key -> values",
-                        "it missing" if params is None else describe(params))
+    method, params = block["method"], block["parameters"]
     keys = list(params)
     if method == "grid":
-        if "samples" in block:
-            raise src.error(f"{where}.samples", "no 'samples' with method grid (the grid is the values given)",
-                            describe(block["samples"]))
-        for k, v in params.items():
-            if not isinstance(v, list) or not v:
-                raise src.error(f"{where}.parameters.{k}", "a non-empty list of values", describe(v))
         points = [dict(zip(keys, combo)) for combo in itertools.product(*params.values())]
         return points, {"method": "grid", "parameters": copy.deepcopy(params)}
-    n = block.get("samples")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        what = {"lhs": "Latin hypercube sample size", "sobol": "Sobol base sample size N (N·(D+2) points)",
-                "morris": "number of Morris trajectories (N·(D+1) points)"}[method]
-        raise src.error(f"{where}.samples", f"a whole number >= 1 ({what})",
-                        "it missing" if n is None else describe(n))
-    bounds = []
-    for k, v in params.items():
-        kp = f"{where}.parameters.{k}"
-        if not isinstance(v, dict) or set(v) != {"min", "max"}:
-            raise src.error(kp, "a mapping {min: a, max: b}", describe(v))
-        lo, hi = v["min"], v["max"]
-        for b, x in (("min", lo), ("max", hi)):
-            if isinstance(x, bool) or not isinstance(x, (int, float)):
-                raise src.error(f"{kp}.{b}", "a number", describe(x))
-        if not lo < hi:
-            raise src.error(kp, "min < max", f"min {lo}, max {hi}")
-        bounds.append((lo, hi, isinstance(lo, int) and isinstance(hi, int)))
+    n = block["samples"]
+    bounds = [(v["min"], v["max"], isinstance(v["min"], int) and isinstance(v["max"], int)) for v in params.values()]
     u = latin_hypercube(n, len(keys), seed) if method == "lhs" else salib_sample(method, n, len(keys), seed,
                                                                                       f"{where}.method", src)
     points = []
@@ -384,22 +465,12 @@ def _calibration_points(block: dict, where: str, src: Source, seed: int) -> tupl
     calibration in DIR (relative to the experiment file)."""
     from .calibration import posterior_points
 
-    for key in block:
-        if key not in ("from_calibration", "samples"):
-            raise src.error(f"{where}.{key}", "a known key" + suggest(key, ["from_calibration", "samples"]),
-                            one_line(str(key)))
     folder = block["from_calibration"]
-    if not isinstance(folder, str) or not folder.strip():
-        raise src.error(f"{where}.from_calibration", "the folder of a finished calibration (simcommerce calibrate "
-                        "--out DIR)", describe(folder))
     path = Path(folder) if Path(folder).is_absolute() else Path(src.file).parent / folder
     if not (path / "posterior.json").is_file():
         raise src.error(f"{where}.from_calibration", "the folder of a finished calibration (with posterior.json)",
                         f"'{folder}' ({'no such folder' if not path.is_dir() else 'no posterior.json in it'})")
-    n = block.get("samples")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise src.error(f"{where}.samples", "a whole number >= 1 (parameter sets drawn from the posterior)",
-                        "it missing" if n is None else describe(n))
+    n = block["samples"]
     try:
         points = posterior_points(path, n, seed)
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -14,6 +14,9 @@ An optimisation file (YAML; docs/optimize.md)::
     budget: 60                               # runs in all (candidates x seeds; the base policy's runs extra)
     sampler: tpe                             # tpe | cmaes | random (optuna)
 
+The format is declared by :func:`optimization_spec` (docs/optimization-reference.md, ``simcommerce schema
+--optimisation``); :func:`load_optimization` adds what needs the base scenario (the brand, every lever's bounds).
+
 The base policy (the base scenario with ``fixed``, its own lever values) is run first on the same seeds;
 each candidate's profit is compared with it seed by seed (paired). The best candidate is the one with the
 highest mean profit among those within ``max_spend``; the *flat set* is every feasible candidate whose paired
@@ -27,7 +30,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,16 +37,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .calibration import SAMPLERS, Parameter, _distributions, _native
+from .calibration import Parameter, _distributions, _native
+from .experiment import MAX_BOUND, _budget_fits_seeds, file_fields, range_spec, read_base, read_spec_file, search_fields
 from .runspec import RunSpec
 from .scenario import get_value, resolve_scenario
-from .spec import MAX_SEED, ScenarioError, Source, describe, one_line
+from .spec import NONBLANK, Param, ScenarioError, Section, Source, describe, one_line
 
-KEYS = ("name", "description", "base", "brand", "fixed", "levers", "max_spend", "seeds", "seed", "budget",
-        "sampler", "batch")
-MAX_BUDGET = 100_000
 TRIALS = "trials.parquet"
 LEVEL = 0.95
+
+
+def optimization_spec() -> Section:
+    """The optimisation file format (see the module docstring)."""
+    return Section({
+        **file_fields("optimisation"),
+        "brand": Param(None, "str", "the brand whose profit is maximised; default: the first brand", nullable=True),
+        "fixed": Section({}, "dotted.key: value overrides applied to every candidate and to the base policy",
+                         open_keys=Param(None, "any", "the scenario key's value"), key_pattern=NONBLANK,
+                         key_help="dotted scenario keys (text)"),
+        "levers": Section({}, "dotted scenario key the strategist unlocks -> its range", open_keys=range_spec(
+            "the range of the lever (both ends must be valid values of it; whole-number ends: a whole-number "
+            "lever)", "lowest value"), key_pattern=NONBLANK, key_help="dotted scenario keys (text)", min_keys=1),
+        "max_spend": Param(None, "float", "the most the brand may spend on marketing: its cum_marketing_spend, mean "
+                           "over the seeds; default: no cap", "currency units", 0.01, MAX_BOUND,
+                           nullable=True),
+        **search_fields(30),
+    }, "an optimisation: a base scenario, a brand, its levers, a search", checks=(_budget_fits_seeds,))
 
 
 @dataclass
@@ -81,36 +99,26 @@ class Optimization:
                 "sampler": self.sampler, "digest": self.digest}
 
 
-def _number(x) -> bool:
-    return not isinstance(x, bool) and isinstance(x, (int, float)) and math.isfinite(x)
-
-
 def load_optimization(path: str | Path) -> Optimization:
     """Read and validate an optimisation file.
 
     Raises:
         ScenarioError: on any problem, naming the file, the key path and line.
     """
-    from .experiment import name_and_description, read_base, read_mapping
-
     path = Path(path)
     file = str(path)
-    data, src, text = read_mapping(path, "optimisation", KEYS, "base, brand, levers, ...")
-    name, description = name_and_description(data, src, path)
-    raw, base_src, base_file, base_text = read_base(data, src, path, "optimisation")
+    opt, _, src, text = read_spec_file(path, "optimisation", optimization_spec(), "base, brand, levers, ...")
+    raw, base_src, base_file, base_text = read_base(opt["base"], src, path)
     scenario = resolve_scenario(raw, base_src, base_file.parent)
     raw = copy.deepcopy(raw)
     fr = (raw.get("network") or {}).get("friendship") or {}
     if isinstance(fr, dict) and fr.get("path"):
         fr["path"] = scenario["network"]["friendship"]["path"]  # absolute, so workers anywhere find it
 
-    fixed = data.get("fixed", {}) or {}
-    if not isinstance(fixed, dict):
-        raise src.error("fixed", "a mapping of dotted.key: value overrides applied to every candidate",
-                        describe(fixed))
+    fixed = opt["fixed"]
     for key, value in fixed.items():
         try:
-            resolve_scenario(raw, base_src, ".", {str(key): value})
+            resolve_scenario(raw, base_src, ".", {key: value})
         except ScenarioError as exc:
             raise ScenarioError(file, f"fixed.{key}", exc.expected, exc.found, src.line(f"fixed.{key}")) from None
     try:
@@ -119,18 +127,14 @@ def load_optimization(path: str | Path) -> Optimization:
         raise ScenarioError(file, "fixed", exc.expected, exc.found, src.line("fixed")) from None
 
     brands = [b["name"] for b in scenario["brands"]]
-    brand = data.get("brand", brands[0])
+    brand = brands[0] if opt["brand"] is None else opt["brand"]
     if brand not in brands:
         raise src.error("brand", f"the name of a brand of the base scenario (one of {', '.join(brands)})",
                         describe(brand))
 
-    levers = data.get("levers")
-    if not isinstance(levers, dict) or not levers:
-        raise src.error("levers", "a non-empty mapping of dotted.key -> {min: a, max: b}",
-                        "it missing" if levers is None else describe(levers))
-    fixed = dict(fixed)
+    levers = opt["levers"]
     for key in levers:  # a list's element (rates.0) needs the list written out, where the file leaves it default
-        parent, _, last = str(key).rpartition(".")
+        parent, _, last = key.rpartition(".")
         if last.isdigit() and parent not in fixed:
             try:
                 value = get_value(scenario, parent)
@@ -141,49 +145,23 @@ def load_optimization(path: str | Path) -> Optimization:
     parameters = []
     for key, spec in levers.items():
         kp = f"levers.{key}"
-        if not isinstance(spec, dict) or set(spec) != {"min", "max"}:
-            raise src.error(kp, "a mapping {min: a, max: b} (numbers; whole numbers for a whole-number lever)",
-                            describe(spec))
         lo, hi = spec["min"], spec["max"]
-        for b, x in (("min", lo), ("max", hi)):
-            if not _number(x):
-                raise src.error(f"{kp}.{b}", "a finite number", describe(x))
-        if not lo < hi:
-            raise src.error(kp, "min < max", f"min {lo}, max {hi}")
         for v in (lo, hi):  # both bounds must be valid values of the scenario key
             try:
-                resolve_scenario(raw, base_src, ".", {**fixed, str(key): v})
+                resolve_scenario(raw, base_src, ".", {**fixed, key: v})
             except ScenarioError as exc:
                 raise ScenarioError(file, kp, f"bounds that are valid values of the scenario key ({exc.expected})",
                                     f"{one_line(v)} ({exc.found})" if exc.found else one_line(v),
                                     src.line(kp)) from None
-        parameters.append(Parameter(str(key), lo, hi, False, isinstance(lo, int) and isinstance(hi, int)))
+        parameters.append(Parameter(key, lo, hi, False, isinstance(lo, int) and isinstance(hi, int)))
 
-    max_spend = data.get("max_spend")
-    if max_spend is not None and (not _number(max_spend) or max_spend <= 0):
-        raise src.error("max_spend", "a number > 0 (the most the brand may spend on marketing, cum_marketing_spend, "
-                        "on average over the seeds)", describe(max_spend))
-    seeds = data.get("seeds", 3)
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or not 2 <= seeds <= 100:
-        raise src.error("seeds", "a whole number from 2 to 100 (runs per candidate, the same seeds for all)",
-                        describe(seeds))
-    seed = data.get("seed", scenario["seed"])
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED - 100:
-        raise src.error("seed", f"a whole number between 0 and {MAX_SEED - 100}", describe(seed))
-    budget = data.get("budget", 30 * seeds)
-    if isinstance(budget, bool) or not isinstance(budget, int) or not 2 * seeds <= budget <= MAX_BUDGET:
-        raise src.error("budget", f"a whole number of runs from 2 x seeds ({2 * seeds}) to {MAX_BUDGET:,}",
-                        describe(budget))
-    sampler = data.get("sampler", "tpe")
-    if sampler not in SAMPLERS:
-        raise src.error("sampler", "one of tpe, cmaes, random", describe(sampler))
-    batch = data.get("batch")
-    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
-        raise src.error("batch", "a whole number >= 1 (candidates evaluated together; default: the workers)",
-                        describe(batch))
+    max_spend, seeds, sampler, batch = opt["max_spend"], opt["seeds"], opt["sampler"], opt["batch"]
+    seed = scenario["seed"] if opt["seed"] is None else opt["seed"]
+    budget = 30 * seeds if opt["budget"] is None else opt["budget"]
     digest = hashlib.sha256(text.encode() + base_text.encode()).hexdigest()[:16]
-    return Optimization(name=name, description=description, file=str(path.resolve()), base=str(base_file.resolve()),
-                        base_data=raw, scenario=scenario, brand=str(brand), fixed=dict(fixed), parameters=parameters,
+    return Optimization(name=opt["name"] or path.stem, description=opt["description"], file=str(path.resolve()),
+                        base=str(base_file.resolve()), base_data=raw, scenario=scenario, brand=str(brand),
+                        fixed=dict(fixed), parameters=parameters,
                         max_spend=None if max_spend is None else float(max_spend), seeds=seeds, seed=seed,
                         budget=budget, sampler=sampler, batch=batch, digest=digest, _src=src)
 

@@ -9,7 +9,6 @@ naming the file, the key path, the line, what was expected and what was found.
 from __future__ import annotations
 
 import copy
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,9 @@ import yaml
 
 from .mechanisms import REGISTRY
 from .network import read_edgelist_ids
-from .spec import (MAX_SEED, TIERS, ListOf, Param, ScenarioError, Section, Source, describe, json_schema, one_line,
-                   resolve, tier_table)
+from .spec import (MAX_SEED, TIERS, ListOf, Param, ScenarioError, Section, Source, describe, one_line, resolve,
+                   schema_document, tier_table)
+from .spec import reference_markdown as spec_reference
 
 # Peak memory of a market (build and run): bytes per consumer, per consumer and product/brand column, per
 # consumer and friendship link (the planted-communities generator needs more while it builds). Measured with
@@ -456,30 +456,15 @@ def _resolve_network_file(sc: dict, src: Source, base_dir: Path, allowed_dir: Pa
 
 def schema_json() -> str:
     """The scenario format as a JSON Schema document (for editors' autocompletion)."""
-    schema = json_schema(scenario_spec())
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "simcommerce scenario"
-    return json.dumps(schema, indent=2)
+    return schema_document(scenario_spec(), "simcommerce scenario")
 
 
 def reference_markdown() -> str:
     """docs/scenario-reference.md: every key of the format with default, bounds, unit and meaning."""
-    from .spec import walk
-
-    lines = ["# Scenario reference", "",
-             "Generated from the scenario format by `simcommerce docs` (or `simcommerce schema --markdown`);",
-             "a test fails when this file is stale. `[]` marks a list item; `<name>` any key.", "",
-             "| key | default | range | unit | meaning |", "|---|---|---|---|---|"]
-    for path, p in walk(scenario_spec()):
-        default = "**required**" if p.required else ("null" if p.default is None else f"`{p.default}`")
-        if p.choices:
-            rng = " \\| ".join(p.choices)
-        elif p.min is not None or p.max is not None:
-            rng = f"{'' if p.min is None else p.min} – {'' if p.max is None else p.max}"
-        else:
-            rng = ""
-        lines.append(f"| `{path}` | {default} | {rng} | {p.unit} | {p.help} |")
-    return "\n".join(lines) + "\n"
+    return spec_reference(scenario_spec(), "Scenario reference",
+                          "Generated from the scenario format by `simcommerce docs` (or `simcommerce schema "
+                          "--markdown`);\na test fails when this file is stale. `[]` marks a list item; `<name>` any "
+                          "key.")
 
 
 def get_value(scenario: dict, key: str) -> Any:

@@ -1,8 +1,10 @@
 """Parameters as plain, self-documenting data, and validation of YAML against them.
 
-A scenario's format is a tree of :class:`Section`, :class:`ListOf` and :class:`Param`.
-The same tree fills in defaults, validates user input (with the key path and the
-YAML line of every problem), prints a JSON Schema and generates the docs.
+A file format (scenario, experiment, calibration, optimisation) is a tree of :class:`Section`,
+:class:`ListOf`, :class:`OneOf` and :class:`Param`. The same tree fills in defaults, validates user input
+(with the key path and the YAML line of every problem), prints a JSON Schema and generates the docs. What a
+tree cannot say is a *declared check* on a Section: a function ``check(value, given, path, src)`` whose
+docstring's first line is listed in the docs.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import copy
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +33,9 @@ MISSING = object()  # a key that is absent (as opposed to an explicit null)
 
 TIERS = ("nano", "micro", "macro", "mega")  # influencer tiers, by follower count
 
-KINDS = ("float", "int", "bool", "str", "floats", "ints", "path")
+KINDS = ("float", "int", "bool", "str", "floats", "ints", "path", "number", "any", "mapping")
+NUMBERS = ("float", "int", "floats", "ints", "number")
+NONBLANK = r"\S"  # a Param pattern: text with something other than spaces in it
 
 
 @dataclass(frozen=True)
@@ -39,13 +44,16 @@ class Param:
 
     Attributes:
         default: value used when the key is absent (ignored when ``required``).
-        kind: one of ``float``, ``int``, ``bool``, ``str``, ``floats``/``ints`` (lists), ``path``.
+        kind: one of ``float``, ``int``, ``bool``, ``str``, ``floats``/``ints`` (lists), ``path``; ``number``
+            (an int or float, kept as written), ``any`` (any value, kept as written), ``mapping`` (a mapping
+            kept as written, checked later by its own loader).
         help: one-line meaning.
         unit: unit of measure ("" for dimensionless).
         min, max: inclusive bounds for numbers (each element for ``floats``).
         choices: allowed values for ``str``.
         required: the user must give it.
         nullable: ``null`` is allowed (means "none"/"unlimited", as help says).
+        pattern: a regular expression ``str``/``path`` text must contain (``NONBLANK``: not only spaces).
     """
 
     default: Any
@@ -57,30 +65,53 @@ class Param:
     choices: tuple[str, ...] | None = None
     required: bool = False
     nullable: bool = False
+    pattern: str | None = None
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
-        if self.kind in ("float", "int", "floats", "ints"):  # every number is bounded: no 1e300 reaches the model
+        if self.kind in NUMBERS:  # every number is bounded: no 1e300 reaches the model
             assert self.min is not None and self.max is not None, f"{self.help}: give min and max"
 
 
 @dataclass(frozen=True)
 class Section:
-    """A mapping of named fields (Params, Sections, ListOfs)."""
+    """A mapping of named fields (Params, Sections, ListOfs, OneOfs).
+
+    Attributes:
+        open_keys: a node applied to any other key (a user-named table).
+        key_pattern, key_help: a regular expression every open key must match, and what is expected instead.
+        min_keys: open keys the user must give (the Section is then required).
+        checks: declared checks ``check(value, given, path, src)`` run on the resolved mapping (``given``: as
+            written); each raises ``src.error(...)``; the first line of its docstring documents it.
+    """
 
     fields: dict[str, Any]
     help: str = ""
-    open_keys: Any = None  # a Param/Section applied to any key (a user-named table)
+    open_keys: Any = None
+    key_pattern: str | None = None
+    key_help: str = ""
+    min_keys: int = 0
+    checks: tuple = ()
 
 
 @dataclass(frozen=True)
 class ListOf:
-    """A list of Sections; ``unique`` names the field that must be unique across items."""
+    """A list of items (Sections, or Params); ``unique`` names a Section field that must be unique across items."""
 
-    item: Section
+    item: Any
     help: str
     min_items: int = 0
     unique: str | None = "name"
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """One of several forms (e.g. a list of values or a range); ``pick(value)`` is the index of the form that
+    applies, or None when none does. An absent or null value stays None."""
+
+    options: tuple
+    help: str
+    pick: Any = None
 
 
 @dataclass
@@ -152,13 +183,20 @@ def resolve(node: Any, value: Any, path: str, src: Source) -> Any:
     """Validate ``value`` against ``node`` and return it with defaults filled in."""
     if isinstance(node, Param):
         return check_param(node, value, path, src)
+    if isinstance(node, OneOf):
+        if value is MISSING or value is None:
+            return None
+        i = node.pick(value)
+        if i is None:
+            raise src.error(path, node.help, describe(value))
+        return resolve(node.options[i], value, path, src)
     if isinstance(node, ListOf):
         if value is MISSING or value is None:
             value = []
         if not isinstance(value, list):
             raise src.error(path, f"a list ({node.help})", describe(value))
         if len(value) < node.min_items:
-            raise src.error(path, f"at least {node.min_items} item(s)", f"{len(value)}")
+            raise src.error(path, f"at least {node.min_items} item(s) ({node.help})", f"{len(value)}")
         items = [resolve(node.item, v, f"{path}[{i}]", src) for i, v in enumerate(value)]
         if node.unique:
             seen: set = set()
@@ -171,7 +209,8 @@ def resolve(node: Any, value: Any, path: str, src: Source) -> Any:
     if value is MISSING or value is None:
         value = {}
     if not isinstance(value, dict):
-        raise src.error(path, "a mapping of keys", describe(value))
+        raise src.error(path, f"a mapping of keys ({node.help})" if node.help else "a mapping of keys",
+                        describe(value))
     out: dict[str, Any] = {}
     for key in value:
         if key not in node.fields and node.open_keys is None:
@@ -185,11 +224,19 @@ def resolve(node: Any, value: Any, path: str, src: Source) -> Any:
                 raise src.error(sub_path, f"the required key '{key}' ({sub.help})", "it missing")
             if isinstance(sub, ListOf) and sub.min_items:
                 raise src.error(sub_path, f"the required list '{key}' ({sub.help})", "it missing")
+            if isinstance(sub, Section) and sub.min_keys:
+                raise src.error(sub_path, f"the required key '{key}' ({sub.help})", "it missing")
         out[key] = resolve(sub, value.get(key, MISSING), sub_path, src)
     if node.open_keys is not None:
         for key in value:
             if key not in node.fields:
+                if node.key_pattern and not (isinstance(key, str) and re.search(node.key_pattern, key)):
+                    raise src.error(join(path, key), node.key_help, describe(key))
                 out[str(key)] = resolve(node.open_keys, value[key], join(path, key), src)
+        if len(out) - len(node.fields) < node.min_keys:
+            raise src.error(path, f"at least {node.min_keys} key(s) ({node.help})", "none")
+    for check in node.checks:
+        check(out, value, path, src)
     return out
 
 
@@ -218,13 +265,23 @@ def check_param(p: Param, value: Any, path: str, src: Source) -> Any:
             kind = "a whole number" if p.kind in ("int", "ints") else "a number"
             raise src.error(where, f"{kind}{bounds}{unit} ({p.help})", repr(x))
 
+    if p.kind == "any":
+        return copy.deepcopy(value)
+    if p.kind == "mapping":
+        if not isinstance(value, dict):
+            raise src.error(path, f"a mapping ({p.help})", describe(value))
+        return copy.deepcopy(value)
     if p.kind == "bool":
         if not isinstance(value, bool):
             raise src.error(path, "true or false", describe(value))
         return value
     if p.kind in ("str", "path"):
         if not isinstance(value, str):
-            raise src.error(path, "text" + (f" (one of {', '.join(p.choices)})" if p.choices else ""), describe(value))
+            what = f"one of {', '.join(p.choices)}" if p.choices else p.help
+            raise src.error(path, f"text ({what})", describe(value))
+        if p.pattern and not re.search(p.pattern, value):
+            what = "non-empty text" if p.pattern == NONBLANK else f"text matching {p.pattern}"
+            raise src.error(path, f"{what} ({p.help})", one_line(value))
         if p.choices and value not in p.choices:
             close = difflib.get_close_matches(value, p.choices, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -236,11 +293,11 @@ def check_param(p: Param, value: Any, path: str, src: Source) -> Any:
             raise src.error(path, f"a whole number{bounds}{unit} ({p.help})", describe_number(value))
         in_range(value, path)  # as given: a float prints as 1e+300, not as its 301 digits
         return int(value)
-    if p.kind == "float":
+    if p.kind in ("float", "number"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise src.error(path, f"a number{bounds}{unit} ({p.help})", describe_number(value))
         in_range(value, path)
-        return float(value)
+        return float(value) if p.kind == "float" else value
     if p.kind in ("floats", "ints"):
         whole = p.kind == "ints"
         what = "whole number" if whole else "number"
@@ -268,20 +325,27 @@ def _has_required(node: Any) -> bool:
         return node.required
     if isinstance(node, ListOf):
         return node.min_items > 0
-    return any(_has_required(f) for f in node.fields.values())
+    if isinstance(node, OneOf):
+        return False
+    return node.min_keys > 0 or any(_has_required(f) for f in node.fields.values())
 
 
 def json_schema(node: Any) -> dict:
     """A JSON Schema (draft 2020-12) fragment for ``node``."""
+    if isinstance(node, OneOf):
+        return {"description": node.help, "anyOf": [json_schema(o) for o in node.options]}
     if isinstance(node, Param):
-        kinds = {"float": "number", "int": "integer", "bool": "boolean", "str": "string", "path": "string"}
-        if node.kind in ("floats", "ints"):
+        kinds = {"float": "number", "int": "integer", "bool": "boolean", "str": "string", "path": "string",
+                 "number": "number", "mapping": "object"}
+        if node.kind == "any":
+            out: dict = {}
+        elif node.kind in ("floats", "ints"):
             item: dict = {"type": "integer" if node.kind == "ints" else "number"}
             if node.min is not None:
                 item["minimum"] = node.min
             if node.max is not None:
                 item["maximum"] = node.max
-            out: dict = {"type": "array", "items": item}
+            out = {"type": "array", "items": item}
         else:
             out = {"type": kinds[node.kind]}
             if node.min is not None:
@@ -290,7 +354,9 @@ def json_schema(node: Any) -> dict:
                 out["maximum"] = node.max
             if node.choices:
                 out["enum"] = list(node.choices)
-        if node.nullable:
+            if node.pattern:
+                out["pattern"] = node.pattern
+        if node.nullable and "type" in out:
             out["type"] = [out["type"], "null"]
         desc = node.help + (f" [{node.unit}]" if node.unit else "")
         out["description"] = desc
@@ -304,9 +370,14 @@ def json_schema(node: Any) -> dict:
         "properties": {k: json_schema(v) for k, v in node.fields.items()},
         "additionalProperties": json_schema(node.open_keys) if node.open_keys is not None else False,
     }
+    if node.key_pattern:
+        out["propertyNames"] = {"pattern": node.key_pattern}
+    if node.min_keys and not node.fields:
+        out["minProperties"] = node.min_keys
     required = [
         k for k, v in node.fields.items()
         if (isinstance(v, Param) and v.required) or (isinstance(v, ListOf) and v.min_items)
+        or (isinstance(v, Section) and v.min_keys)
     ]
     if required:
         out["required"] = required
@@ -321,11 +392,99 @@ def walk(node: Any, path: str = ""):
         yield path, node
     elif isinstance(node, ListOf):
         yield from walk(node.item, f"{path}[]")
+    elif isinstance(node, OneOf):
+        for option in node.options:
+            yield from walk(option, path)
     else:
         for key, sub in node.fields.items():
             yield from walk(sub, join(path, key))
         if node.open_keys is not None:
             yield from walk(node.open_keys, join(path, "<name>"))
+
+
+def declared_checks(node: Any, path: str = ""):
+    """Yield ``(key_path, check)`` for every declared check under ``node``."""
+    if isinstance(node, ListOf):
+        yield from declared_checks(node.item, f"{path}[]")
+    elif isinstance(node, OneOf):
+        for option in node.options:
+            yield from declared_checks(option, path)
+    elif isinstance(node, Section):
+        for check in node.checks:
+            yield path, check
+        for key, sub in node.fields.items():
+            yield from declared_checks(sub, join(path, key))
+        if node.open_keys is not None:
+            yield from declared_checks(node.open_keys, join(path, "<name>"))
+
+
+def schema_document(node: Any, title: str) -> str:
+    """``node`` as a JSON Schema document (draft 2020-12, for editors' autocompletion)."""
+    import json
+
+    schema = json_schema(node)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = title
+    return json.dumps(schema, indent=2)
+
+
+def reference_markdown(node: Any, title: str, intro: str, containers: bool = False) -> str:
+    """A docs page: every key under ``node`` with default, range, unit and meaning, then its declared checks.
+
+    Args:
+        containers: a row also for each list, table and choice of forms (their meaning), not only for values.
+    """
+    lines = [f"# {title}", "", intro, "", "| key | default | range | unit | meaning |", "|---|---|---|---|---|"]
+    for path, p in _documented(node, "", containers):
+        if isinstance(p, (ListOf, Section)):
+            least = p.min_items if isinstance(p, ListOf) else p.min_keys
+            what = "item" if isinstance(p, ListOf) else "key"
+            default = f"at least {least} {what}(s)" if least else "`[]`" if isinstance(p, ListOf) else \
+                "" if _has_required(p) else "`{}`"
+            lines.append(f"| `{path}` | {default} |  |  | {p.help} |")
+            continue
+        if isinstance(p, OneOf):
+            lines.append(f"| `{path}` | null |  |  | one of the forms below: {p.help} |")
+            continue
+        default = "**required**" if p.required else ("null" if p.default is None else f"`{p.default}`")
+        if p.choices:
+            rng = " \\| ".join(p.choices)
+        elif p.min is not None or p.max is not None:
+            rng = f"{'' if p.min is None else p.min} – {'' if p.max is None else p.max}"
+        else:
+            rng = ""
+        lines.append(f"| `{path}` | {default} | {rng} | {p.unit} | {p.help} |")
+    checks = list(declared_checks(node))
+    if checks:
+        lines += ["", "Checks beyond the table:", ""]
+        lines += [f"- `{path or '(top level)'}`: {(check.__doc__ or check.__name__).strip().splitlines()[0]}"
+                  for path, check in checks]
+    return "\n".join(lines) + "\n"
+
+
+def _documented(node: Any, path: str, containers: bool):
+    """:func:`walk`, with the lists, open tables and choices of forms too when ``containers``."""
+    if not containers:
+        yield from walk(node, path)
+    elif isinstance(node, Param):
+        yield path, node
+    elif isinstance(node, ListOf):
+        yield path, node
+        yield from _documented(node.item, f"{path}[]", containers)
+    elif isinstance(node, OneOf):
+        yield path, node
+        for option in node.options:
+            yield from _documented(option, path, containers)
+    else:
+        if path and (node.open_keys is not None or node.min_keys):
+            yield path, node
+        for key, sub in node.fields.items():
+            yield from _documented(sub, join(path, key), containers)
+        sub = node.open_keys
+        if isinstance(sub, Section) and sub.help and sub.open_keys is None:  # a user-named entry's meaning
+            yield join(path, "<name>"), sub
+        if sub is not None:
+            yield from _documented(sub, join(path, "<name>"), containers)
 
 
 def tier_table(default: dict[str, float], help: str, unit: str, lo: float, hi: float) -> Section:

@@ -237,7 +237,7 @@ BAD = [  # (YAML of the calibration file, key path named in the message, words o
     ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0, max: 0.1, prior: log_uniform}}\n"
      "targets: {observed: o.csv}\n", "parameters.mechanisms.ads.attention.min", "> 0 with a log_uniform prior"),
     ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1, prior: normal}}\n"
-     "targets: {observed: o.csv}\n", "parameters.mechanisms.ads.attention.prior", "uniform or log_uniform"),
+     "targets: {observed: o.csv}\n", "parameters.mechanisms.ads.attention.prior", "one of uniform, log_uniform"),
     ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1}}\ntargets: {observed: none.csv}\n",
      "targets.observed", "existing CSV file"),
     ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1}}\n"
@@ -253,11 +253,29 @@ BAD = [  # (YAML of the calibration file, key path named in the message, words o
      "targets: {statistics: {forwards_per_order: {value: 0.3, tolerance: 0}}}\n",
      "targets.statistics.forwards_per_order.tolerance", "> 0"),
     ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1}}\n"
-     "targets: {observed: o.csv}\nseeds: 1\n", "seeds", "from 2 to 100"),
+     "targets: {observed: o.csv}\nseeds: 1\n", "seeds", "between 2 and 100"),
     ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1}}\n"
      "targets: {observed: o.csv}\nbudget: 3\n", "budget", "2 x seeds"),
     ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1}}\n"
      "targets: {observed: o.csv}\nsampler: grid\n", "sampler", "tpe, cmaes, random"),
+    ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1}}\ntargets: {period_days: 7}\n",
+     "targets", "'observed' (a CSV file) and/or 'statistics'"),
+    ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1}}\n", "targets",
+     "'observed' (a CSV file) and/or 'statistics'"),
+    ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1}}\n"
+     "targets: {statistics: {forwards_per_order: {value: 0.3, tolerance: 0.1}}, metrics: [new_orders]}\n",
+     "targets.metrics", "no 'metrics' without 'observed'"),
+    ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1}}\n"
+     "targets: {observed: o.csv, metrics: []}\n", "targets.metrics", "non-empty list"),
+    ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1, step: 0.01}}\n"
+     "targets: {observed: o.csv}\n", "parameters.mechanisms.ads.attention.step", "valid keys: max, min, prior"),
+    ("base: market.yaml\nparameters: {mechanisms.ads.attention: [0.01, 0.1]}\ntargets: {observed: o.csv}\n",
+     "parameters.mechanisms.ads.attention", "a mapping of keys"),
+    ("parameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1}}\ntargets: {observed: o.csv}\n", "base",
+     "the required key 'base'"),
+    ("base: market.yaml\nparameters: {mechanisms.ads.attention: {min: 0.01, max: 0.1}}\n"
+     "targets: {observed: o.csv}\nholdout: {days: 7, statistics: [forwards_per_order]}\n", "holdout.statistics",
+     "target statistics to keep out"),
 ]
 
 

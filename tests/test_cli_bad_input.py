@@ -323,6 +323,151 @@ CASES = [
          key="brands[1].name", expected=["unlike the others"]),
 ]
 
+# A valid experiment over MINIMAL (market.yaml beside it); every bad case is one small edit of it, checked by
+# ``simcommerce check`` like the scenarios above.
+EXPERIMENT = """\
+name: study
+base: market.yaml
+replications: 2
+policies:
+  base: {}
+  cheap: {brands.Glow.products.serum.price: 10}
+metrics: [cum_orders, cum_gmv]
+"""
+GRID = "sweep: {method: grid, parameters: {steps: [3, 4]}}\n"
+LHS = "sweep: {method: lhs, samples: 3, parameters: {steps: {min: 3, max: 5}}}\n"
+
+
+def experiment_case(cid: str, text: str, **kw) -> Case:
+    """A bad experiment file (exp.yaml) beside a valid market.yaml (unless ``files`` says otherwise)."""
+    kw.setdefault("files", {"market.yaml": MINIMAL})
+    return Case(cid, text, scenario_name="exp.yaml", **kw)
+
+
+EXPERIMENT_CASES = [
+    experiment_case("exp-unknown-top-level-key", EXPERIMENT + "replication: 3\n", key="replication",
+                    line_marker="replication:", expected=["did you mean 'replications'"], found=["replication"]),
+    experiment_case("exp-zero-replications", edit("replications: 2", "replications: 0", EXPERIMENT),
+                    key="replications", line_marker="replications: 0", expected=["whole number between 1 and"],
+                    found=["0"]),
+    experiment_case("exp-replications-text", edit("replications: 2", "replications: two", EXPERIMENT),
+                    key="replications", line_marker="replications:", expected=["whole number"], found=["two"]),
+    experiment_case("exp-no-policies", EXPERIMENT.replace(EXPERIMENT[EXPERIMENT.index("policies:"):
+                                                                     EXPERIMENT.index("metrics:")], ""),
+                    key="policies", expected=["the required key 'policies'"], found=["missing"]),
+    experiment_case("exp-empty-policies", EXPERIMENT.replace(EXPERIMENT[EXPERIMENT.index("policies:"):
+                                                                        EXPERIMENT.index("metrics:")],
+                                                             "policies: {}\n"),
+                    key="policies", line_marker="policies:", expected=["at least 1"], found=["none"]),
+    experiment_case("exp-policy-name-with-space", edit("  base: {}", "  'two words': {}", EXPERIMENT),
+                    key="policies.two words", line_marker="two words", expected=["letters, digits"],
+                    found=["two words"]),
+    experiment_case("exp-policy-not-a-mapping", edit("  base: {}", "  base: [steps]", EXPERIMENT),
+                    key="policies.base", line_marker="base: [steps]", expected=["mapping"], found=["a list"]),
+    experiment_case("exp-override-key-not-text", edit("  base: {}", "  base: {5: 1}", EXPERIMENT),
+                    key="policies.base.5", line_marker="base: {5: 1}", expected=["dotted scenario keys"],
+                    found=["5"]),
+    experiment_case("exp-override-unknown-key", edit("serum.price", "serum.prize", EXPERIMENT),
+                    key="policies.cheap.brands.Glow.products.serum.prize", line_marker="serum.prize",
+                    expected=["did you mean", "price"], found=["prize"]),
+    experiment_case("exp-override-out-of-range", edit("serum.price: 10", "serum.price: -10", EXPERIMENT),
+                    key="policies.cheap.brands.Glow.products.serum.price", line_marker="price: -10",
+                    expected=["number"], found=["-10"]),
+    experiment_case("exp-base-and-inline-scenario", EXPERIMENT + "scenario: {steps: 3}\n", key="base",
+                    line_marker="base:", expected=["exactly one of 'base'"], found=["both"]),
+    experiment_case("exp-neither-base-nor-scenario", edit("base: market.yaml\n", "", EXPERIMENT),
+                    expected=["exactly one of 'base'"], found=["neither"]),
+    experiment_case("exp-base-file-missing", edit("market.yaml", "nowhere.yaml", EXPERIMENT), key="base",
+                    line_marker="base:", expected=["existing scenario file"], found=["no such file"]),
+    experiment_case("exp-base-blank", edit("base: market.yaml", "base: ' '", EXPERIMENT), key="base",
+                    line_marker="base:", expected=["non-empty text"], found=["' '"]),
+    experiment_case("exp-base-scenario-bad", EXPERIMENT, files={"market.yaml": edit("consumers: 200",
+                                                                                     "consumers: -5")},
+                    named_file="market.yaml", key="population.consumers", expected=["whole number"],
+                    found=["-5"]),
+    experiment_case("exp-inline-scenario-not-a-mapping", edit("base: market.yaml", "scenario: 5", EXPERIMENT),
+                    key="scenario", line_marker="scenario: 5", expected=["mapping"], found=["5"]),
+    experiment_case("exp-inline-scenario-bad", edit("base: market.yaml", "scenario:\n  steps: -5\n  brands: "
+                                                    "[{name: Glow, products: [{name: serum, price: 20, quality: 0.7}]}]",
+                                                    EXPERIMENT),
+                    key="scenario.steps", line_marker="steps: -5", expected=["whole number"], found=["-5"]),
+    experiment_case("exp-no-metrics", edit("metrics: [cum_orders, cum_gmv]\n", "", EXPERIMENT), key="metrics",
+                    expected=["the required list 'metrics'"], found=["missing"]),
+    experiment_case("exp-metrics-empty", edit("[cum_orders, cum_gmv]", "[]", EXPERIMENT), key="metrics",
+                    line_marker="metrics:", expected=["at least 1"], found=["0"]),
+    experiment_case("exp-metrics-not-a-list", edit("[cum_orders, cum_gmv]", "cum_orders", EXPERIMENT),
+                    key="metrics", line_marker="metrics:", expected=["a list"], found=["cum_orders"]),
+    experiment_case("exp-metric-unknown", edit("cum_gmv]", "cum_gmvv]", EXPERIMENT), key="metrics[1]",
+                    line_marker="metrics:", expected=["did you mean 'cum_gmv'"], found=["cum_gmvv"]),
+    experiment_case("exp-metric-daily-flow", edit("cum_gmv]", "new_orders]", EXPERIMENT), key="metrics[1]",
+                    line_marker="metrics:", expected=["end-of-run market metric"], found=["new_orders"]),
+    experiment_case("exp-metric-not-text", edit("cum_gmv]", "5]", EXPERIMENT), key="metrics[1]",
+                    line_marker="metrics:", expected=["text"], found=["5"]),
+    experiment_case("exp-reference-unknown", EXPERIMENT + "reference: cheapest\n", key="reference",
+                    line_marker="reference:", expected=["name of a policy", "cheap"], found=["cheapest"]),
+    experiment_case("exp-seed-beyond-64-bit", EXPERIMENT + "seed: 9223372036854775808\n", key="seed",
+                    line_marker="seed:", expected=["between 0 and"], found=["9223372036854775808"]),
+    experiment_case("exp-name-blank", edit("name: study", "name: ''", EXPERIMENT), key="name",
+                    line_marker="name:", expected=["non-empty text"]),
+    experiment_case("exp-sweep-not-a-mapping", EXPERIMENT + "sweep: [steps]\n", key="sweep",
+                    line_marker="sweep:", expected=["mapping"], found=["a list"]),
+    experiment_case("exp-sweep-unknown-method", EXPERIMENT + GRID.replace("grid", "halton"), key="sweep.method",
+                    line_marker="sweep:", expected=["grid, lhs, sobol, morris"], found=["halton"]),
+    experiment_case("exp-sweep-unknown-key", EXPERIMENT + GRID.replace("method:", "methd:"), key="sweep.methd",
+                    line_marker="sweep:", expected=["did you mean 'method'"], found=["methd"]),
+    experiment_case("exp-sweep-no-parameters", EXPERIMENT + "sweep: {method: grid}\n", key="sweep.parameters",
+                    line_marker="sweep:", expected=["the required key 'parameters'"], found=["missing"]),
+    experiment_case("exp-sweep-grid-with-range", EXPERIMENT + LHS.replace("lhs, samples: 3", "grid"),
+                    key="sweep.parameters.steps", line_marker="sweep:", expected=["list of values"],
+                    found=["a mapping"]),
+    experiment_case("exp-sweep-grid-with-samples", EXPERIMENT + GRID.replace("grid,", "grid, samples: 3,"),
+                    key="sweep.samples", line_marker="sweep:", expected=["no 'samples' with method grid"],
+                    found=["3"]),
+    experiment_case("exp-sweep-grid-empty-values", EXPERIMENT + GRID.replace("[3, 4]", "[]"),
+                    key="sweep.parameters.steps", line_marker="sweep:", expected=["at least 1"], found=["0"]),
+    experiment_case("exp-sweep-value-a-scalar", EXPERIMENT + GRID.replace("[3, 4]", "4"),
+                    key="sweep.parameters.steps", line_marker="sweep:", expected=["list of values", "min: a"],
+                    found=["4"]),
+    experiment_case("exp-sweep-value-invalid-for-the-scenario", EXPERIMENT + GRID.replace("[3, 4]", "[3, -1]"),
+                    key="sweep.parameters.steps", line_marker="sweep:", expected=["whole number", "policy"],
+                    found=["-1"]),
+    experiment_case("exp-sweep-key-unknown", EXPERIMENT + GRID.replace("steps:", "stepz:"),
+                    key="sweep.parameters.stepz", line_marker="sweep:", expected=["did you mean 'steps'"]),
+    experiment_case("exp-lhs-without-samples", EXPERIMENT + LHS.replace(" samples: 3,", ""), key="sweep.samples",
+                    line_marker="sweep:", expected=["Latin hypercube sample size"], found=["missing"]),
+    experiment_case("exp-lhs-with-values", EXPERIMENT + LHS.replace("{min: 3, max: 5}", "[3, 5]"),
+                    key="sweep.parameters.steps", line_marker="sweep:", expected=["{min: a, max: b}", "lhs"],
+                    found=["a list"]),
+    experiment_case("exp-lhs-min-above-max", EXPERIMENT + LHS.replace("min: 3, max: 5", "min: 5, max: 3"),
+                    key="sweep.parameters.steps", line_marker="sweep:", expected=["min < max"],
+                    found=["min 5, max 3"]),
+    experiment_case("exp-lhs-bound-not-a-number", EXPERIMENT + LHS.replace("min: 3", "min: three"),
+                    key="sweep.parameters.steps.min", line_marker="sweep:", expected=["number"], found=["three"]),
+    experiment_case("exp-lhs-bound-nan", EXPERIMENT + LHS.replace("min: 3", "min: .nan"),
+                    key="sweep.parameters.steps.min", line_marker="sweep:", expected=["finite number"],
+                    found=["nan"]),
+    experiment_case("exp-lhs-range-extra-key", EXPERIMENT + LHS.replace("max: 5", "max: 5, step: 1"),
+                    key="sweep.parameters.steps.step", line_marker="sweep:", expected=["valid keys: max, min"],
+                    found=["step"]),
+    experiment_case("exp-design-beyond-max-runs", EXPERIMENT + GRID.replace("[3, 4]", "[3, 4, 5]") +
+                    "max_runs: 10\n", key="sweep", line_marker="sweep:", expected=["max_runs (10)"],
+                    found=["2 x 3 x 2 = 12"]),
+    experiment_case("exp-replications-beyond-max-runs", EXPERIMENT + "max_runs: 1\n", key="replications",
+                    line_marker="replications:", expected=["max_runs (1)"], found=["2 replications"]),
+    experiment_case("exp-uncertainties-from-missing-calibration",
+                    EXPERIMENT + "uncertainties: {from_calibration: nowhere, samples: 2}\n",
+                    key="uncertainties.from_calibration", line_marker="uncertainties:",
+                    expected=["finished calibration"], found=["no such folder"]),
+    experiment_case("exp-uncertainties-from-calibration-without-samples",
+                    EXPERIMENT + "uncertainties: {from_calibration: nowhere}\n", key="uncertainties.samples",
+                    line_marker="uncertainties:", expected=["the required key 'samples'"], found=["missing"]),
+    experiment_case("exp-uncertainties-from-calibration-with-method",
+                    EXPERIMENT + "uncertainties: {from_calibration: nowhere, samples: 2, method: lhs}\n",
+                    key="uncertainties.method", line_marker="uncertainties:",
+                    expected=["valid keys: from_calibration, samples"], found=["method"]),
+]
+CASES += EXPERIMENT_CASES
+
 
 def _unwrap(c) -> Case:
     """The Case inside a ``pytest.param`` (or the Case itself)."""
@@ -638,7 +783,10 @@ BASE_SCENARIOS = [
 # strings that mean something somewhere in the format
 MEANINGFUL = ["Glow", "Dull", "Ann", "serum", "quality_scandal", "influencer_scandal", "edgelist", "complete",
               "holme_kim", "mega", "nano", "interest", "random", "name", "price", "", str(DATA / "edges.csv"),
-              str(DATA / "edges_one_column.csv"), str(DATA), "tests"]
+              str(DATA / "edges_one_column.csv"), str(DATA), "tests",
+              # ... and in experiment files
+              "grid", "lhs", "sobol", "morris", "samples", "parameters", "from_calibration", "min", "max", "steps",
+              "cum_orders", "cheap", "base", "scenario", "policies", "platform.take_rate"]
 
 scalars = st.one_of(
     st.none(), st.booleans(),
@@ -669,11 +817,9 @@ def _get(tree, path):
     return tree
 
 
-@pytest.mark.slow
-@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_mutated_scenarios_resolve_or_raise_scenario_error(data):
-    base = copy.deepcopy(data.draw(st.sampled_from(BASE_SCENARIOS), label="base"))
+def _mutated(data, tree):
+    """A copy of ``tree`` with 1 to 3 random edits (replace, insert or delete a node) drawn from ``data``."""
+    base = copy.deepcopy(tree)
     for _ in range(data.draw(st.integers(1, 3), label="n_mutations")):
         nodes = list(_nodes(base))
         path, node = data.draw(st.sampled_from(nodes), label="target")
@@ -691,6 +837,14 @@ def test_mutated_scenarios_resolve_or_raise_scenario_error(data):
             del _get(base, path[:-1])[path[-1]]
         elif not path:
             base = value
+    return base
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_scenarios_resolve_or_raise_scenario_error(data):
+    base = _mutated(data, data.draw(st.sampled_from(BASE_SCENARIOS), label="base"))
     before = copy.deepcopy(base)
     try:
         sc = resolve_scenario(base)
@@ -708,6 +862,33 @@ def test_mutated_scenarios_resolve_or_raise_scenario_error(data):
             assert p["claimed_quality"] is not None
 
 
+BASE_EXPERIMENTS = [
+    {**yaml.safe_load(EXPERIMENT.replace("base: market.yaml\n", "")), "scenario": yaml.safe_load(MINIMAL),
+     **yaml.safe_load(GRID)},
+    {**yaml.safe_load(EXPERIMENT.replace("base: market.yaml\n", "")), "scenario": yaml.safe_load(MINIMAL),
+     **yaml.safe_load(LHS), "uncertainties": {"method": "grid", "parameters": {"platform.take_rate": [0.1]}},
+     "reference": "cheap", "seed": 5, "max_runs": 100},
+]
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_experiments_load_or_raise_scenario_error(data, tmp_path_factory):
+    """Any edit of a valid experiment file loads, or is refused with one ScenarioError naming the file."""
+    from simcommerce.experiment import design, load_experiment
+
+    exp = _mutated(data, data.draw(st.sampled_from(BASE_EXPERIMENTS), label="experiment"))
+    path = tmp_path_factory.mktemp("mutated") / "exp.yaml"
+    path.write_text(yaml.safe_dump(exp, allow_unicode=True))
+    try:
+        loaded = load_experiment(path)
+    except ScenarioError as exc:
+        assert str(exc).startswith(str(path)) and "expected" in str(exc), str(exc)
+        return
+    assert loaded.policies and loaded.metrics and len(design(loaded)) <= 10_000
+
+
 def _has_nan(tree) -> bool:
     return any(isinstance(v, float) and math.isnan(v) for _, v in _nodes(tree))
 
@@ -716,3 +897,58 @@ def test_check_accepts_experiment_files():
     proc = cli_in_process("check", str(REPO / "experiments" / "referral_study.yaml"))
     assert proc.returncode == 0 and "ok — experiment 'referral_study'" in proc.stdout, proc.stderr
     assert "15 runs" in proc.stdout
+    assert "base: 20000 consumers" in proc.stdout  # its base scenario, resolved
+
+
+def test_check_detects_an_experiment_by_its_keys(tmp_path):
+    """An inline-scenario experiment has no ``base``; ``check`` still reads it as an experiment."""
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(edit("base: market.yaml", "scenario:\n" + "".join(f"  {ln}\n" for ln in MINIMAL.splitlines()),
+                        EXPERIMENT) + GRID)
+    proc = cli_in_process("check", str(exp))
+    assert proc.returncode == 0, proc.stderr
+    assert f"{exp}: ok — experiment 'study': 2 policies × 2 point(s) × 2 replication(s) = 8 runs" in proc.stdout
+    assert "base: 200 consumers" in proc.stdout and proc.stderr == ""
+    assert list(tmp_path.iterdir()) == [exp]  # check writes nothing
+
+
+def format_schema(kind: str):
+    """A jsonschema validator of ``simcommerce schema --KIND`` (itself checked as a JSON Schema)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    proc = cli_in_process("schema", f"--{kind}")
+    assert proc.returncode == 0, proc.stderr
+    schema = json.loads(proc.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["title"] == f"simcommerce {kind}" and schema["additionalProperties"] is False
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.fixture(scope="module")
+def experiment_schema():
+    return format_schema("experiment")
+
+
+@pytest.mark.parametrize("kind, files", [
+    ("experiment", ["experiments/referral_study.yaml", "simcommerce/data/experiments/referral_study.yaml"]),
+    ("calibration", ["experiments/calibration/fit.yaml", "experiments/calibration/defaults.yaml"]),
+    ("optimisation", ["experiments/optimize/best_commission.yaml"]),
+])
+def test_format_schemas_accept_the_shipped_files(kind, files):
+    validator = format_schema(kind)
+    texts = [(REPO / f).read_text() for f in files]
+    if kind == "experiment":
+        texts += [EXPERIMENT, EXPERIMENT + GRID, EXPERIMENT + LHS]
+    for text in texts:
+        errors = [e.message for e in validator.iter_errors(yaml.safe_load(text))]
+        assert errors == [], (text, errors)
+
+
+@pytest.mark.parametrize("bad", [
+    EXPERIMENT + "replication: 3\n", edit("replications: 2", "replications: 0", EXPERIMENT),
+    edit("  base: {}", "  'two words': {}", EXPERIMENT), edit("[cum_orders, cum_gmv]", "[]", EXPERIMENT),
+    EXPERIMENT + GRID.replace("grid", "halton"), EXPERIMENT + LHS.replace("max: 5", "max: 5, step: 1"),
+    EXPERIMENT + GRID.replace("[3, 4]", "4"), EXPERIMENT + "uncertainties: {from_calibration: x}\n",
+], ids=["unknown-key", "zero-replications", "policy-name", "no-metrics", "method", "range-key", "scalar-values",
+        "posterior-without-samples"])
+def test_experiment_schema_rejects_what_the_loader_rejects(experiment_schema, bad):
+    assert not experiment_schema.is_valid(yaml.safe_load(bad))

@@ -1,6 +1,10 @@
-"""The generated scenario reference is in step with the code."""
+"""The generated references (scenario, experiment, calibration, optimisation formats) are in step with the code."""
 
+import pytest
 from conftest import ROOT
+
+from simcommerce.experiment import FORMATS
+from simcommerce.experiment import reference_markdown as format_reference
 from simcommerce.scenario import reference_markdown
 
 
@@ -21,3 +25,10 @@ def test_odd_is_current_and_lists_every_parameter():
     for heading in ("Purpose and patterns", "Entities, state variables and scales", "Process overview",
                     "Design concepts", "Initialization", "Input data", "Submodels"):
         assert heading in text
+
+
+@pytest.mark.parametrize("kind", list(FORMATS))
+def test_file_format_references_are_current(kind):
+    page, _ = FORMATS[kind]
+    assert (ROOT / page).read_text() == format_reference(kind), \
+        f"regenerate: simcommerce schema --{kind} --markdown > {page}"

@@ -141,7 +141,8 @@ BAD = {
                          ["policies.referral_10.brands.Glow.policy.referral.ratez",
                           "did you mean 'brands.Glow.policy.referral.rates'", ":14 "]),
     "unknown reference": (SMALL + "reference: nobody\n", ["'reference'", "nobody"]),
-    "zero replications": (SMALL.replace("replications: 3", "replications: 0"), ["'replications'", ">= 1", ":3"]),
+    "zero replications": (SMALL.replace("replications: 3", "replications: 0"),
+                          ["'replications'", "whole number between 1 and", ":3"]),
     "missing base": (SMALL.replace(str(BASELINE), "../nowhere.yaml"), ["'base'", "no such file", ":2"]),
     "broken yaml": (SMALL.replace("replications: 3", "replications: [3"), ["valid YAML"]),
     "unknown metric": (SMALL.replace("cum_gmv,", "cum_gvm,"), ["metrics[1]", "cum_gmv"]),
@@ -445,7 +446,7 @@ def test_resume_after_kill(tmp_path):
 
 @pytest.mark.parametrize("extra, key, expected", [
     ("reference: [none]\n", "reference", "name of a policy"),
-    ("max_runs: 0\n", "max_runs", "whole number >= 1"),
+    ("max_runs: 0\n", "max_runs", "whole number between 1 and"),
     ("seed: 9223372036854775808\n", "seed", "between 0 and"),
     ("sweep: {method: lhs, samples: 10000000, parameters: {platform.take_rate: {min: 0.01, max: 0.1}}}\n",
      "sweep", "max_runs"),

@@ -24,15 +24,21 @@ def _write(tmp_path, body: str) -> Path:
 
 
 @pytest.mark.parametrize("body, path, expected", [
-    ("levers: {}\n", "levers", "non-empty mapping"),
+    ("levers: {}\n", "levers", "at least 1 key"),
     (f"levers: {{{LEVER}: {{min: 0.5, max: 0.1}}}}\n", f"levers.{LEVER}", "min < max"),
     (f"levers: {{{LEVER}: {{min: 0.0, max: 2.0}}}}\n", f"levers.{LEVER}", "valid values"),
     ("levers: {brands.Glow.policy.referal.rates.0: {min: 0.0, max: 0.5}}\n", "levers.brands.Glow.policy.referal",
      "valid values"),
     (f"brand: Lux\nlevers: {{{LEVER}: {{min: 0.0, max: 0.5}}}}\n", "brand", "one of Glow"),
-    (f"max_spend: -1\nlevers: {{{LEVER}: {{min: 0.0, max: 0.5}}}}\n", "max_spend", "a number > 0"),
-    (f"seeds: 1\nlevers: {{{LEVER}: {{min: 0.0, max: 0.5}}}}\n", "seeds", "from 2 to 100"),
+    (f"max_spend: -1\nlevers: {{{LEVER}: {{min: 0.0, max: 0.5}}}}\n", "max_spend", "a number between 0.01 and"),
+    (f"seeds: 1\nlevers: {{{LEVER}: {{min: 0.0, max: 0.5}}}}\n", "seeds", "between 2 and 100"),
     (f"budgt: 10\nlevers: {{{LEVER}: {{min: 0.0, max: 0.5}}}}\n", "budgt", "did you mean 'budget'"),
+    (f"budget: 3\nlevers: {{{LEVER}: {{min: 0.0, max: 0.5}}}}\n", "budget", "from 2 x seeds (6)"),
+    (f"fixed: [steps]\nlevers: {{{LEVER}: {{min: 0.0, max: 0.5}}}}\n", "fixed", "a mapping of keys"),
+    (f"fixed: {{stepz: 30}}\nlevers: {{{LEVER}: {{min: 0.0, max: 0.5}}}}\n", "fixed.stepz", "did you mean 'steps'"),
+    (f"levers: {{{LEVER}: {{min: 0.0, max: 0.5, step: 0.1}}}}\n", f"levers.{LEVER}.step", "valid keys: max, min"),
+    (f"levers: {{{LEVER}: {{min: 0.0, max: .inf}}}}\n", f"levers.{LEVER}.max", "finite number"),
+    (f"sampler: grid\nlevers: {{{LEVER}: {{min: 0.0, max: 0.5}}}}\n", "sampler", "tpe, cmaes, random"),
 ])
 def test_bad_files_name_file_key_and_expectation(tmp_path, capsys, body, path, expected):
     f = _write(tmp_path, body)
