@@ -63,9 +63,13 @@ TARGETS = {"s_per_day_1e6": 1.5, "rss_gib_1e6": 6.0, "rss_gib_1e7": 20.0, "slope
 
 
 def scaled_overrides(scenario: Path, n: int) -> dict:
-    """``population.consumers`` and, for the all-mechanisms scenario, the per-consumer quantities."""
+    """``population.consumers`` and, for the all-mechanisms scenario, every registered mechanism switched on
+    (those the file does not configure, with their defaults) and the per-consumer quantities."""
+    from simcommerce.mechanisms import REGISTRY
+
     over = {"population.consumers": n}
     if scenario.resolve() == SCENARIO.resolve():
+        over.update({f"mechanisms.{name}.enabled": True for name in REGISTRY})
         over["brands.Glow.policy.seeding.count"] = max(1, n // 1000)
         over["brands.Glow.policy.livestream.stock"] = max(1, n // 100)
         over["mechanisms.stickiness.half_users"] = n  # the size effect's share the same at every size
