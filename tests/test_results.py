@@ -311,3 +311,11 @@ def test_the_report_of_one_replication_has_no_nan_and_says_why_there_is_no_band(
     assert cli.main(["run", str(scenario_file), "--out", str(out5), "--replications", "3"]) == 0
     text5 = (out5 / "report.html").read_text()
     assert '"fill":"toself"' in text5 and "mean of 3 runs, band: min\\u2013max" in text5 and ">std<" in text5
+
+
+def test_a_runs_policy_is_its_scenarios_name_as_a_folder_name():
+    from simcommerce.runner import policy_name
+
+    assert policy_name("baseline") == "baseline" and policy_name("word_of_mouth.v2") == "word_of_mouth.v2"
+    assert policy_name("Quality scandal / 2026!") == "Quality_scandal_2026"
+    assert policy_name("-x") == "x" and policy_name("配对") == "run"
