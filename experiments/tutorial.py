@@ -25,9 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from simcommerce.compare import render_report, runs_frame, summarise, write_summary
+from simcommerce.compare import render_report, runs_frame, write_summary
 from simcommerce.runner import run_once
 from simcommerce.scenario import load_scenario, scenario_path
+from simcommerce.stats import summarise
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--consumers", type=int, default=2000, help="market size (baseline: 20,000)")

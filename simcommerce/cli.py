@@ -69,10 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_parser = sub.add_parser
     sub.add_parser = lambda *a, **k: _add_parser(*a, parents=[noise], **k)
-    run = sub.add_parser("run", help="run a scenario's replications and write tables + report")
+    run = sub.add_parser("run", help="run a scenario's replications (a one-policy experiment) and write its "
+                         "store + report")
     run.add_argument("scenario", type=Path, help="scenario YAML file, or the name of a shipped one (simcommerce "
                      "scenarios lists them)")
-    run.add_argument("--out", type=Path, required=True, help="results folder (new or empty)")
+    run.add_argument("--out", type=Path, required=True, help="results folder (new or empty), laid out as an "
+                     "experiment's: compare takes it")
     run.add_argument("--replications", type=int, default=1, help="number of runs (seeds seed, seed+1, ...)")
     run.add_argument("--resume", action="store_true", help="finish an interrupted run in --out: the replications "
                      "already finished are kept")
@@ -96,8 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--quick", action="store_true", help="smaller sizes (about 2 minutes)")
     docs = sub.add_parser("docs", help="regenerate the generated parts of docs/ (run from the repository root)")
     docs.add_argument("--root", type=Path, default=Path("."), help="repository root")
-    compare = sub.add_parser("compare", help="compare the policies of experiment folders: HTML report + summary")
-    compare.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="experiment folder(s) (merged)")
+    compare = sub.add_parser("compare", help="compare the policies of experiment and run folders: HTML report + "
+                             "summary")
+    compare.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="experiment or run folder(s) (merged; "
+                         "a run is one policy)")
     compare.add_argument("--out", type=Path, required=True, help="report file (summary.csv/.parquet beside it)")
     compare.add_argument("--metrics", default=None, help="comma-separated metrics (default: the experiment's)")
     compare.add_argument("--reference", default=None, help="reference policy (default: the experiment's)")
@@ -273,14 +277,13 @@ def _scenario_summary(sc: dict) -> str:
 
 
 def cmd_run(args) -> int:
-    import json
-    import shutil
-
+    from . import executors
+    from .experiment import design
     from .report import write_report
-    from .results import (REPLICATIONS, OutputDirError, load_replications, new_manifest, prepare_output,
-                          save_replication, write_manifest, write_results)
-    from .runner import run_once, seeds_for
+    from .results import OutputDirError
+    from .runner import one_policy_experiment
     from .scenario import load_scenario, scenario_path
+    from .store import ExperimentStore, load_results
 
     if args.replications < 1:
         raise ScenarioError("command line", "--replications", "a whole number >= 1", str(args.replications))
@@ -288,66 +291,56 @@ def cmd_run(args) -> int:
         raise ScenarioError("command line", "--seed", "a whole number >= 0", str(args.seed))
     if args.resume and args.force:
         raise ScenarioError("command line", "--resume", "either --resume or --force", "both")
-    scenario = load_scenario(scenario_path(args.scenario))
-    seeds = seeds_for(scenario, args.replications, args.seed)
-    manifest = new_manifest(scenario, seeds, " ".join(["simcommerce", *sys.argv[1:]]))
-    done = []
-    if args.resume:
-        try:
-            old = json.loads((args.out / "manifest.json").read_text())
-        except (OSError, ValueError):
-            print(f"error: {args.out}: expected the results folder of an interrupted run to resume, found no "
-                  "readable manifest.json.", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        if json.loads(json.dumps(old.get("scenario"), default=str)) != json.loads(json.dumps(scenario, default=str)) \
-                or old.get("seeds") != seeds:
-            print(f"error: {args.out}: expected the results of this scenario and these seeds to resume, found "
-                  "another run's.", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        done = load_replications(args.out, seeds)
-    else:
-        try:
-            prepare_output(args.out, args.force)
-        except OutputDirError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-    write_manifest(args.out, manifest)
+    path = scenario_path(args.scenario)
+    scenario = load_scenario(path)
+    experiment = one_policy_experiment(scenario, path, args.replications, args.seed)  # same store as experiments
+    specs = design(experiment)
+    try:
+        store = ExperimentStore.open(args.out, experiment, specs, resume=args.resume, force=args.force,
+                                     command=" ".join(["simcommerce", *sys.argv[1:]]))
+    except OutputDirError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    todo = store.pending(specs)
     t0 = time.perf_counter()
-    results = {r.run: r for r in done}
     profile = {} if args.profile else None
-    with _progress((len(seeds) - len(done)) * scenario["steps"], f"{scenario['name']}") as bar:
+    with _progress(len(todo) * scenario["steps"], f"{scenario['name']}") as bar:
         try:
-            for r, seed in enumerate(seeds):
-                if r not in results:
-                    results[r] = run_once(scenario, r, seed, progress=lambda day: bar.update(1), profile=profile)
-                    last = results[r].summary
-                    detail(f"run {r} (seed {seed}): {int(last.get('cum_orders', 0))} orders in "
-                           f"{results[r].seconds:.1f} s")
-                    if len(seeds) > 1:
-                        save_replication(args.out, results[r])
+            for spec in todo:
+                _, blobs, timing = executors.execute_encoded(spec, path, experiment.parameters,
+                                                             progress=lambda day: bar.update(1), profile=profile)
+                store.write_encoded(spec.policy, spec.run_id, blobs, timing)
+                if VERBOSE:
+                    import io
+
+                    import pandas as pd
+
+                    row = pd.read_parquet(io.BytesIO(blobs["runs"])).iloc[0]
+                    detail(f"run {spec.replication} (seed {spec.seed}): {int(row.get('cum_orders', 0))} orders in "
+                           f"{timing['seconds']:.1f} s")
         except KeyboardInterrupt:
-            manifest["status"] = "interrupted"
-            manifest["replications_done"] = sorted(results)
-            write_manifest(args.out, manifest)
-            print(f"interrupted: {len(results)} of {len(seeds)} replication(s) finished and kept in "
-                  f"{args.out}/{REPLICATIONS}; finish with the same command and --resume", file=sys.stderr)
+            store.finish(time.perf_counter() - t0, "this process", interrupted=True)
+            print(f"interrupted: {store.n_done()} of {len(specs)} replication(s) finished and kept in "
+                  f"{args.out}; finish with the same command and --resume", file=sys.stderr)
             return 130
-    results = [results[r] for r in range(len(seeds))]
-    write_results(args.out, results, manifest)
-    manifest["timings"] = {"total_seconds": round(time.perf_counter() - t0, 3),
-                           "runs": [{"run": r.run, "build_seconds": round(r.build_seconds, 3),
-                                     "seconds": round(r.seconds, 3)} for r in results]}
+        except OSError as exc:  # a full disk: say so, keep what finished
+            try:
+                store.finish(time.perf_counter() - t0, "this process")
+            except OSError:
+                pass
+            print(f"error: cannot write to {args.out} ({(exc.strerror or str(exc)).splitlines()[0]}); "
+                  f"{store.n_done()} finished replication(s) are kept, rerun with --resume.", file=sys.stderr)
+            return 1
+    store.finish(time.perf_counter() - t0, "this process")
+    results = load_results(args.out)
     if not args.no_report:
-        write_report(args.out, scenario, results)
-    manifest["status"] = "complete"
-    write_manifest(args.out, manifest)
-    shutil.rmtree(args.out / REPLICATIONS, ignore_errors=True)  # all in the tables now
+        write_report(args.out, results)
     if profile:
         print(_profile_table(profile), end="")
-    market = results[-1].market.iloc[-1]
-    say(f"{scenario['name']}: {len(results)} run(s) × {scenario['steps']} days in "
-          f"{manifest['timings']['total_seconds']:.1f} s; last run: {int(market.get('cum_orders', 0))} orders, "
-          f"GMV {market.get('cum_gmv', 0):,.0f}, {int(market['n_aware'])} aware. Results in {args.out}/")
+    last = results["runs"].iloc[-1]
+    say(f"{scenario['name']}: {len(specs)} run(s) × {scenario['steps']} days in "
+        f"{store.manifest['timings']['wall_seconds']:.1f} s; last run: {int(last.get('cum_orders', 0))} orders, "
+        f"GMV {last.get('cum_gmv', 0):,.0f}, {int(last['n_aware'])} aware. Results in {args.out}/")
     return 0
 
 

@@ -1,166 +1,50 @@
-"""Compare the policies of an experiment: summary statistics, paired differences, report.
+"""The comparison report of policies: one brand's view (verdict, spend next to its effect), the KPI table, the
+self-contained HTML report, and :func:`compare` (``simcommerce compare DIR [DIR...] --out report.html``).
 
-Reads the store written by ``simcommerce experiment FILE --out DIR``::
-
-    DIR/manifest.json                                  experiment (name, reference, metrics, policies, ...), status
-    DIR/runs/policy=<name>/<run_id>.parquet            one row per run (end-of-run metrics, parameters)
-    DIR/market/policy=<name>/<run_id>.parquet          one row per run x day
-    DIR/brands/policy=<name>/<run_id>.parquet          one row per run x day x brand
-    DIR/events/policy=<name>/<run_id>.parquet          optional: referral edges (run_id, day, referrer, buyer, ...)
-    DIR/promoters/policy=<name>/<run_id>.parquet       optional: promoter earnings (run_id, promoter_earned)
-
-Statistics (``summarise``), for each policy p and metric y over replications i = 1..n:
-
-* mean and t-based 95% CI: ``ybar ± t(0.975, n-1) · s / sqrt(n)``;
-* paired difference vs the reference policy r, pairs matched by (point, replication) —
-  with common random numbers replication i of every policy uses the same root seed:
-  ``d_i = y_pi - y_ri``, ``dbar ± t(0.975, m-1) · s_d / sqrt(m)`` over the m pairs;
-* unpaired (Welch) CI of the same difference, for comparison:
-  ``ybar_p - ybar_r ± t(0.975, nu) · sqrt(s_p²/n_p + s_r²/n_r)`` with the
-  Welch–Satterthwaite ``nu = (a + b)² / (a²/(n_p-1) + b²/(n_r-1))``, ``a = s_p²/n_p``, ``b = s_r²/n_r``.
-
-Pairing removes the run-to-run noise the two policies share (the same network, the same
-consumers, the same draws); its interval is narrower exactly when the paired outcomes are
-positively correlated, ``Var(d) = s_p² + s_r² - 2 cov``.
+Reads results stores (:func:`simcommerce.store.load_results`): experiment folders and run folders (a run is a
+one-policy experiment), merged (:func:`simcommerce.store.merge_results`). Statistics are in
+:mod:`simcommerce.stats`, figures in :mod:`simcommerce.figures`.
 """
 
 from __future__ import annotations
 
 import html
-import json
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from scipy import stats
 
 from . import plots
+from .figures import (
+    FUNNEL_STAGES,
+    cascade_ccdf,
+    diff_figure,
+    events_of,
+    funnel_figure,
+    kpi_bars,
+    lorenz_figure,
+    response_figure,
+    sensitivity_figure,
+    timeseries_figure,
+)
 from .i18n import t as tr
 from .results import atomic_write_bytes, write_table
-from .store import read_partitioned
-from .unique import unique
-
-DEFAULT_METRICS = ["cum_orders", "cum_gmv", "profit", "n_aware", "cum_shares", "cum_referral_orders", "mean_trust"]
-FUNNEL_STAGES = ["n_aware", "n_considered", "n_customers", "n_repeat_customers"]
-ID_COLUMNS = {"run_id", "policy", "replication", "seed", "point", "run", "day", "brand", "days", "consumers"}
-LEVEL = 0.95
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# statistics
-
-def t_ci(x, level: float = LEVEL) -> tuple[float, float, float, int]:
-    """Mean and t-based confidence interval of the mean of ``x`` (NaNs dropped): (mean, lo, hi, n)."""
-    x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return np.nan, np.nan, np.nan, 0
-    m = float(x.mean())
-    if n < 2:
-        return m, np.nan, np.nan, n
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
-    return m, m - half, m + half, n
-
-
-def welch_ci(x, y, level: float = LEVEL) -> tuple[float, float, float, float]:
-    """Difference of means ``mean(x) - mean(y)`` with the Welch t interval: (diff, lo, hi, df)."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-    if len(x) == 0 or len(y) == 0:
-        return np.nan, np.nan, np.nan, np.nan
-    d = float(x.mean() - y.mean())
-    if len(x) < 2 or len(y) < 2:
-        return d, np.nan, np.nan, np.nan
-    a, b = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
-    se = np.sqrt(a + b)
-    if se == 0:
-        return d, d, d, np.inf
-    df = (a + b) ** 2 / (a**2 / (len(x) - 1) + b**2 / (len(y) - 1))
-    half = stats.t.ppf(0.5 + level / 2, df) * se
-    return d, d - half, d + half, float(df)
-
-
-def _pair_keys(runs: pd.DataFrame) -> list[str]:
-    keys = [k for k in ("point", "replication") if k in runs.columns]
-    return keys or (["run"] if "run" in runs.columns else ["seed"])
-
-
-def summarise(runs: pd.DataFrame, metrics: list[str] | None = None, reference: str | None = None,
-              level: float = LEVEL) -> pd.DataFrame:
-    """The tidy comparison table: one row per policy and metric.
-
-    Args:
-        runs: one row per run with a ``policy`` column, ``replication`` (and optionally ``point``,
-            ``seed``) and the metric columns.
-        metrics: metrics to compare (default: those of :data:`DEFAULT_METRICS` present).
-        reference: the policy differences are taken against (default: the first policy).
-        level: confidence level of every interval (0-1).
-
-    Returns:
-        Columns ``policy, metric, n, mean, sd, ci_low, ci_high, reference, n_pairs, seeds_matched,
-        diff_mean, diff_sd, diff_ci_low, diff_ci_high, welch_ci_low, welch_ci_high, welch_df,
-        diff_ci_width, welch_ci_width, rel_diff`` (``seeds_matched``: share of pairs whose root seeds
-        are equal, 1.0 with common random numbers). The reference's own rows have difference 0 and
-        no interval.
-    """
-    runs = runs.copy()
-    runs["policy"] = runs["policy"].astype(str)
-    policies = list(dict.fromkeys(runs["policy"]))
-    if reference is None:
-        reference = policies[0]
-    if reference not in policies:
-        raise ValueError(f"reference policy {reference!r} is not among the policies {policies}")
-    if metrics is None:
-        metrics = [m for m in DEFAULT_METRICS if m in runs.columns]
-    missing = [m for m in metrics if m not in runs.columns]
-    if missing:
-        raise ValueError(f"metrics not in the runs table: {missing}")
-    keys = _pair_keys(runs)
-    ref = runs[runs["policy"] == reference]
-    rows = []
-    for pol in policies:
-        cur = runs[runs["policy"] == pol]
-        cols = list(dict.fromkeys([*keys, *(["seed"] if "seed" in runs.columns else []), *metrics]))
-        merged = cur[cols].merge(ref[cols], on=keys, suffixes=("", "_ref"))
-        if "seed" in runs.columns and "seed" not in keys and len(merged):
-            seeds_matched = float((merged["seed"] == merged["seed_ref"]).mean())
-        else:
-            seeds_matched = 1.0 if len(merged) else np.nan
-        for m in metrics:
-            mean, lo, hi, n = t_ci(cur[m], level)
-            row = {"policy": pol, "metric": m, "n": n, "mean": mean,
-                   "sd": float(cur[m].std(ddof=1)) if n > 1 else np.nan, "ci_low": lo, "ci_high": hi,
-                   "reference": reference}
-            if pol == reference:
-                row.update(n_pairs=n, seeds_matched=1.0, diff_mean=0.0, diff_sd=0.0, diff_ci_low=np.nan,
-                           diff_ci_high=np.nan, welch_ci_low=np.nan, welch_ci_high=np.nan, welch_df=np.nan)
-            else:
-                d = (merged[m] - merged[f"{m}_ref"]).to_numpy(dtype=float)
-                dm, dlo, dhi, npairs = t_ci(d, level)
-                _, wlo, whi, wdf = welch_ci(cur[m], ref[m], level)
-                row.update(n_pairs=npairs, seeds_matched=seeds_matched, diff_mean=dm,
-                           diff_sd=float(np.std(d, ddof=1)) if npairs > 1 else np.nan,
-                           diff_ci_low=dlo, diff_ci_high=dhi, welch_ci_low=wlo, welch_ci_high=whi, welch_df=wdf)
-            rows.append(row)
-    out = pd.DataFrame(rows)
-    out["diff_ci_width"] = out["diff_ci_high"] - out["diff_ci_low"]
-    out["welch_ci_width"] = out["welch_ci_high"] - out["welch_ci_low"]
-    ref_mean = out["metric"].map(out[out["policy"] == reference].set_index("metric")["mean"])
-    scale = ref_mean.abs().where(ref_mean != 0)  # |mean|: a gain stays positive when the reference's profit is < 0
-    out["rel_diff"] = out["diff_mean"] / scale
-    out["rel_ci_low"] = out["diff_ci_low"] / scale
-    out["rel_ci_high"] = out["diff_ci_high"] / scale
-    return out
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# one brand's view
+from .stats import (
+    DEFAULT_METRICS,
+    EQUAL_SPEND,
+    ID_COLUMNS,
+    cascade_sizes,
+    sensitivity,
+    spend_returns,
+    summarise,
+    swept_parameters,
+)
+from .store import load_results, merge_results
 
 BRAND_METRICS = ["profit", "cum_gmv", "cum_orders", "cum_marketing_spend"]  # a strategist's headline figures
+
+
 SPEND_CHANNELS = {  # brand columns that make up cum_marketing_spend -> what the money went to
     "cum_ad_spend": "ads", "cum_influencer_fees": "influencer fees", "cum_live_slot_fees": "live slot fees",
     "cum_live_commission": "live hosts' commission", "cum_commission": "referral commission",
@@ -285,47 +169,6 @@ def spend_and_effect(bs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-EQUAL_SPEND = 0.10  # policies whose brand marketing spend is within 10% of the reference's spent comparable amounts
-
-
-def spend_returns(runs: pd.DataFrame, reference: str, profit: str = "profit", spend: str = "cum_marketing_spend",
-                  level: float = LEVEL) -> pd.DataFrame:
-    """What each extra unit of spend bought, from one brand's runs (:func:`brand_runs`), paired by (point,
-    replication): per policy, the extra spend and its share of the reference's, ``comparable`` (the mean extra
-    spend within :data:`EQUAL_SPEND` of the reference's spend: an equal-budget comparison), and the
-    incremental profit per extra unit of spend ``R = mean(Δprofit) / mean(Δspend)`` with a delta-method t
-    interval, ``Var(R) ≈ (s_P² − 2R·s_PS + R²·s_S²) / (m·mean(Δspend)²)`` over the m pairs. R is given only
-    where the extra spend is detectably positive (its paired interval above 0); otherwise NaN."""
-    keys = _pair_keys(runs)
-    ref = runs[runs["policy"] == reference]
-    ref_spend = float(ref[spend].mean()) if len(ref) else np.nan
-    rows = []
-    for pol in dict.fromkeys(runs["policy"]):
-        if pol == reference:
-            continue
-        cur = runs[runs["policy"] == pol]
-        m = cur[[*keys, profit, spend]].merge(ref[[*keys, profit, spend]], on=keys, suffixes=("", "_ref"))
-        dp = (m[profit] - m[f"{profit}_ref"]).to_numpy(float)
-        ds = (m[spend] - m[f"{spend}_ref"]).to_numpy(float)
-        n = len(dp)
-        s_mean, s_lo, s_hi, _ = t_ci(ds, level)
-        share = s_mean / ref_spend if ref_spend > 0 else np.nan
-        r = lo = hi = np.nan
-        if n >= 2 and np.isfinite(s_lo) and s_lo > 0:
-            r = float(dp.mean() / s_mean)
-            c = np.cov(dp, ds, ddof=1)
-            var = max(c[0, 0] - 2 * r * c[0, 1] + r * r * c[1, 1], 0.0) / (n * s_mean ** 2)
-            half = stats.t.ppf(0.5 + level / 2, n - 1) * np.sqrt(var)
-            lo, hi = r - half, r + half
-        rows.append({"policy": pol, "n_pairs": n, "extra_spend": s_mean, "extra_spend_low": s_lo,
-                     "extra_spend_high": s_hi, "extra_spend_share": share,
-                     "comparable": bool(np.isfinite(share) and abs(share) <= EQUAL_SPEND),
-                     "profit_per_extra_spend": r, "profit_per_extra_spend_low": lo, "profit_per_extra_spend_high": hi})
-    return pd.DataFrame(rows, columns=["policy", "n_pairs", "extra_spend", "extra_spend_low", "extra_spend_high",
-                                       "extra_spend_share", "comparable", "profit_per_extra_spend",
-                                       "profit_per_extra_spend_low", "profit_per_extra_spend_high"])
-
-
 def budget_sentence(table: pd.DataFrame, reference: str, currency: str, lang: str = "en") -> str:
     """Whether the policies spent comparable amounts, and what each extra unit of spend bought, in words."""
     from .verdict import money, signed
@@ -350,371 +193,6 @@ def budget_sentence(table: pd.DataFrame, reference: str, currency: str, lang: st
         parts.append(text + ("。" if lang == "zh-CN" else "."))
     return " ".join(parts)
 
-
-# ----------------------------------------------------------------------------------------------------------------
-# loading
-
-def load_experiment_results(dir: str | Path) -> dict:
-    """Load an experiment store.
-
-    Returns:
-        ``{"manifest": dict, "experiment": dict, "runs": DataFrame, "market": DataFrame | None,
-        "brands": DataFrame | None, "events": DataFrame | None, "promoters": DataFrame | None,
-        "dir": Path}``; ``policy`` is a plain string column.
-    """
-    d = Path(dir)
-    mpath = d / "manifest.json"
-    if not mpath.exists():
-        raise FileNotFoundError(f"{d} is not an experiment folder: no manifest.json")
-    manifest = json.loads(mpath.read_text())
-    runs = read_partitioned(d / "runs")
-    if runs is None:
-        raise FileNotFoundError(f"{d} holds no runs yet (no {d / 'runs'}/policy=*/*.parquet)")
-    sort = [c for c in ("policy", "point", "replication") if c in runs.columns]
-    runs = runs.sort_values(sort, kind="stable").reset_index(drop=True)
-    out = {"manifest": manifest, "experiment": manifest.get("experiment", {}), "runs": runs, "dir": d}
-    for name in ("market", "brands", "events", "promoters"):
-        out[name] = read_partitioned(d / name)
-    return out
-
-
-def merge_experiments(loaded: list[dict]) -> dict:
-    """Merge several loaded stores; clashing policy names get the folder name as prefix (``folder/policy``)."""
-    if len(loaded) == 1:
-        return loaded[0]
-    seen: dict[str, int] = {}
-    for e in loaded:
-        for p in e["runs"]["policy"].unique():
-            seen[p] = seen.get(p, 0) + 1
-    tables = {k: [] for k in ("runs", "market", "brands", "events", "promoters")}
-    names = []
-    for e in loaded:
-        prefix = e["dir"].name or str(e["dir"])
-        rename = {p: (f"{prefix}/{p}" if seen[p] > 1 else p) for p in e["runs"]["policy"].unique()}
-        for k, parts in tables.items():
-            if e[k] is not None:
-                t = e[k].copy()
-                t["policy"] = t["policy"].replace(rename)
-                parts.append(t)
-        names.append(e["experiment"].get("name", prefix))
-    first = loaded[0]
-    ref = first["experiment"].get("reference")
-    if ref is not None and seen.get(ref, 0) > 1:
-        ref = f"{first['dir'].name}/{ref}"
-    experiment = dict(first["experiment"], name=" + ".join(str(n) for n in names), reference=ref)
-    metrics = list(dict.fromkeys(m for e in loaded for m in (e["experiment"].get("metrics") or [])))
-    if metrics:
-        experiment["metrics"] = metrics
-    out = {"manifest": first["manifest"], "experiment": experiment, "dir": first["dir"]}
-    for k, v in tables.items():
-        out[k] = pd.concat(v, ignore_index=True) if v else None
-    return out
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# cascade sizes and promoter inequality (Market-independent inputs)
-
-def cascade_sizes(events: pd.DataFrame) -> np.ndarray:
-    """Sizes (consumers, root included) of the referral cascades in a table of edges ``referrer -> buyer``.
-
-    A cascade is a connected component of the referral edges of one run (and one product when the
-    table has a ``product`` column).
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    by = [c for c in ("policy", "run_id", "product") if c in events.columns]
-    sizes = []
-    for _, g in (events.groupby(by, sort=False) if by else [(None, events)]):
-        ids, inv = unique(np.concatenate([g["referrer"].to_numpy(), g["buyer"].to_numpy()]),
-                          return_inverse=True)
-        k = len(g)
-        a = coo_matrix((np.ones(k), (inv[:k], inv[k:])), shape=(len(ids), len(ids)))
-        _, labels = connected_components(a, directed=False)
-        sizes.append(np.bincount(labels))
-    return np.concatenate(sizes) if sizes else np.empty(0, dtype=int)
-
-
-def cascade_ccdf(sizes_by_policy: dict[str, np.ndarray], lang: str = "en") -> go.Figure:
-    """Complementary CDF P(size >= s) of cascade sizes per policy, log-log axes."""
-    fig = go.Figure()
-    for k, (name, sizes) in enumerate(sizes_by_policy.items()):
-        s = np.sort(np.asarray(sizes, dtype=float))
-        if len(s) == 0:
-            continue
-        values, first = unique(s, return_index=True)
-        ccdf = 1.0 - first / len(s)
-        fig.add_trace(go.Scatter(x=values, y=ccdf, mode="lines+markers", name=name, line={"shape": "hv"},
-                                 marker={"color": plots.COLORS[k % len(plots.COLORS)]}))
-    fig.update_layout(title=tr("Referral cascade sizes: P(size ≥ s)", lang), xaxis_type="log", yaxis_type="log",
-                      xaxis_title=tr("cascade size s (consumers)", lang), yaxis_title=tr("P(size ≥ s)", lang))
-    return fig
-
-
-def lorenz(values) -> tuple[np.ndarray, np.ndarray, float]:
-    """Lorenz curve of non-negative values: (population share, share of the total, Gini)."""
-    x = np.sort(np.asarray(values, dtype=float))
-    n = len(x)
-    if n == 0 or x.sum() <= 0:
-        return np.array([0.0, 1.0]), np.array([0.0, 1.0]), 0.0
-    cum = np.concatenate([[0.0], np.cumsum(x) / x.sum()])
-    pop = np.arange(n + 1) / n
-    g = float(2.0 * np.dot(np.arange(1, n + 1), x) / (n * x.sum()) - (n + 1) / n)
-    return pop, cum, g
-
-
-def lorenz_figure(earnings_by_policy: dict[str, np.ndarray], lang: str = "en") -> go.Figure:
-    """Lorenz curves of promoters' earnings per policy, with their Gini coefficients."""
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=tr("equality", lang),
-                             line={"dash": "dot", "color": "grey"}))
-    for k, (name, e) in enumerate(earnings_by_policy.items()):
-        pop, cum, g = lorenz(e)
-        fig.add_trace(go.Scatter(x=pop, y=cum, mode="lines", name=f"{name} (Gini {g:.2f})",
-                                 line={"color": plots.COLORS[k % len(plots.COLORS)]}))
-    fig.update_layout(title=tr("Promoters' earnings: Lorenz curve", lang),
-                      xaxis_title=tr("share of promoters (poorest first)", lang),
-                      yaxis_title=tr("share of earnings", lang), xaxis_tickformat=".0%", yaxis_tickformat=".0%")
-    return fig
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# figures
-
-def _color(k: int) -> str:
-    return plots.COLORS[k % len(plots.COLORS)]
-
-
-SMOOTH_DAYS = 7  # daily flows (new_*) are shown as trailing 7-day means
-
-
-def events_of(exp: dict) -> list[dict]:
-    """The scheduled events of an experiment's runs: a policy's ``events`` override (the dashboard gives every
-    policy the same; with different ones, the first policy's), else the base scenario's."""
-    manifest = exp.get("manifest") or {}
-    for overrides in (manifest.get("experiment") or {}).get("policies", {}).values():
-        if isinstance(overrides, dict) and "events" in overrides:
-            return overrides["events"] or []
-    return (manifest.get("scenario") or {}).get("events") or []
-
-
-def mark_events(fig: go.Figure, events: list[dict], lang: str = "en") -> go.Figure:
-    """A dashed vertical line with its label on each scheduled event's day."""
-    for ev in events:
-        who = ev.get("brand") or ev.get("influencer") or tr("platform", lang)
-        fig.add_vline(x=ev["day"], line_dash="dash", line_color="grey",
-                      annotation_text=f"{tr(plots.event_label(ev['type']), lang)} ({who})",
-                      annotation_position="top left")
-    return fig
-
-
-def timeseries_figure(market: pd.DataFrame, metric: str, policies: list[str],
-                      currency: str = "currency units", events: list[dict] | None = None,
-                      lang: str = "en") -> go.Figure:
-    """``metric`` over days per policy: mean over replications with its t-based 95% CI band. A daily flow
-    (``new_*``) is first smoothed within each run (trailing :data:`SMOOTH_DAYS`-day mean); a metric that is
-    never negative keeps its band at 0 or above; scheduled ``events`` are marked."""
-    fig = go.Figure()
-    daily = metric.startswith("new_")
-    never_negative = bool((market[metric].dropna() >= 0).all())
-    for k, pol in enumerate(policies):
-        g = market[market["policy"] == pol]
-        if g.empty:
-            continue
-        if daily:
-            g = g.sort_values("day").assign(**{metric: g.sort_values("day").groupby("replication")[metric].transform(
-                lambda x: x.rolling(SMOOTH_DAYS, min_periods=1).mean())})
-        rows = [(day, *t_ci(v[metric])[:3]) for day, v in g.groupby("day")]
-        b = pd.DataFrame(rows, columns=["day", "mean", "lo", "hi"])
-        b["lo"] = b["lo"].fillna(b["mean"])
-        b["hi"] = b["hi"].fillna(b["mean"])
-        if never_negative:
-            b["lo"] = b["lo"].clip(lower=0)
-        plots._add_band(fig, b, pol, _color(k))
-    smooth = tr(", {k}-day mean", lang, k=SMOOTH_DAYS) if daily else ""
-    fig.update_layout(title=tr("{metric} over time (mean over replications{smooth}, band: 95% CI of the mean)", lang,
-                               metric=plots.metric_label(metric, unit=False, lang=lang), smooth=smooth),
-                      xaxis_title=tr("day", lang), yaxis_title=plots.metric_label(metric, currency, lang=lang))
-    return mark_events(fig, events or [], lang)
-
-
-def kpi_bars(summary: pd.DataFrame, metrics: list[str], currency: str = "currency units",
-             lang: str = "en") -> go.Figure:
-    """One panel per metric: mean per policy with its 95% CI as error bars."""
-    from plotly.subplots import make_subplots
-
-    cols = min(3, len(metrics))
-    rows = (len(metrics) + cols - 1) // cols
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[plots.metric_label(m, currency, lang=lang)
-                                                              for m in metrics])
-    for j, m in enumerate(metrics):
-        s = summary[summary["metric"] == m]
-        fig.add_trace(go.Bar(x=s["policy"], y=s["mean"], showlegend=False,
-                             marker={"color": [_color(k) for k in range(len(s))]},
-                             error_y={"type": "data", "symmetric": False,
-                                      "array": (s["ci_high"] - s["mean"]).fillna(0),
-                                      "arrayminus": (s["mean"] - s["ci_low"]).fillna(0)}),
-                      row=j // cols + 1, col=j % cols + 1)
-    fig.update_layout(title=tr("End-of-run KPIs per policy (mean, error bars: 95% CI)", lang), height=320 * rows)
-    return fig
-
-
-def diff_figure(summary: pd.DataFrame, metrics: list[str], currency: str = "currency units",
-                lang: str = "en") -> go.Figure:
-    """Difference vs the reference per policy and metric (the metric's units): paired vs Welch 95% CI.
-
-    The policies' labels are the same in every panel, so they are shown once per row (shared y axes)."""
-    from plotly.subplots import make_subplots
-
-    s = summary[summary["policy"] != summary["reference"]]
-    cols = min(3, max(1, len(metrics)))
-    rows = (len(metrics) + cols - 1) // cols
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[plots.metric_label(m, currency, lang=lang)
-                                                              for m in metrics],
-                        shared_yaxes=True)
-    for j, m in enumerate(metrics):
-        g = s[s["metric"] == m]
-        for name, lo, hi, color in (("paired CI", "diff_ci_low", "diff_ci_high", "#1f77b4"),
-                                    ("Welch CI", "welch_ci_low", "welch_ci_high", "#bbbbbb")):
-            label = " (Welch)" if name == "Welch CI" else " (paired)"
-            fig.add_trace(go.Scatter(x=g["diff_mean"], y=g["policy"] + label,
-                                     mode="markers", name=name, legendgroup=name, showlegend=j == 0,
-                                     marker={"color": color},
-                                     error_x={"type": "data", "symmetric": False,
-                                              "array": (g[hi] - g["diff_mean"]).fillna(0),
-                                              "arrayminus": (g["diff_mean"] - g[lo]).fillna(0)}),
-                          row=j // cols + 1, col=j % cols + 1)
-        fig.add_vline(x=0, line_dash="dot", line_color="grey", row=j // cols + 1, col=j % cols + 1)
-    fig.update_layout(title=tr("Difference vs the reference: paired (common random numbers) vs unpaired (Welch) 95% "
-                               "CI", lang),
-                      height=max(300, 90 * len(s["policy"].unique()) + 200) * rows)
-    return fig
-
-
-def funnel_figure(market: pd.DataFrame, policies: list[str], lang: str = "en") -> go.Figure:
-    """The purchase funnel per policy at the end of the runs (mean over replications)."""
-    last = market[market["day"] == market.groupby(["policy", "run_id" if "run_id" in market else "run"])["day"]
-                  .transform("max")]
-    stages = [s for s in FUNNEL_STAGES if s in last.columns]
-    fig = go.Figure()
-    for k, pol in enumerate(policies):
-        g = last[last["policy"] == pol]
-        if g.empty:
-            continue
-        fig.add_trace(go.Funnel(name=pol, y=[tr(plots.FUNNEL[s], lang) for s in stages],
-                                x=[g[s].mean() for s in stages],
-                                texttemplate="%{value:,.0f}<br>%{percentInitial:.0%}", marker={"color": _color(k)}))
-    fig.update_layout(title=tr("Purchase funnel at the end, per policy (mean over replications)", lang))
-    return fig
-
-
-def market_share_figure(brands: pd.DataFrame, policies: list[str], lang: str = "en") -> go.Figure:
-    """Each brand's share of all orders at the end of the runs, per policy (mean over replications), stacked."""
-    last = brands[brands["day"] == brands.groupby("run_id")["day"].transform("max")]
-    fig = go.Figure()
-    for k, (brand, g) in enumerate(last.groupby("brand", sort=False)):
-        rows = [t_ci(g.loc[g["policy"] == p, "market_share"]) for p in policies]
-        fig.add_trace(go.Bar(name=str(brand), x=policies, y=[r[0] for r in rows], marker={"color": _color(k)},
-                             customdata=[[r[1], r[2]] for r in rows],
-                             hovertemplate="%{y:.1%} (95% CI %{customdata[0]:.1%}–%{customdata[1]:.1%})"
-                                           f"<extra>{html.escape(str(brand))}</extra>"))
-    fig.update_layout(title=tr("Market shares at the end (share of all orders, mean over replications)", lang),
-                      barmode="stack", yaxis_tickformat=".0%", yaxis_title=tr("share of orders", lang),
-                      xaxis_title=tr("policy", lang))
-    return fig
-
-
-def trust_figure(market: pd.DataFrame, policies: list[str], events: list[dict], lang: str = "en") -> go.Figure:
-    """Mean trust in brands over time per policy (band: 95% CI of the mean), scheduled events marked."""
-    fig = timeseries_figure(market, "mean_trust", policies, events=events, lang=lang)
-    fig.update_layout(title=tr("Trust in brands over time (band: 95% CI; dashed: scheduled events)", lang),
-                      yaxis_title=tr("mean trust (0–1)", lang))
-    return fig
-
-
-def swept_parameters(runs: pd.DataFrame) -> list[str]:
-    """Sweep/uncertainty parameters: columns named by a dotted key that vary within a policy."""
-    return [c for c in runs.columns if "." in c and c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(runs[c])
-            and (runs.groupby("policy")[c].nunique() > 1).any()]
-
-
-def response_figure(runs: pd.DataFrame, param: str, metric: str, policies: list[str], lang: str = "en") -> go.Figure:
-    """``metric`` against a swept parameter per policy: mean over replications with its 95% CI."""
-    fig = go.Figure()
-    for k, pol in enumerate(policies):
-        g = runs[runs["policy"] == pol]
-        rows = [(x, *t_ci(v[metric])[:3]) for x, v in g.groupby(param)]
-        b = pd.DataFrame(rows, columns=["x", "mean", "lo", "hi"])
-        if len(b) > 25:  # a space-filling design: the points themselves
-            fig.add_trace(go.Scatter(x=g[param], y=g[metric], mode="markers", name=pol,
-                                     marker={"color": _color(k), "opacity": 0.6}))
-            continue
-        fig.add_trace(go.Scatter(x=b["x"], y=b["mean"], mode="lines+markers", name=pol, line={"color": _color(k)},
-                                 error_y={"type": "data", "symmetric": False,
-                                          "array": (b["hi"] - b["mean"]).fillna(0),
-                                          "arrayminus": (b["mean"] - b["lo"]).fillna(0)}))
-    fig.update_layout(title=tr("Response of {metric} to {param} (mean, error bars: 95% CI)", lang, metric=metric,
-                               param=param),
-                      xaxis_title=param, yaxis_title=metric)
-    return fig
-
-
-def sensitivity(runs: pd.DataFrame, params: list[str], metric: str) -> tuple[pd.DataFrame, str]:
-    """Sensitivity of ``metric`` to the swept parameters.
-
-    With SALib installed and at least 20 runs: Borgonovo's moment-independent delta index and the
-    first-order Sobol index S1 estimated from the given sample (``SALib.analyze.delta``, which accepts
-    any sample design). Otherwise: one-at-a-time response slopes — the least-squares slope of the
-    metric on each parameter alone, times the parameter's swept range (the change in the metric
-    across the range).
-
-    Returns:
-        (table with ``parameter, index, value, conf``, description of the method).
-    """
-    d = runs.dropna(subset=[*params, metric])
-    X = d[params].to_numpy(dtype=float)
-    y = d[metric].to_numpy(dtype=float)
-    try:
-        from SALib.analyze import delta
-
-        if len(d) < 20 or np.std(y) == 0:
-            raise ImportError
-        bounds = [[float(X[:, j].min()), float(X[:, j].max())] for j in range(len(params))]
-        problem = {"num_vars": len(params), "names": params, "bounds": bounds}
-        with warnings.catch_warnings(record=True):  # SALib resets the filters; its bin notices go here, unseen
-            res = delta.analyze(problem, X, y, num_resamples=50, seed=1, print_to_console=False)
-        dkey = "delta" if "delta" in res else "delta_raw"
-        rows = [(p, label, float(res[key][j]), float(res[f"{key}_conf"][j]))
-                for key, label in ((dkey, "delta"), ("S1", "S1")) for j, p in enumerate(params)]
-        return (pd.DataFrame(rows, columns=["parameter", "index", "value", "conf"]),
-                ("SALib delta analysis (Borgonovo δ and first-order Sobol S1 from the given sample, "
-                 "95% bootstrap half-widths)"))
-    except ImportError:
-        rows = []
-        for j, p in enumerate(params):
-            x = X[:, j]
-            if np.ptp(x) == 0:
-                continue
-            res = stats.linregress(x, y)
-            half = stats.t.ppf(0.975, max(len(x) - 2, 1)) * res.stderr
-            rows.append((p, "slope × range", res.slope * np.ptp(x), half * np.ptp(x)))
-        return (pd.DataFrame(rows, columns=["parameter", "index", "value", "conf"]),
-                ("one-at-a-time response slopes (SALib not installed or too few runs): least-squares slope "
-                 "of the metric on each parameter alone × its swept range, error bars 95% CI"))
-
-
-def sensitivity_figure(table: pd.DataFrame, metric: str, method: str, lang: str = "en") -> go.Figure:
-    fig = go.Figure()
-    for k, (idx, g) in enumerate(table.groupby("index", sort=False)):
-        fig.add_trace(go.Bar(x=g["parameter"], y=g["value"], name=idx, marker={"color": _color(k)},
-                             error_y={"type": "data", "array": g["conf"].fillna(0)}))
-    fig.update_layout(title=tr("Sensitivity of {metric}: {method}", lang, metric=metric, method=method),
-                      barmode="group")
-    return fig
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# the report
 
 def _fmt(x: float) -> str:
     if x is None or (isinstance(x, float) and np.isnan(x)):
@@ -807,6 +285,27 @@ def _ratio_ci(ret: pd.DataFrame, policy: str, m) -> str:
 STATISTICS_NOTE = ("Mean and 95% CI: t interval over replications. Paired difference: mean of the per-replication "
                    "differences with a t interval (pairs matched by point and replication). Welch: the unpaired "
                    "interval of the same difference, for comparison. ★: the paired interval excludes 0.")
+
+
+MULTIPLICITY_NOTE = ("Multiple comparisons: the KPI table makes {k} comparisons with the reference ({p} × {m}: "
+                     "policies besides the reference × metrics). Each interval is per comparison (95% for that "
+                     "difference alone), so about {chance} of them would exclude 0 by chance if no policy made a "
+                     "difference. After Holm's adjustment, {h} of the {k} differences stay significant at 5%; "
+                     "summary.csv has the Holm-adjusted p-values (diff_p_holm) and Bonferroni intervals at {adj} "
+                     "each, which hold for all {k} together (adj_ci_low, adj_ci_high).")
+
+
+def multiplicity_note(summary: pd.DataFrame, lang: str = "en") -> str:
+    """How many comparisons the KPI table makes, that its intervals are per comparison, and how many differences
+    survive Holm's adjustment at 5% (:func:`simcommerce.stats.summarise`'s ``diff_p_holm``)."""
+    rows = summary[summary["policy"] != summary["reference"]]
+    k = int(rows["diff_p"].notna().sum())
+    if k == 0:
+        return ""
+    level = 1 - 0.05 / k
+    return tr(MULTIPLICITY_NOTE, lang, k=k, p=rows["policy"].nunique(), m=rows["metric"].nunique(),
+              chance=f"{0.05 * k:.2g}", h=int((rows["diff_p_holm"] < 0.05).sum()),
+              adj=f"{100 * level:.4g}%")
 
 
 def render_report(exp: dict, summary: pd.DataFrame, metrics: list[str], brand: str | None = None,
@@ -915,16 +414,23 @@ td,th{{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right;white-spac
 <p>{intro}{status}</p>
 <p>{html.escape(tr(STATISTICS_NOTE, lang))}</p>
 {brand_html}
-<h2>{html.escape(tr("KPI table (market totals, all brands)", lang))}</h2>{kpi_table_html(summary, lang)}
+<h2>{html.escape(tr("KPI table (market totals, all brands)", lang))}</h2>
+<p class="note" id="multiplicity">{html.escape(multiplicity_note(summary, lang))}</p>{kpi_table_html(summary, lang)}
 {"".join(parts)}
 </body></html>"""
 
 
 def compare(dirs: list[str | Path], out: str | Path, metrics: list[str] | None = None,
             reference: str | None = None, brand: str | None = None, lang: str = "en") -> tuple[Path, pd.DataFrame]:
-    """Load one or more experiment stores, write the report (opening with the verdict for ``brand``, default the
-    first brand; in ``lang``) and ``summary.csv``/``summary.parquet`` beside it (market totals)."""
-    exp = merge_experiments([load_experiment_results(d) for d in dirs])
+    """Load one or more results stores (experiment or run folders, merged: a run is one policy), write the report
+    (opening with the verdict for ``brand``, default the first brand; in ``lang``) and
+    ``summary.csv``/``summary.parquet`` beside it (market totals, :func:`simcommerce.stats.summarise`).
+
+    Raises:
+        FileNotFoundError: a folder is no results store (the message names it and what was expected).
+        ValueError: an unknown metric, reference policy or brand.
+    """
+    exp = merge_results([load_results(d) for d in dirs])
     runs = exp["runs"]
     if metrics or exp["experiment"].get("metrics"):
         metrics = metrics or exp["experiment"]["metrics"]

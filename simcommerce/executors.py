@@ -35,13 +35,15 @@ if TYPE_CHECKING:
 RUNS_PER_DASK_TASK = 4
 
 
-def execute(spec: RunSpec, scenario_or_path: dict | str | Path) -> Result:
+def execute(spec: RunSpec, scenario_or_path: dict | str | Path, progress=None, profile: dict | None = None) -> Result:
     """Run one spec.
 
     Args:
         spec: the run (policy overrides + point parameters, seed).
         scenario_or_path: the base scenario as written (a raw mapping, e.g. ``Experiment.base_data``)
             or the path of a scenario file; ``spec.overrides`` are applied before validation.
+        progress: optional ``progress(day)``, called after each simulated day.
+        profile: optional dict that gathers CPU seconds per step of the day (:attr:`Market.profile`).
 
     Returns:
         ``(run_id, market, brands, summary)``: the market table (one row per day), the brands
@@ -59,7 +61,7 @@ def execute(spec: RunSpec, scenario_or_path: dict | str | Path) -> Result:
         scenario = load_scenario(scenario_or_path, overrides=spec.overrides)
     else:
         scenario = resolve_scenario(scenario_or_path, Source("<experiment base>"), ".", spec.overrides)
-    res = run_once(scenario, spec.replication, spec.seed)
+    res = run_once(scenario, spec.replication, spec.seed, progress, profile)
     ids = {"run_id": spec.run_id, "policy": spec.policy, "replication": spec.replication, "seed": spec.seed,
            "point": spec.point}
     tables = []
@@ -77,15 +79,18 @@ def execute(spec: RunSpec, scenario_or_path: dict | str | Path) -> Result:
     return spec.run_id, tables[0], tables[1], summary
 
 
-def execute_encoded(spec: RunSpec, base: Any, parameters: list[str]) -> Encoded:
+def execute_encoded(spec: RunSpec, base: Any, parameters: list[str], progress=None,
+                    profile: dict | None = None) -> Encoded:
     """Run one spec (:func:`execute`) and encode its tables for the store.
 
     Args:
         parameters: the experiment's swept/uncertain dotted keys (columns of the runs table).
+        progress: optional ``progress(day)`` (:func:`execute`).
+        profile: optional dict that gathers CPU seconds per step of the day (:attr:`Market.profile`).
     """
     from .store import encode_tables, run_tables
 
-    _, market, brands, summary = execute(spec, base)
+    _, market, brands, summary = execute(spec, base, progress, profile)
     tables, timing = run_tables(spec, market, brands, summary, parameters)
     return spec, encode_tables(tables), timing
 

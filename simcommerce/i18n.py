@@ -309,6 +309,15 @@ ZH: dict[str, str] = {
     "comparison. ★: the paired interval excludes 0.":
         "均值与 95% 置信区间：各次重复的 t 区间。配对差异：逐次重复差值的均值及其 t 区间（按取值点和重复配对）。Welch：同一差异的非配对区间，供比较。★：配对区间不含 0。",
     "KPI table (market totals, all brands)": "关键指标表（市场合计，所有品牌）",
+    "Multiple comparisons: the KPI table makes {k} comparisons with the reference ({p} × {m}: policies besides the "
+    "reference × metrics). Each interval is per comparison (95% for that difference alone), so about {chance} of them "
+    "would exclude 0 by chance if no policy made a difference. After Holm's adjustment, {h} of the {k} differences "
+    "stay significant at 5%; summary.csv has the Holm-adjusted p-values (diff_p_holm) and Bonferroni intervals at "
+    "{adj} each, which hold for all {k} together (adj_ci_low, adj_ci_high).":
+        "多重比较：关键指标表与参照共做了 {k} 次比较（{p} × {m}：参照以外的策略数 × 指标数）。每个区间只针对单次比较（仅对该差异为 "
+        "95%），因此即使没有任何策略产生影响，也约有 {chance} 个区间会偶然不含 0。经 Holm 校正后，{k} 个差异中有 {h} 个在 5% "
+        "水平上仍显著；summary.csv 中有 Holm 校正后的 p 值（diff_p_holm）以及每个水平为 {adj} 的 Bonferroni 区间，它们对全部 {k} "
+        "次比较同时成立（adj_ci_low、adj_ci_high）。",
     "policy name: expected letters, digits, '_', '.' or '-' (it names files), found {name!r}.":
         "策略名称：应为字母、数字、'_'、'.' 或 '-'（它用于文件名），实际为 {name!r}。",
     "policy name: expected a name not used by another policy, found '{name}' twice.":

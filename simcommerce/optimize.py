@@ -260,7 +260,7 @@ def _lever_value(opt: Optimization, p: Parameter):
 
 def paired_ci(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
     """Mean of ``a - b`` over the seeds and its t interval: (mean, low, high)."""
-    from .compare import t_ci
+    from .stats import t_ci
 
     m, lo, hi, _ = t_ci(np.asarray(a, float) - np.asarray(b, float), level)
     return m, lo, hi
@@ -269,7 +269,7 @@ def paired_ci(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> tuple[float
 def analyse(opt: Optimization, trials: pd.DataFrame) -> dict:
     """The best candidate, its profit's interval over the seeds and its paired gain over the base policy, the flat
     set (candidates not distinguishable from the best) and each lever's range over it."""
-    from .compare import t_ci
+    from .stats import t_ci
 
     pcols = [f"profit_r{r}" for r in range(opt.seeds)]
     base = trials[trials["trial"] == -1].iloc[0]

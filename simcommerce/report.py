@@ -1,4 +1,4 @@
-"""Self-contained HTML report of a run folder (plotly.js inlined once; opens offline)."""
+"""Self-contained HTML report of a ``simcommerce run`` folder (plotly.js inlined once; opens offline)."""
 
 from __future__ import annotations
 
@@ -57,10 +57,13 @@ table{{border-collapse:collapse}}td,th{{padding:4px 10px;border-bottom:1px solid
 </body></html>"""
 
 
-def write_report(out: Path, scenario: dict, results: list) -> Path:
-    """Write ``out/report.html`` for a list of :class:`~simcommerce.runner.RunResult`."""
-    market = pd.concat([r.market for r in results], ignore_index=True)
-    brands = pd.concat([r.brands for r in results], ignore_index=True)
+def write_report(out: Path, results: dict) -> Path:
+    """Write ``out/report.html`` for a loaded run store (:func:`simcommerce.store.load_results`)."""
+    tables = []
+    for df in (results["market"], results["brands"]):
+        metrics = [c for c in df.columns if c not in ("run_id", "policy", "replication", "seed", "point", "day",
+                                                       "brand")]
+        tables.append(df.rename(columns={"replication": "run"}).astype({c: float for c in metrics}))
     path = Path(out) / "report.html"
-    atomic_write_bytes(path, render(scenario, market, brands).encode("utf-8"))
+    atomic_write_bytes(path, render(results["manifest"]["scenario"], *tables).encode("utf-8"))
     return path

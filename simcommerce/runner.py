@@ -1,9 +1,12 @@
-"""Run a scenario's replications: one run = (scenario, seed) -> time-series tables."""
+"""Run a scenario's replications: one run = (scenario, seed) -> time-series tables; ``simcommerce run`` as a
+one-policy experiment (:func:`one_policy_experiment`), written by the same store as experiments."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -83,3 +86,24 @@ def run(scenario: dict, replications: int = 1, seed: int | None = None, progress
         cb = (lambda day, r=r: progress(r, day)) if progress else None
         results.append(run_once(scenario, r, s, cb))
     return results
+
+
+def policy_name(scenario_name: str) -> str:
+    """The policy name of a run of the scenario ``scenario_name``: its name, other characters than letters,
+    digits, ``_ . -`` as ``_`` (a folder name in the store)."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(scenario_name)).strip("_.-")
+    return name if name and name[0].isalnum() else f"run_{name}".rstrip("_")
+
+
+def one_policy_experiment(scenario: dict, path: str | Path, replications: int = 1, seed: int | None = None):
+    """``simcommerce run`` as an :class:`~simcommerce.experiment.Experiment`: one policy (no overrides) named
+    after the scenario (:func:`policy_name`), ``replications`` runs with root seeds ``seed, seed+1, ...``
+    (default: the scenario's seed), base = the scenario file ``path``, no sweep."""
+    from .experiment import Experiment
+
+    policy = policy_name(scenario["name"])
+    file = str(Path(path).resolve())
+    return Experiment(name=scenario["name"], description=scenario.get("description", ""), file=file, base=file,
+                      base_data={}, scenario=scenario, replications=replications,
+                      seed=scenario["seed"] if seed is None else seed, policies={policy: {}}, reference=policy,
+                      metrics=[])

@@ -1,4 +1,5 @@
-"""The results store of an experiment (``simcommerce experiment FILE --out DIR``).
+"""The results store: the one layout, writer and loader of ``simcommerce experiment FILE --out DIR`` and
+``simcommerce run FILE --out DIR`` (a run is a one-policy experiment: policy = the scenario's name, no sweep).
 
 Layout of ``DIR``::
 
@@ -12,6 +13,7 @@ Layout of ``DIR``::
     events/policy=<name>/<run_id>.parquet      referral orders (cascade edges): day, referrer, buyer, product
     promoters/policy=<name>/<run_id>.parquet   each promoter's commission earnings (promoter_earned)
                                                (these two only for runs where the referral mechanism acted)
+    report.html                                ``simcommerce run`` only: the run's self-contained report
 
 The ``policy`` column comes from the hive partition folder (a file does not repeat it: pyarrow
 refuses a column that is both in the files and in the partitioning). Read a table with
@@ -26,7 +28,7 @@ process only writes bytes. The manifest records each file's size and SHA-256 and
 as done only when each of its recorded files is there with that size and checksum, so an
 interrupted experiment redoes the others, and a damaged or truncated file is redone, never trusted.
 While a process writes a store it holds a lock on ``DIR/.lock``: a second ``--resume`` on the same
-store is refused instead of redoing the same runs.
+store is refused instead of redoing the same runs. :func:`load_results` reads a store back.
 """
 
 from __future__ import annotations
@@ -144,20 +146,30 @@ class ExperimentStore:
         return True
 
     @classmethod
-    def open(cls, out: str | Path, experiment, specs, resume: bool = False, command: str = "") -> "ExperimentStore":
+    def open(cls, out: str | Path, experiment, specs, resume: bool = False, command: str = "",
+             force: bool | None = None) -> "ExperimentStore":
         """Create the store (``out`` new or empty), or reopen it with ``resume``.
 
+        Args:
+            force: clear this store's own files from a non-empty ``out`` first (others are kept); None: the
+                command has no ``--force`` (``simcommerce experiment``).
+
         Raises:
-            OutputDirError: ``out`` is a file, non-empty without ``resume``, or holds another experiment.
+            OutputDirError: ``out`` is a file, non-empty without ``resume``/``force``, or holds another experiment.
         """
         out = Path(out)
         if out.exists() and not out.is_dir():
             raise OutputDirError(f"{out}: expected a folder for the results, found a file.")
         plan = json.loads(json.dumps(_plan(specs), default=str))
-        if out.exists() and any(out.iterdir()):
+        lock = None
+        if force and not resume and out.is_dir():
+            lock = cls._take_lock(out)  # no other process is writing it: clear it
+            _clear(out)
+        if not (force and not resume) and out.exists() and any(p.name != ".lock" for p in out.iterdir()):
             if not resume:
-                raise OutputDirError(f"{out}: expected an empty or new folder, found existing files "
-                                     "(use --resume to finish an interrupted experiment there).")
+                hint = ("use --resume to finish an interrupted experiment there" if force is None else
+                        "use --force to overwrite, or --resume to finish an interrupted run there")
+                raise OutputDirError(f"{out}: expected an empty or new folder, found existing files ({hint}).")
             mpath = out / "manifest.json"
             try:
                 manifest = json.loads(mpath.read_text())
@@ -167,9 +179,10 @@ class ExperimentStore:
             old = {rid: {k: v for k, v in r.items() if k in ("policy", "point", "replication", "seed",
                                                               "overrides")}
                    for rid, r in manifest.get("runs", {}).items()}
-            if old != plan:
+            if old != plan or _scenario_key(manifest.get("scenario")) != _scenario_key(experiment.scenario):
                 raise OutputDirError(f"{out}: expected the results of this experiment to resume, found a "
-                                     "different experiment (other policies, points, seeds or overrides).")
+                                     "different experiment (other policies, points, seeds, overrides or base "
+                                     "scenario).")
             store = cls(out, manifest, cls._take_lock(out))
             for rid, r in manifest["runs"].items():  # done: all its files there, as recorded; else redone
                 r["status"] = "done" if store._intact(rid, r) else "pending"
@@ -178,7 +191,7 @@ class ExperimentStore:
             write_manifest(out, manifest)
             return store
         out.mkdir(parents=True, exist_ok=True)
-        lock = cls._take_lock(out)
+        lock = lock or cls._take_lock(out)
         manifest = {
             "kind": "experiment", "status": "running", "command": command, "started": _now(),
             "experiment": experiment.as_dict(), "scenario": experiment.scenario, "versions": versions(),
@@ -216,9 +229,11 @@ class ExperimentStore:
         write_manifest(self.out, self.manifest)
         self._flushed = time.monotonic()
 
-    def finish(self, wall_seconds: float, executor: str) -> None:
+    def finish(self, wall_seconds: float, executor: str, interrupted: bool = False) -> None:
+        """Mark the store complete (every run done), else ``interrupted`` (Ctrl-C) or incomplete."""
         runs = self.manifest["runs"].values()
-        self.manifest["status"] = "complete" if all(r["status"] == "done" for r in runs) else "incomplete"
+        self.manifest["status"] = ("complete" if all(r["status"] == "done" for r in runs) else
+                                   "interrupted" if interrupted else "incomplete")
         self.manifest["timings"] = {"wall_seconds": round(wall_seconds, 3), "executor": executor,
                                     "run_seconds": round(sum(r.get("seconds", 0.0) for r in runs), 3)}
         self.manifest["finished"] = _now()
@@ -240,6 +255,32 @@ class ExperimentStore:
             if cols:
                 out[table] = {"policy": "text", **cols}
         return out
+
+
+def _scenario_key(scenario) -> str:
+    """A resolved scenario as comparable text, without its ``source`` (the path it was read by)."""
+    return json.dumps({k: v for k, v in (scenario or {}).items() if k != "source"}, sort_keys=True, default=str)
+
+
+OWN_FILES = ("manifest.json", "report.html")
+FLAT_TABLES = ("market.parquet", "brands.parquet", "runs.parquet")  # the flat tables older runs wrote
+
+
+def _clear(out: Path) -> None:
+    """Remove a store's own files from ``out`` (and older runs' flat tables); other files stay."""
+    for name in (*OWN_FILES, *FLAT_TABLES):
+        (out / name).unlink(missing_ok=True)
+    for f in (out / "replications").glob("r*-*.parquet"):  # older runs' kept replications
+        f.unlink()
+    for table in (*TABLES, *EVENT_TABLES):
+        for folder in (out / table).glob("policy=*"):
+            for f in folder.glob("*.parquet"):
+                f.unlink()
+            if not any(folder.iterdir()):
+                folder.rmdir()
+    for folder in [out / t for t in (*TABLES, *EVENT_TABLES)] + [out / "replications"]:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def read_partitioned(path: str | Path) -> pd.DataFrame | None:
@@ -279,3 +320,83 @@ def read_table(out: str | Path, table: str) -> pd.DataFrame:
         raise FileNotFoundError(f"{out} holds no {table} table yet ({Path(out) / table}/policy=*/*.parquet)")
     keys = [c for c in ("run_id", "day", "brand") if c in df.columns]
     return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+EXPECTED = ("expected a results folder of simcommerce run or simcommerce experiment (manifest.json and "
+            "runs/policy=<name>/*.parquet)")
+
+
+def load_results(dir: str | Path) -> dict:
+    """Load a results store (of ``simcommerce run`` or ``simcommerce experiment``).
+
+    Returns:
+        ``{"manifest": dict, "experiment": dict, "runs": DataFrame, "market": DataFrame | None,
+        "brands": DataFrame | None, "events": DataFrame | None, "promoters": DataFrame | None,
+        "dir": Path}``; ``policy`` is a plain string column; runs sorted by policy, point, replication.
+
+    Raises:
+        FileNotFoundError: ``dir`` is no such store; the message names it and what was expected.
+    """
+    d = Path(dir)
+    mpath = d / "manifest.json"
+    if not mpath.is_file():
+        found = "no such folder" if not d.exists() else "a file" if not d.is_dir() else "no manifest.json"
+        raise FileNotFoundError(f"{d}: {EXPECTED}, found {found}" +
+                                (" (no manifest.json)" if found != "no manifest.json" else ""))
+    try:
+        manifest = json.loads(mpath.read_text())
+    except (OSError, ValueError):
+        raise FileNotFoundError(f"{d}: {EXPECTED}, found a manifest.json that is not readable JSON") from None
+    kind = manifest.get("kind", "experiment") if isinstance(manifest, dict) else None
+    if kind != "experiment":
+        raise FileNotFoundError(f"{d}: {EXPECTED}, found the results of a {kind or 'different kind'}")
+    runs = read_partitioned(d / "runs")
+    if runs is None:
+        if (d / "runs.parquet").exists():
+            raise FileNotFoundError(f"{d}: {EXPECTED}, found the flat tables (runs.parquet) of a run by an older "
+                                    "simcommerce: run it again with this version")
+        raise FileNotFoundError(f"{d}: {EXPECTED}, found no runs yet (no {d / 'runs'}/policy=*/*.parquet)")
+    sort = [c for c in ("policy", "point", "replication") if c in runs.columns]
+    runs = runs.sort_values(sort, kind="stable").reset_index(drop=True)
+    out = {"manifest": manifest, "experiment": manifest.get("experiment", {}), "runs": runs, "dir": d}
+    for name in ("market", "brands", *EVENT_TABLES):
+        out[name] = read_partitioned(d / name)
+    return out
+
+
+def merge_results(loaded: list[dict]) -> dict:
+    """Merge several loaded stores (:func:`load_results`) into one. A policy name found in several stores is
+    renamed: a store's only policy (a run's) takes the store's folder name, unless that clashes too; any other
+    gets the folder name as prefix (``folder/policy``)."""
+    if len(loaded) == 1:
+        return loaded[0]
+    seen: dict[str, int] = {}
+    for e in loaded:
+        for p in e["runs"]["policy"].unique():
+            seen[p] = seen.get(p, 0) + 1
+    folders = [e["dir"].name or str(e["dir"]) for e in loaded]
+    policies = [list(e["runs"]["policy"].unique()) for e in loaded]
+    first_try = [{p: p if seen[p] == 1 else prefix if len(pols) == 1 else f"{prefix}/{p}" for p in pols}
+                 for pols, prefix in zip(policies, folders)]
+    names = [n for names in first_try for n in names.values()]
+    renames = [{p: n if names.count(n) == 1 else f"{prefix}/{p}" for p, n in names_.items()}
+               for names_, prefix in zip(first_try, folders)]
+    tables = {k: [] for k in ("runs", "market", "brands", *EVENT_TABLES)}
+    for e, rename in zip(loaded, renames):
+        for k, parts in tables.items():
+            if e[k] is not None:
+                t = e[k].copy()
+                t["policy"] = t["policy"].replace(rename)
+                parts.append(t)
+    first = loaded[0]
+    ref = first["experiment"].get("reference")
+    titles = [e["experiment"].get("name", prefix) for e, prefix in zip(loaded, folders)]
+    experiment = dict(first["experiment"], name=" + ".join(str(n) for n in titles),
+                      reference=renames[0].get(ref, ref))
+    metrics = list(dict.fromkeys(m for e in loaded for m in (e["experiment"].get("metrics") or [])))
+    if metrics:
+        experiment["metrics"] = metrics
+    out = {"manifest": first["manifest"], "experiment": experiment, "dir": first["dir"]}
+    for k, v in tables.items():
+        out[k] = pd.concat(v, ignore_index=True) if v else None
+    return out

@@ -1,6 +1,6 @@
 """The verdict: what a policy comparison means for one brand, in words and numbers.
 
-Input is the table of :func:`simcommerce.compare.summarise` computed over one brand's end-of-run
+Input is the table of :func:`simcommerce.stats.summarise` computed over one brand's end-of-run
 figures (:func:`simcommerce.compare.brand_runs`): per policy and metric, the paired difference vs
 the reference with its 95% CI, absolute and relative to the reference's mean. Used by the dashboard
 and by ``simcommerce compare``, so both say the same thing.
@@ -114,7 +114,7 @@ def verdict(summary: pd.DataFrame, currency: str = "currency units", orders: str
     """The verdict on a brand-level comparison.
 
     Args:
-        summary: :func:`simcommerce.compare.summarise` of one brand's runs, with ``orders`` and ``profit``
+        summary: :func:`simcommerce.stats.summarise` of one brand's runs, with ``orders`` and ``profit``
             (and optionally ``spend``) among its metrics and the ``rel_ci_low``/``rel_ci_high`` columns.
         currency: the scenario's currency (a symbol such as ``¥`` or a word).
         drivers: per policy, what its extra spend mostly went to (e.g. ``live slot fees``), or nothing.

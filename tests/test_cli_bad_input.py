@@ -701,11 +701,15 @@ def test_run_refuses_non_empty_out_and_leaves_it_untouched(tmp_path, good_scenar
 def test_run_force_overwrites_its_own_files(tmp_path, good_scenario):
     out = tmp_path / "out"
     out.mkdir()
-    (out / "market.parquet").write_bytes(b"stale")
+    (out / "market.parquet").write_bytes(b"stale")  # an older run's flat table: ours, removed
+    (out / "runs" / "policy=old").mkdir(parents=True)
+    (out / "runs" / "policy=old" / "old-p000-r00.parquet").write_bytes(b"stale")  # a previous run's
     (out / "notes.txt").write_text("my notes\n")
     proc = cli_in_process("run", str(good_scenario), "--out", str(out), "--force", "--no-report")
     assert proc.returncode == 0, proc.stderr
-    assert (out / "market.parquet").read_bytes()[:4] == b"PAR1"  # a real Parquet file replaced the stale one
+    assert not (out / "market.parquet").exists() and not (out / "runs" / "policy=old").exists()
+    [table] = (out / "market").rglob("*.parquet")
+    assert table.read_bytes()[:4] == b"PAR1"  # a real Parquet file, in the store's layout
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
     assert (out / "notes.txt").read_text() == "my notes\n"  # files that are not ours survive
 

@@ -1,4 +1,5 @@
-"""Policy comparison: summary statistics (paired vs Welch), the experiment store reader, the report."""
+"""Policy comparison: summary statistics (paired vs Welch, multiplicity), the results store reader, the report,
+compare on experiment and run folders."""
 
 from __future__ import annotations
 
@@ -10,19 +11,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import t as stats_t
 
 from simcommerce import cli
-from simcommerce.compare import (
-    cascade_sizes,
-    load_experiment_results,
-    lorenz,
-    summarise,
-    welch_ci,
-    write_summary,
-)
-from simcommerce.compare import brand_runs, brand_verdict, load_experiment_results
+from simcommerce.compare import brand_runs, brand_verdict, write_summary
 from simcommerce.runner import run_once
 from simcommerce.scenario import load_scenario
+from simcommerce.stats import cascade_sizes, lorenz, summarise, welch_ci
+from simcommerce.store import load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -130,7 +126,7 @@ def test_write_summary(tmp_path):
 @pytest.mark.slow
 @pytest.mark.slow
 def test_store_loads_with_hive_policy(stores):
-    exp = load_experiment_results(stores[0])
+    exp = load_results(stores[0])
     runs = exp["runs"]
     assert sorted(runs["policy"].unique()) == sorted(POLICIES)
     assert len(runs) == 2 * REPS and pd.api.types.is_string_dtype(runs["policy"])
@@ -142,8 +138,8 @@ def test_store_loads_with_hive_policy(stores):
 @pytest.mark.slow
 def test_pairing_narrows_the_interval(stores, capsys):
     crn_dir, indep_dir = stores
-    crn = summarise(load_experiment_results(crn_dir)["runs"], ["cum_orders"], "ads_1500").set_index("policy")
-    ind = summarise(load_experiment_results(indep_dir)["runs"], ["cum_orders"], "ads_1500").set_index("policy")
+    crn = summarise(load_results(crn_dir)["runs"], ["cum_orders"], "ads_1500").set_index("policy")
+    ind = summarise(load_results(indep_dir)["runs"], ["cum_orders"], "ads_1500").set_index("policy")
     c, i = crn.loc["ads_2000"], ind.loc["ads_2000"]
     assert c["seeds_matched"] == 1.0 and i["seeds_matched"] == 0.0
     paired, welch, indep = c["diff_ci_width"], c["welch_ci_width"], i["diff_ci_width"]
@@ -169,13 +165,14 @@ def test_compare_command_writes_self_contained_report(stores, tmp_path):
     s = pd.read_csv(out.parent / "summary.csv")
     assert len(s) == 8 and set(s["policy"]) == set(POLICIES)
     # it opens with the verdict for the brand (the only one: Glow), from the same function as the dashboard's
-    exp = load_experiment_results(stores[0])
+    exp = load_results(stores[0])
     v, bs = brand_verdict(exp, "Glow", "ads_1500")
     assert "<h2>Verdict for Glow</h2>" in text and html.escape(" ".join(v.findings)) in text
     assert html.escape(v.recommendation) in text and len(re.findall(r'<tr class="brand-row">', text)) == 2
     assert text.index("Verdict for Glow") < text.index('<tr class="kpi">')
     # equal budgets (#18 item 2): the sentence on spend, from the brand's runs, paired by replication
-    from simcommerce.compare import budget_sentence, currency_of, spend_returns
+    from simcommerce.compare import budget_sentence, currency_of
+    from simcommerce.stats import spend_returns
 
     sentence = budget_sentence(spend_returns(brand_runs(exp, "Glow"), "ads_1500"), "ads_1500", currency_of(exp))
     assert sentence and f'<p class="budget" id="budget">{html.escape(sentence)}</p>' in text
@@ -251,7 +248,7 @@ def test_compare_bad_folder_exits_2(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_sensitivity_uses_salib_when_installed_else_slopes():
-    from simcommerce.compare import sensitivity
+    from simcommerce.stats import sensitivity
 
     rng = np.random.default_rng(0)
     runs = pd.DataFrame({"policy": "p", "a.x": rng.random(60), "a.z": rng.random(60)})
@@ -281,7 +278,7 @@ def test_metric_labels_say_what_and_in_which_unit():
 def test_time_charts_smooth_daily_flows_keep_bands_at_zero_and_mark_events():
     """new_* metrics: a trailing 7-day mean within each run; a never-negative metric's band stops at 0; each
     scheduled event is a dashed line on its day, in words."""
-    from simcommerce.compare import events_of, timeseries_figure
+    from simcommerce.figures import events_of, timeseries_figure
 
     rng = np.random.default_rng(4)
     days = np.arange(1, 29)
@@ -325,7 +322,164 @@ uncertainties: {{method: lhs, samples: 3, parameters: {{mechanisms.decision.inte
     assert cli.main(["-q", "experiment", str(exp_file), "--out", str(tmp_path / "store"), "--workers", "1"]) == 0
     assert cli.main(["-q", "compare", str(tmp_path / "store"), "--out", str(tmp_path / "r.html")]) == 0
     text = html.unescape((tmp_path / "r.html").read_text())
-    store = load_experiment_results(tmp_path / "store")
+    store = load_results(tmp_path / "store")
     t = robustness(brand_runs(store, "Glow"), "profit")
     assert "How robust is the answer? Glow's profit across 3 settings of the uncertain parameters" in text
     assert sentence(t, lambda x: money(x, "¥")) in text and t["points"].iloc[0] == 3
+
+
+# ---------------------------------------------------------------------------------------------- run folders
+
+TINY = """\
+name: lever
+seed: 11
+steps: 8
+population: {consumers: 400}
+network:
+  friendship: {model: holme_kim, mean_degree: 6}
+influencers:
+  counts: {nano: 4, micro: 2, macro: 1, mega: 0}
+brands:
+  - name: Glow
+    products: [{name: serum, category: beauty, price: 20, cost: 5, quality: 0.7}]
+    policy:
+      ads: {impressions_per_day: IMPRESSIONS}
+"""
+
+
+def _run_folder(tmp_path: Path, folder: str, impressions: int, reps: int = 3) -> Path:
+    sc = tmp_path / f"{folder}.yaml"
+    sc.write_text(TINY.replace("IMPRESSIONS", str(impressions)))  # the same scenario name: a copy, one lever changed
+    assert cli.main(["-q", "run", str(sc), "--out", str(tmp_path / folder), "--replications", str(reps),
+                     "--no-report"]) == 0
+    return tmp_path / folder
+
+
+def test_compare_two_run_folders_as_two_policies(tmp_path):
+    """README's "change one lever and compare": two ``run`` folders are two policies (named after their folders,
+    the scenarios having the same name), the first the reference; the paired difference and its interval equal
+    a direct computation on the runs tables."""
+    a, b = _run_folder(tmp_path, "a", 100), _run_folder(tmp_path, "b", 2000)
+    report = tmp_path / "rep" / "report.html"
+    assert cli.main(["-q", "compare", str(a), str(b), "--out", str(report), "--metrics", "cum_orders,n_aware"]) == 0
+    s = pd.read_csv(report.parent / "summary.csv").set_index(["policy", "metric"])
+    assert set(s.index.get_level_values("policy")) == {"a", "b"} and (s["reference"] == "a").all()
+    ra, rb = (pd.read_parquet(d / "runs").sort_values("replication") for d in (a, b))
+    assert ra["seed"].tolist() == rb["seed"].tolist() == [11, 12, 13]
+    for metric in ("cum_orders", "n_aware"):
+        d = rb[metric].to_numpy(float) - ra[metric].to_numpy(float)
+        half = stats_t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        row = s.loc[("b", metric)]
+        assert row["n_pairs"] == 3 and row["seeds_matched"] == 1.0
+        assert row["diff_mean"] == pytest.approx(d.mean())
+        assert row["diff_ci_low"] == pytest.approx(d.mean() - half) and row["diff_ci_high"] == pytest.approx(
+            d.mean() + half)
+        assert s.loc[("a", metric), "mean"] == pytest.approx(ra[metric].mean())
+    assert s.loc[("b", "n_aware"), "diff_mean"] > 0  # twenty times the ads reach more consumers
+    text = report.read_text()
+    assert "2 policies (a: 3 runs, b: 3 runs); reference: <b>a</b>; common random numbers" in text
+    note = html.unescape(text[text.index('id="multiplicity"'):])
+    assert note.startswith('id="multiplicity">Multiple comparisons: the KPI table makes 2 comparisons with the reference')
+
+
+@pytest.mark.slow
+def test_compare_mixes_an_experiment_and_a_run(tmp_path):
+    """An experiment folder and a run folder merge: the run is one more policy; a run with the same lever and
+    seeds as one of the experiment's policies has the same end-of-run figures (one writer, one layout)."""
+    b = _run_folder(tmp_path, "b", 2000, reps=2)
+    base = tmp_path / "a.yaml"
+    base.write_text(TINY.replace("IMPRESSIONS", "100"))
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(f"base: {base}\nreplications: 2\nseed: 11\nmetrics: [cum_orders]\npolicies:\n  few_ads: {{}}\n"
+                   f"  many_ads: {{brands.Glow.policy.ads.impressions_per_day: 2000}}\n")
+    assert cli.main(["-q", "experiment", str(exp), "--out", str(tmp_path / "study"), "--workers", "1"]) == 0
+    report = tmp_path / "report.html"
+    assert cli.main(["-q", "compare", str(tmp_path / "study"), str(b), "--out", str(report)]) == 0
+    s = pd.read_csv(tmp_path / "summary.csv").set_index(["policy", "metric"])
+    assert set(s.index.get_level_values("policy")) == {"few_ads", "many_ads", "lever"}
+    assert (s["reference"] == "few_ads").all()
+    assert s.loc[("lever", "cum_orders"), "diff_mean"] == pytest.approx(s.loc[("many_ads", "cum_orders"),
+                                                                              "diff_mean"])
+    runs = load_results(tmp_path / "study")["runs"]
+    mine = load_results(b)["runs"]
+    cols = [c for c in mine.columns if c not in ("run_id", "policy")]
+    pd.testing.assert_frame_equal(runs[runs["policy"] == "many_ads"][cols].reset_index(drop=True),
+                                  mine[cols].reset_index(drop=True))
+
+
+def test_compare_refuses_a_folder_that_is_no_results_store(tmp_path, capsys):
+    """One line naming the folder and what was expected, exit 2, no traceback: an empty folder, a calibration's
+    folder, an older run's flat tables, a manifest that is not JSON."""
+    cases = {"empty": {}, "calibration": {"manifest.json": json.dumps({"kind": "calibration"})},
+             "flat": {"manifest.json": json.dumps({"status": "complete"}), "runs.parquet": "PAR1"},
+             "broken": {"manifest.json": "{not json"}}
+    found = {"empty": "found no manifest.json", "calibration": "found the results of a calibration",
+             "flat": "found the flat tables (runs.parquet) of a run by an older simcommerce",
+             "broken": "not readable JSON"}
+    for name, files in cases.items():
+        d = tmp_path / name
+        d.mkdir()
+        for f, text in files.items():
+            (d / f).write_text(text)
+        assert cli.main(["compare", str(d), "--out", str(tmp_path / "r.html")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {d}: expected a results folder of simcommerce run or simcommerce experiment")
+        assert found[name] in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "r.html").exists()
+
+
+# ---------------------------------------------------------------------------------------------- scipy intervals
+
+def test_scipy_intervals_equal_the_textbook_formulas():
+    """t_ci, welch_ci (scipy.stats) against the formulas by hand; Holm and Bonferroni on a worked example."""
+    from simcommerce.stats import holm, t_ci, t_pvalue
+
+    x = np.array([3.1, 4.7, 2.2, 5.9, 4.4])
+    y = np.array([1.0, 2.5, 1.5, 3.0, 2.0, 4.5, 0.5])
+    m, lo, hi, n = t_ci(x)
+    half = stats_t.ppf(0.975, 4) * x.std(ddof=1) / np.sqrt(5)
+    assert (m, n) == (pytest.approx(4.06), 5) and lo == pytest.approx(4.06 - half) and hi == pytest.approx(4.06 + half)
+    assert t_ci(x, 0.9)[2] == pytest.approx(4.06 + stats_t.ppf(0.95, 4) * x.std(ddof=1) / np.sqrt(5))
+    a, b = x.var(ddof=1) / 5, y.var(ddof=1) / 7
+    df = (a + b) ** 2 / (a**2 / 4 + b**2 / 6)
+    d, wlo, whi, wdf = welch_ci(x, y)
+    assert d == pytest.approx(x.mean() - y.mean()) and wdf == pytest.approx(df)
+    assert wlo == pytest.approx(d - stats_t.ppf(0.975, df) * np.sqrt(a + b))
+    assert whi == pytest.approx(d + stats_t.ppf(0.975, df) * np.sqrt(a + b))
+    tstat = x.mean() / (x.std(ddof=1) / np.sqrt(5))
+    assert t_pvalue(x) == pytest.approx(2 * stats_t.sf(tstat, 4))
+    assert t_ci([2.0, 2.0, 2.0])[1:3] == (2.0, 2.0) and t_pvalue([0.0, 0.0]) == 1.0
+    # Holm: sorted p 0.01, 0.02, 0.04 (+ NaN, not counted) -> 3·0.01, max(0.03, 2·0.02), max(0.04, 1·0.04)
+    assert np.allclose(holm([0.04, 0.01, np.nan, 0.02]), [0.04, 0.03, np.nan, 0.04], equal_nan=True)
+    assert np.allclose(holm([0.5, 0.4]), [0.8, 0.8])  # monotone: never below an earlier step
+    # summarise: K = 2 comparisons -> Holm over 2, Bonferroni intervals at 97.5%
+    runs = pd.DataFrame({"policy": ["ref"] * 4 + ["new"] * 4, "replication": [0, 1, 2, 3] * 2,
+                         "y": [1.0, 2, 3, 4, 2, 4, 4, 6], "z": [5.0, 5, 6, 6, 5, 6, 6, 5]})
+    s = summarise(runs, ["y", "z"], "ref").set_index(["policy", "metric"])
+    assert (s["comparisons"] == 2).all()
+    dy, dz = np.array([1.0, 2, 1, 2]), np.array([0.0, 1, 0, -1])
+    p = [t_pvalue(dy), t_pvalue(dz)]
+    assert s.loc[("new", "y"), "diff_p"] == pytest.approx(p[0])
+    assert list(s.loc[[("new", "y"), ("new", "z")], "diff_p_holm"]) == pytest.approx(list(holm(p)))
+    adj_half = stats_t.ppf(1 - 0.05 / 4, 3) * dy.std(ddof=1) / 2
+    assert s.loc[("new", "y"), "adj_ci_low"] == pytest.approx(1.5 - adj_half)
+    assert s.loc[("new", "y"), "adj_ci_high"] == pytest.approx(1.5 + adj_half)
+    assert np.isnan(s.loc[("ref", "y"), "diff_p"]) and np.isnan(s.loc[("ref", "y"), "adj_ci_low"])
+
+
+def test_merge_names_clashing_run_policies_after_their_folders():
+    """The README's tour: folders baseline/ and referral/ both hold a run of a scenario named baseline -> policies
+    baseline and referral; a clash a folder name cannot solve (two experiments) -> folder/policy."""
+    from simcommerce.store import merge_results
+
+    def store(folder, policies, reference=None):
+        runs = pd.DataFrame({"policy": policies, "replication": 0, "y": 1.0})
+        return {"dir": Path("/x") / folder, "manifest": {}, "runs": runs, "market": None, "brands": None,
+                "events": None, "promoters": None,
+                "experiment": {"name": folder, "reference": reference or policies[0]}}
+
+    m = merge_results([store("baseline", ["baseline"]), store("referral", ["baseline"])])
+    assert list(m["runs"]["policy"]) == ["baseline", "referral"] and m["experiment"]["reference"] == "baseline"
+    m = merge_results([store("e1", ["a", "b"]), store("e2", ["a", "c"]), store("r", ["c"])])
+    assert list(m["runs"]["policy"]) == ["e1/a", "b", "e2/a", "e2/c", "r"]
+    assert m["experiment"]["reference"] == "e1/a" and m["experiment"]["name"] == "e1 + e2 + r"

@@ -1,4 +1,5 @@
-"""Results folders written by ``simcommerce run``: manifest, tidy Parquet tables, report, reproducibility."""
+"""Results folders written by ``simcommerce run``: a one-policy experiment store (manifest, tidy Parquet tables
+partitioned by policy), the report, reproducibility."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from simcommerce import cli
 from simcommerce.mechanisms import REGISTRY
-from simcommerce.results import TABLES, load_results
+from simcommerce.store import TABLES, load_results, read_table
 
 SCENARIO = """\
 name: results-test
@@ -36,11 +37,17 @@ brands:
       ads: {impressions_per_day: 100}
 """
 STEPS, REPS, BRANDS = 6, 2, ["Glow", "Dull"]
-EXPECTED_FILES = {"manifest.json", "market.parquet", "brands.parquet", "runs.parquet", "report.html"}
+EXPECTED_FILES = {"manifest.json", "market", "brands", "runs", "report.html", ".lock"}  # .lock: the store's lock
+POLICY = "results-test"  # a run's one policy: the scenario's name
 
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def table_files(folder: Path) -> dict[str, str]:
+    """``{relative path: sha256}`` of a store's table files."""
+    return {str(f.relative_to(folder)): sha(f) for t in TABLES for f in sorted((folder / t).rglob("*.parquet"))}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +73,7 @@ def runs(tmp_path_factory, scenario_file) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def tables(runs) -> dict[str, pd.DataFrame]:
-    return {t: pd.read_parquet(runs["a"] / f"{t}.parquet") for t in TABLES}
+    return {t: read_table(runs["a"], t) for t in TABLES}
 
 
 @pytest.mark.slow
@@ -74,21 +81,27 @@ def tables(runs) -> dict[str, pd.DataFrame]:
 def test_folder_holds_exactly_the_results(runs):
     names = {p.name for p in runs["a"].iterdir()}
     assert names == EXPECTED_FILES
+    assert {p.name for p in (runs["a"] / "market").iterdir()} == {f"policy={POLICY}"}
+    assert sorted(p.name for p in (runs["a"] / "runs" / f"policy={POLICY}").iterdir()) == [
+        f"{POLICY}-p000-r00.parquet", f"{POLICY}-p000-r01.parquet"]
     for folder in runs.values():
-        leftovers = [p.name for p in folder.rglob("*") if "partial" in p.name or p.name.startswith(".")]
+        leftovers = [p.name for p in folder.rglob("*") if "partial" in p.name or
+                     (p.name.startswith(".") and p.name != ".lock")]
         assert leftovers == []
 
 
 @pytest.mark.slow
 def test_manifest(runs, scenario_file):
     m = json.loads((runs["a"] / "manifest.json").read_text())
-    assert m["status"] == "complete"
-    assert m["seeds"] == [5, 6] and m["replications"] == REPS
+    assert m["status"] == "complete" and m["kind"] == "experiment"  # a one-policy experiment
+    assert m["experiment"]["policies"] == {POLICY: {}} and m["experiment"]["reference"] == POLICY
+    assert [r["seed"] for r in m["runs"].values()] == [5, 6] and m["experiment"]["replications"] == REPS
+    assert all(r["status"] == "done" for r in m["runs"].values())
     v = m["versions"]
     for pkg in ("python", "simcommerce", "mesa", "numpy", "pandas", "pyarrow", "plotly", "networkx"):
         assert v.get(pkg), pkg
     assert v["mesa"].startswith("3.")
-    assert m["timings"]["total_seconds"] >= 0 and len(m["timings"]["runs"]) == REPS
+    assert m["timings"]["wall_seconds"] >= 0 and all(r["seconds"] > 0 for r in m["runs"].values())
     # the scenario as resolved: every default filled in
     sc = m["scenario"]
     assert sc["name"] == "results-test" and sc["steps"] == STEPS
@@ -102,22 +115,22 @@ def test_manifest(runs, scenario_file):
     assert Path(sc["source"]) == scenario_file
     # the table index matches the files
     for t in TABLES:
-        assert m["tables"][t]["file"] == f"{t}.parquet"
-        assert m["tables"][t]["rows"] == len(pd.read_parquet(runs["a"] / f"{t}.parquet"))
+        assert m["tables"][t] == f"{t}/policy=<name>/<run_id>.parquet"
+        assert set(m["columns"][t]) == set(pd.read_parquet(runs["a"] / t).columns)
 
 
 @pytest.mark.slow
 def test_market_table_one_row_per_run_and_day(tables):
     df = tables["market"]
     assert len(df) == REPS * STEPS
-    assert not df.duplicated(["run", "day"]).any()
-    for run, group in df.groupby("run"):
+    assert not df.duplicated(["replication", "day"]).any()
+    for run, group in df.groupby("replication"):
         assert group["day"].tolist() == list(range(1, STEPS + 1))
         assert group["seed"].nunique() == 1 and group["seed"].iloc[0] == 5 + run
-    assert sorted(df["run"].unique()) == [0, 1]
+    assert sorted(df["replication"].unique()) == [0, 1] and (df["policy"] == POLICY).all()
     for col in ("cum_orders", "cum_gmv", "n_aware", "mean_trust"):
         assert col in df.columns
-    assert (df.groupby("run")["cum_orders"].diff().dropna() >= 0).all()  # cumulative
+    assert (df.groupby("replication")["cum_orders"].diff().dropna() >= 0).all()  # cumulative
     assert df["cum_orders"].max() > 0  # the tiny market does trade
 
 
@@ -125,12 +138,12 @@ def test_market_table_one_row_per_run_and_day(tables):
 def test_brands_table_one_row_per_run_day_brand(tables):
     df = tables["brands"]
     assert len(df) == REPS * STEPS * len(BRANDS)
-    assert not df.duplicated(["run", "day", "brand"]).any()
+    assert not df.duplicated(["replication", "day", "brand"]).any()
     assert set(df["brand"]) == set(BRANDS)
     assert set(df["day"]) == set(range(1, STEPS + 1))
     # brand rows add up to the market
-    m = tables["market"].set_index(["run", "day"])
-    summed = df.groupby(["run", "day"])["cum_orders"].sum()
+    m = tables["market"].set_index(["replication", "day"])
+    summed = df.groupby(["replication", "day"])["cum_orders"].sum()
     assert (summed == m["cum_orders"]).all()
 
 
@@ -138,20 +151,26 @@ def test_brands_table_one_row_per_run_day_brand(tables):
 def test_runs_table_one_row_per_run(tables):
     df = tables["runs"]
     assert len(df) == REPS
-    assert df["run"].tolist() == [0, 1] and df["seed"].tolist() == [5, 6]
-    last = tables["market"].sort_values("day").groupby("run").tail(1).set_index("run")
+    assert df["replication"].tolist() == [0, 1] and df["seed"].tolist() == [5, 6]
+    last = tables["market"].sort_values("day").groupby("replication").tail(1).set_index("replication")
     for col in ("cum_orders", "cum_gmv", "n_aware"):
-        assert df.set_index("run")[col].tolist() == last[col].tolist()
+        assert df.set_index("replication")[col].tolist() == last[col].tolist()
     assert (df["days"] == STEPS).all() and (df["consumers"] == 300).all()
 
 
 @pytest.mark.slow
-def test_load_results_round_trip(runs, tables):
-    manifest, loaded = load_results(runs["a"])
-    assert manifest["status"] == "complete"
-    assert set(loaded) == set(TABLES)
+def test_run_output_loads_with_the_experiment_loader(runs, tables):
+    """The loader of experiment stores reads a run folder: the same tables as pandas' own hive reader."""
+    loaded = load_results(runs["a"])
+    assert loaded["manifest"]["status"] == "complete" and loaded["experiment"]["reference"] == POLICY
+    assert loaded["events"] is None and loaded["promoters"] is None  # no referral in this scenario
     for t in TABLES:
-        pd.testing.assert_frame_equal(loaded[t], tables[t])
+        keys = ["run_id", *(c for c in ("day", "brand") if c in loaded[t])]
+        mine = loaded[t].sort_values(keys, kind="stable").reset_index(drop=True)
+        theirs = pd.read_parquet(runs["a"] / t).astype({"policy": str}).sort_values(keys, kind="stable")
+        pd.testing.assert_frame_equal(mine, theirs.reset_index(drop=True), check_like=True)
+        pd.testing.assert_frame_equal(mine, tables[t], check_like=True)
+    assert len(loaded["runs"]) == REPS and len(loaded["market"]) == REPS * STEPS
 
 
 @pytest.mark.slow
@@ -168,18 +187,18 @@ def test_report_is_self_contained(runs):
 
 @pytest.mark.slow
 def test_same_seed_gives_byte_identical_tables(runs):
-    for t in TABLES:
-        assert sha(runs["a"] / f"{t}.parquet") == sha(runs["b"] / f"{t}.parquet"), t
+    a = table_files(runs["a"])
+    assert len(a) == len(TABLES) * REPS and a == table_files(runs["b"])
 
 
 @pytest.mark.slow
 def test_different_seed_gives_different_tables(runs):
-    for t in TABLES:
-        assert sha(runs["a"] / f"{t}.parquet") != sha(runs["c"] / f"{t}.parquet"), t
-    a = pd.read_parquet(runs["a"] / "market.parquet").drop(columns=["seed"])
-    c = pd.read_parquet(runs["c"] / "market.parquet").drop(columns=["seed"])
+    a, c = table_files(runs["a"]), table_files(runs["c"])
+    assert a.keys() == c.keys() and all(a[k] != c[k] for k in a)
+    a = read_table(runs["a"], "market").drop(columns=["seed"])
+    c = read_table(runs["c"], "market").drop(columns=["seed"])
     assert not a.equals(c)  # the simulated values differ, not just the seed column
-    assert json.loads((runs["c"] / "manifest.json").read_text())["seeds"] == [6, 7]
+    assert [r["seed"] for r in json.loads((runs["c"] / "manifest.json").read_text())["runs"].values()] == [6, 7]
 
 
 @pytest.mark.slow
@@ -187,39 +206,40 @@ def test_replication_r_equals_a_single_run_with_seed_plus_r(runs, scenario_file,
     """Run r of a batch uses root seed seed+r: a lone run with that seed reproduces it."""
     out = tmp_path / "single"
     assert cli.main(["run", str(scenario_file), "--out", str(out), "--seed", "6", "--no-report"]) == 0
-    single = pd.read_parquet(out / "market.parquet").drop(columns=["run"])
-    batch = pd.read_parquet(runs["a"] / "market.parquet")
-    second = batch[batch["run"] == 1].drop(columns=["run"]).reset_index(drop=True)
+    single = read_table(out, "market").drop(columns=["run_id", "replication"])
+    batch = read_table(runs["a"], "market")
+    second = batch[batch["replication"] == 1].drop(columns=["run_id", "replication"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(single, second)
 
 
-def test_failed_table_write_leaves_nothing_that_looks_complete(scenario_file, tmp_path, monkeypatch):
-    """A crash while writing the tables (disk full) leaves no complete-looking table or manifest."""
-    import pyarrow.parquet as pq
+def test_failed_table_write_leaves_nothing_that_looks_complete(scenario_file, tmp_path, monkeypatch, capsys):
+    """A crash while writing the tables (disk full at the second table of the run) leaves no complete-looking
+    table, no finished run and no report: one clear line, exit 1, and --resume redoes the run."""
+    import os
 
-    real = pq.write_table
-    calls = []
+    real = os.replace
+    tables = []
 
-    def flaky(table, path, *args, **kwargs):
-        calls.append(path)
-        if len(calls) == 2:  # the second table: write half a file, then fail
-            Path(path).write_bytes(b"PAR1 half a table")
-            raise OSError(28, "No space left on device")
-        return real(table, path, *args, **kwargs)
+    def flaky(src, dst, *args, **kwargs):
+        if str(dst).endswith(".parquet"):
+            tables.append(Path(dst))
+            if len(tables) == 2:  # the second table: the disk is full
+                raise OSError(28, "No space left on device")
+        return real(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(pq, "write_table", flaky)
+    monkeypatch.setattr(os, "replace", flaky)
     out = tmp_path / "out"
-    try:
-        rc = cli.main(["run", str(scenario_file), "--out", str(out), "--no-report"])
-    except OSError:
-        rc = None
-    assert rc != 0
-    assert len(calls) == 2
-    second = Path(calls[1]).name  # e.g. ".brands.parquet.partial"
-    final = next(f"{t}.parquet" for t in TABLES if f"{t}.parquet" in second)
-    assert not (out / final).exists(), "a half-written table under its final name"
+    rc = cli.main(["run", str(scenario_file), "--out", str(out), "--no-report"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 1 and "No space left on device" in err and "--resume" in err and len(err.splitlines()) == 1
+    assert len(tables) == 2 and tables[0].exists() and not tables[1].exists()
+    assert not list(out.rglob("*.partial")) and not list((out / "runs").rglob("*.parquet"))  # the run: not done
     assert not (out / "report.html").exists()
-    assert json.loads((out / "manifest.json").read_text())["status"] != "complete"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] != "complete" and all(r["status"] == "pending" for r in manifest["runs"].values())
+    monkeypatch.setattr(os, "replace", real)
+    assert cli.main(["run", str(scenario_file), "--out", str(out), "--no-report", "--resume"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
 
 
 def test_interrupted_run_is_marked(scenario_file, tmp_path, monkeypatch, capsys):
@@ -237,15 +257,15 @@ def test_interrupted_run_is_marked(scenario_file, tmp_path, monkeypatch, capsys)
     rc = cli.main(["run", str(scenario_file), "--out", str(out), "--replications", "2", "--no-report"])
     assert rc == 130
     assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
-    assert not any((out / f"{t}.parquet").exists() for t in TABLES)
-    assert "Traceback" not in capsys.readouterr().err
+    assert [f.name for f in (out / "runs").rglob("*.parquet")] == [f"{POLICY}-p000-r00.parquet"]  # the first: kept
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("interrupted: 1 of 2 replication(s)")
 
 
 @pytest.mark.slow
 def test_ctrl_c_keeps_finished_replications_and_resume_finishes_them(tmp_path):
     """A real SIGINT to ``simcommerce run`` once a replication has finished: exit 130, one line, the finished
     replications kept; ``--resume`` then runs only the others, and the tables equal an uninterrupted run's."""
-    import hashlib
     import os
     import signal
     import subprocess
@@ -258,25 +278,23 @@ def test_ctrl_c_keeps_finished_replications_and_resume_finishes_them(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     cmd = [sys.executable, "-m", "simcommerce.cli", "run", str(sc), "--replications", "6", "--no-report"]
     proc = subprocess.Popen([*cmd, "--out", str(tmp_path / "cut")], stderr=subprocess.PIPE, text=True, env=env)
-    first = tmp_path / "cut" / "replications" / "r00000-brands.parquet"
     deadline = time.monotonic() + 120
-    while not first.exists() and proc.poll() is None and time.monotonic() < deadline:
+    while not list((tmp_path / "cut" / "runs").rglob("*.parquet")) and proc.poll() is None \
+            and time.monotonic() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     err = proc.communicate(timeout=60)[1].strip()
     assert proc.returncode == 130, err
     assert err.startswith("interrupted:") and "--resume" in err and len(err.splitlines()) == 1, err
-    kept = len(list((tmp_path / "cut" / "replications").glob("*-brands.parquet")))
+    kept = len(list((tmp_path / "cut" / "runs").rglob("*.parquet")))
     assert 1 <= kept < 6
     resumed = subprocess.run([*cmd, "--out", str(tmp_path / "cut"), "--resume"], capture_output=True, text=True,
                              env=env)
     assert resumed.returncode == 0, resumed.stderr
-    assert not (tmp_path / "cut" / "replications").exists()
     clean = subprocess.run([*cmd, "--out", str(tmp_path / "clean")], capture_output=True, text=True, env=env)
     assert clean.returncode == 0, clean.stderr
-    for t in ("market", "brands", "runs"):
-        a, b = ((tmp_path / d / f"{t}.parquet").read_bytes() for d in ("cut", "clean"))
-        assert hashlib.sha256(a).hexdigest() == hashlib.sha256(b).hexdigest(), t
+    cut, whole = table_files(tmp_path / "cut"), table_files(tmp_path / "clean")
+    assert len(cut) == 3 * 6 and cut == whole
 
 
 @pytest.mark.slow
@@ -293,3 +311,11 @@ def test_the_report_of_one_replication_has_no_nan_and_says_why_there_is_no_band(
     assert cli.main(["run", str(scenario_file), "--out", str(out5), "--replications", "3"]) == 0
     text5 = (out5 / "report.html").read_text()
     assert '"fill":"toself"' in text5 and "mean of 3 runs, band: min\\u2013max" in text5 and ">std<" in text5
+
+
+def test_a_runs_policy_is_its_scenarios_name_as_a_folder_name():
+    from simcommerce.runner import policy_name
+
+    assert policy_name("baseline") == "baseline" and policy_name("word_of_mouth.v2") == "word_of_mouth.v2"
+    assert policy_name("Quality scandal / 2026!") == "Quality_scandal_2026"
+    assert policy_name("-x") == "x" and policy_name("配对") == "run"

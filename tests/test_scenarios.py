@@ -10,7 +10,7 @@ from conftest import SCENARIOS
 from simcommerce.cli import main
 from simcommerce.mechanisms.base import REGISTRY
 from simcommerce.report import CORE
-from simcommerce.results import load_results
+from simcommerce.store import load_results
 
 FILES = sorted(SCENARIOS.glob("*.yaml"))
 
@@ -23,8 +23,8 @@ def test_scenario_runs_and_report_shows_its_mechanisms(path, tmp_path):
     small = tmp_path / path.name
     small.write_text(yaml.safe_dump(data))
     assert main(["run", str(small), "--out", str(tmp_path / "out"), "--replications", "2"]) == 0
-    manifest, tables = load_results(tmp_path / "out")
-    assert manifest["status"] == "complete"
+    tables = load_results(tmp_path / "out")
+    assert tables["manifest"]["status"] == "complete"
     market = tables["market"]
     assert market["money_imbalance"].max() < 1e-6 * max(1.0, market["cum_gmv"].max())
     assert market["cum_orders"].max() > 0

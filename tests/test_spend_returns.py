@@ -4,7 +4,8 @@ of spend bought, on constructed runs tables whose answer is known."""
 import numpy as np
 import pandas as pd
 
-from simcommerce.compare import budget_sentence, spend_returns
+from simcommerce.compare import budget_sentence
+from simcommerce.stats import spend_returns
 
 
 def _runs(seed: int, n: int = 8) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simcommerce.compare import summarise
+from simcommerce.stats import summarise
 from simcommerce.verdict import MINUS, money, signed, verdict
 
 

@@ -61,7 +61,7 @@ def test_the_wheel_runs_a_shipped_scenario_by_name_outside_the_repository(instal
     proc = run(installed, tmp_path, "simcommerce", "run", "baseline", "--out", "results/baseline")
     assert proc.returncode == 0, proc.stderr
     assert "baseline: 1 run(s)" in proc.stdout
-    assert {p.name for p in (tmp_path / "results" / "baseline").iterdir()} >= {"market.parquet", "report.html"}
+    assert {p.name for p in (tmp_path / "results" / "baseline").iterdir()} >= {"market", "runs", "report.html"}
     listed = run(installed, tmp_path, "simcommerce", "scenarios")
     assert listed.returncode == 0 and listed.stdout.count("\n") >= 13
     copied = run(installed, tmp_path, "simcommerce", "scenarios", "copy", "livestream", "mine.yaml")

@@ -28,7 +28,7 @@ import yaml
 from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from ..compare import DEFAULT_METRICS
+from ..stats import DEFAULT_METRICS
 from ..i18n import t
 from ..results import write_manifest
 from ..spec import ScenarioError

@@ -1,10 +1,11 @@
 """The comparison view, for the strategist's own brand first: the verdict in words, KPI cards, marketing
 spend next to its effect; the market's totals (all brands) as a secondary table; the figures; downloads.
 
-Everything here is computed from an experiment store with :mod:`simcommerce.compare`
-(``load_experiment_results``, ``summarise``/``brand_summary``: means with t-based 95% CIs and paired
-differences vs the chosen reference, pairs matched by replication: common random numbers) and
-:mod:`simcommerce.verdict`, the same as ``simcommerce compare``.
+Everything here is computed from a results store (:func:`simcommerce.store.load_results`) with
+:mod:`simcommerce.stats` (``summarise``: means with t-based 95% CIs and paired differences vs the chosen
+reference, pairs matched by replication: common random numbers), :mod:`simcommerce.compare`
+(``brand_summary``, the verdict's inputs), :mod:`simcommerce.figures` and :mod:`simcommerce.verdict`, the same
+as ``simcommerce compare``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import numpy as np
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from .. import compare, plots
+from .. import compare, plots, stats, store
+from ..figures import events_of, funnel_figure, lorenz_figure, market_share_figure, timeseries_figure, trust_figure
 from ..i18n import t
 from ..robustness import robustness, sentence, win_figure
 from ..verdict import money, signed
@@ -27,7 +29,7 @@ CARD_METRICS = compare.BRAND_METRICS  # KPI cards: the brand's profit, revenue, 
 
 @lru_cache(maxsize=8)
 def _load(folder: str, mtime: float) -> dict:
-    return compare.load_experiment_results(folder)
+    return store.load_results(folder)
 
 
 def load(folder: Path) -> dict:
@@ -43,14 +45,14 @@ def policies_of(exp: dict) -> list[str]:
 
 def metrics_of(exp: dict) -> list[str]:
     runs = exp["runs"]
-    return [m for m in (exp["experiment"].get("metrics") or compare.DEFAULT_METRICS) if m in runs.columns]
+    return [m for m in (exp["experiment"].get("metrics") or stats.DEFAULT_METRICS) if m in runs.columns]
 
 
 def summary_of(exp: dict, reference: str):
-    """compare.summarise of the experiment's metrics (market totals), policies in the experiment's order."""
+    """stats.summarise of the experiment's metrics (market totals), policies in the experiment's order."""
     order = {p: i for i, p in enumerate(policies_of(exp))}
     runs = exp["runs"].sort_values("policy", key=lambda s: s.map(order), kind="stable")
-    return compare.summarise(runs, metrics_of(exp), reference)
+    return stats.summarise(runs, metrics_of(exp), reference)
 
 
 def brand_of(exp: dict, brand: str | None) -> str | None:
@@ -348,8 +350,8 @@ def register(app, cfg) -> None:
         _, exp = opened(rel, session)
         if exp["market"] is None or metric not in exp["market"].columns:
             raise PreventUpdate
-        return compare.timeseries_figure(exp["market"], metric, policies_of(exp), compare.currency_of(exp),
-                                         compare.events_of(exp), lang)
+        return timeseries_figure(exp["market"], metric, policies_of(exp), compare.currency_of(exp), events_of(exp),
+                                 lang)
 
     @app.callback(Output("funnel-graph", "figure"), Output("share-graph", "figure"), Output("trust-graph", "figure"),
                   Output("lorenz-graph", "figure"), Input("exp-dir", "data"), State("session", "data"),
@@ -357,14 +359,14 @@ def register(app, cfg) -> None:
     def panels(rel, session, lang):
         _, exp = opened(rel, session)
         pols, market, pro = policies_of(exp), exp["market"], exp["promoters"]
-        funnel = compare.funnel_figure(market, pols, lang) if market is not None else no_update
-        shares = compare.market_share_figure(exp["brands"], pols, lang) if exp["brands"] is not None else no_update
-        trust = (compare.trust_figure(market, pols, compare.events_of(exp), lang)
+        funnel = funnel_figure(market, pols, lang) if market is not None else no_update
+        shares = market_share_figure(exp["brands"], pols, lang) if exp["brands"] is not None else no_update
+        trust = (trust_figure(market, pols, events_of(exp), lang)
                  if market is not None and "mean_trust" in market.columns else no_update)
         if pro is not None and (pro["promoter_earned"] > 0).any():
-            lorenz = compare.lorenz_figure({p: pro.loc[(pro["policy"] == p) & (pro["promoter_earned"] > 0),
-                                                       "promoter_earned"].to_numpy() for p in pols
-                                            if ((pro["policy"] == p) & (pro["promoter_earned"] > 0)).any()}, lang)
+            lorenz = lorenz_figure({p: pro.loc[(pro["policy"] == p) & (pro["promoter_earned"] > 0),
+                                               "promoter_earned"].to_numpy() for p in pols
+                                    if ((pro["policy"] == p) & (pro["promoter_earned"] > 0)).any()}, lang)
         else:
             lorenz = figures.message_figure(t("Promoters' earnings: Lorenz curve", lang),
                                             t("no promoter earned a commission (no referral commission in these "

@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from simcommerce import compare
-from simcommerce.compare import DEFAULT_METRICS
+from simcommerce.stats import DEFAULT_METRICS
+from simcommerce.store import load_results
 from simcommerce.dashboard import controls
 from simcommerce.experiment import load_experiment
 from simcommerce.scenario import load_scenario
@@ -172,7 +173,7 @@ def test_run_two_policies_then_compare_browse_and_download(dash_page, server, tm
     lorenz = p.wait_traces("lorenz-graph", 2)
     assert lorenz[0]["name"] == "equality" and lorenz[1]["name"].startswith("variant (Gini")
     # the snapshot opens on the policy whose first run has the most referral orders (the variant, or none)
-    events = compare.load_experiment_results(folder)["events"]
+    events = load_results(folder)["events"]
     first = runs[runs["replication"] == 0].set_index("policy")["run_id"]
     n_ref = {pol: 0 if events is None else int((events["run_id"] == first[pol]).sum()) for pol in ("base", "variant")}
     assert n_ref["base"] == 0
@@ -304,7 +305,7 @@ def test_uncertain_parameters_show_whether_the_ranking_holds(dash_page, server):
     exp = yaml.safe_load(folder.with_suffix(".yaml").read_text())
     assert exp["uncertainties"] == {"method": "lhs", "samples": 3,
                                     "parameters": {"mechanisms.decision.intent_rate": {"min": 0.01, "max": 0.04}}}
-    store = compare.load_experiment_results(folder)
+    store = load_results(folder)
     assert len(store["runs"]) == 6 and store["runs"]["point"].nunique() == 3
     table = robustness(compare.brand_runs(store, "Glow"), "profit")
     rows = page.locator("#robust-table tr").all_text_contents()[1:]
@@ -345,7 +346,7 @@ def test_the_page_in_chinese_down_to_the_verdict(dash_page, server):
     page.wait_for_selector("#verdict .verdict-findings", timeout=90000)
     assert p.text("#run-message").startswith("完成：4 次运行")
     [folder] = [d for d in _store(server, p).iterdir() if d.is_dir() and d.name.endswith("zh_study")]
-    v, _ = compare.brand_verdict(compare.load_experiment_results(folder), "Glow", "base", lang="zh-CN")
+    v, _ = compare.brand_verdict(load_results(folder), "Glow", "base", lang="zh-CN")
     assert p.text("#verdict .verdict-findings") == " ".join(v.findings)
     assert p.text("#verdict .verdict-recommendation").startswith("建议：")
     assert p.text("#compare-title") == "比较 — zh_study"

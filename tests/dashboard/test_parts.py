@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from simcommerce.compare import load_experiment_results, market_share_figure, trust_figure
 from simcommerce.dashboard import browse, controls, figures, policies, runs, scenarios, sessions
 from simcommerce.experiment import load_experiment
+from simcommerce.figures import market_share_figure, trust_figure
 from simcommerce.scenario import load_scenario
 from simcommerce.spec import ScenarioError
+from simcommerce.store import load_results
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -191,7 +192,7 @@ def test_exports_are_valid_files_a_researcher_can_run(tmp_path, store):
 
 @pytest.mark.slow
 def test_new_figures_from_a_store(store):
-    exp = load_experiment_results(store)
+    exp = load_results(store)
     shares = market_share_figure(exp["brands"], ["plain", "referral"])
     assert [t.name for t in shares.data] == ["Glow"] and list(shares.data[0].y) == pytest.approx([1.0, 1.0])
     events = [{"day": 10, "type": "quality_scandal", "brand": "Glow"}]

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simcommerce.compare import brand_verdict, load_experiment_results
+from simcommerce.compare import brand_verdict
+from simcommerce.store import load_results
 from simcommerce.verdict import money, signed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,7 +124,7 @@ def test_the_serum_question_end_to_end(dash_page, browser, server):
     # the verdict: the same sentences as the report's (one function), consistent with the intervals computed
     # here from the Parquet files
     verdict = page.locator("#verdict .verdict-findings").text_content()
-    v, _ = brand_verdict(load_experiment_results(folder), "Glow", "base", ["base", *POLICIES])
+    v, _ = brand_verdict(load_results(folder), "Glow", "base", ["base", *POLICIES])
     assert verdict == " ".join(v.findings)
     assert page.locator("#verdict .verdict-recommendation").text_content() == v.recommendation
     assert "Based on 3 replications per policy" in page.locator("#verdict .verdict-caveats").text_content()
@@ -163,7 +164,7 @@ def test_the_serum_question_end_to_end(dash_page, browser, server):
     page.wait_for_function("[...document.querySelectorAll('#summary-table tr.summary-row')].some(r => "
                            f"r.cells[0].textContent === 'live_stream' && r.cells[9].textContent === {want!r})")
     assert page.locator("#verdict .verdict-findings").text_content() == " ".join(
-        brand_verdict(load_experiment_results(folder), "Rival", "base", ["base", *POLICIES])[0].findings)
+        brand_verdict(load_results(folder), "Rival", "base", ["base", *POLICIES])[0].findings)
 
     # the market's totals, a secondary view; charts without cloud sharing; every input labelled
     page.locator("#market-details summary").click()
