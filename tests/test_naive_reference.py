@@ -51,9 +51,9 @@ def naive(sc: dict, seed: int) -> NaiveMarket:
         return NaiveMarket(sc, seed=seed)
 
 
-def naive_ends(sc: dict) -> pd.DataFrame:
+def naive_ends(sc: dict, seeds=NAIVE_SEEDS) -> pd.DataFrame:
     rows = []
-    for seed in NAIVE_SEEDS:
+    for seed in seeds:
         m = naive(sc, seed)
         m.run()
         rows.append(m.frame().iloc[-1])
@@ -105,7 +105,9 @@ def test_negative_control_halved_intent_rate_is_detected(baseline_vectorised):
     sc = small()
     wrong = copy.deepcopy(sc)
     wrong["mechanisms"]["decision"]["intent_rate"] = sc["mechanisms"]["decision"]["intent_rate"] / 2
-    table = compare(baseline_vectorised, naive_ends(wrong), ["cum_orders"])
+    # 4 naive runs are plenty to see it (2026-12-04: seeds 101-104 z -11.2, rel -45%; 105-108 z -7.9, rel -48%;
+    # the thresholds are z -3 and -15%), and each naive run costs ~2.5 CPU-s
+    table = compare(baseline_vectorised, naive_ends(wrong, NAIVE_SEEDS[:4]), ["cum_orders"])
     row = table.loc["cum_orders"]
     assert not row["ok"], table.to_string()
     assert row["z"] < -Z_MAX and row["rel"] < -REL_MAX, table.to_string()

@@ -65,6 +65,7 @@ def test_switching_a_mechanism_leaves_other_streams_unchanged():
         s_on = next(x for x in m_on.mechanisms if x.name == name).rng.bit_generator.state
         s_off = next(x for x in m_off.mechanisms if x.name == name).rng.bit_generator.state
         assert s_on == s_off, name
+        assert s_on != m_on.stream(name).bit_generator.state, name  # drawn from: not the fresh stream's state
 
 
 def test_counter_based_draws_depend_on_seed_mechanism_day_slot_and_consumer_only():

@@ -1,4 +1,6 @@
-"""The validation suite's reference computations (`validate --quick` end to end: tests/test_wheel.py)."""
+"""The validation suite's reference computations, and the `validate` command around the checks. The checks of
+`validate --quick` themselves run in-process in tests/test_validation_quick_*.py (every row asserted);
+tests/test_wheel.py checks that an installed wheel has what they need."""
 
 from __future__ import annotations
 
@@ -85,4 +87,49 @@ def test_seeding_strategies():
     assert spread["greedy"] > spread["random"] + 2
 
 
-# `simcommerce validate --quick` end to end runs from an installed wheel: tests/test_wheel.py
+def test_the_checks_are_the_six_modules_in_report_order():
+    from simcommerce import validation
+
+    names = [m.__name__.rsplit(".", 1)[1] for m in validation.checks()]
+    assert names == ["bass", "network_bounds", "cascade", "viral", "reviews_trust", "patterns"]
+    assert all(callable(m.run) and m.TITLE for m in validation.checks())
+
+
+def _fake_check(title: str, passed: bool = True, known_deviation: bool = False):
+    """A check module with one row and one figure, in no time: for the command around the checks."""
+    import types
+
+    import plotly.graph_objects as go
+
+    from simcommerce.validation import Outcome, Row
+
+    def run(quick):
+        assert quick is True  # --quick reaches the modules
+        return Outcome(title, [Row(f"{title} row", "target", "measured", passed, known_deviation)],
+                       go.Figure(go.Scatter(x=[1, 2], y=[3, 4])))
+
+    return types.SimpleNamespace(TITLE=title, run=run)
+
+
+def test_validate_prints_every_row_writes_an_offline_report_and_fails_on_a_failed_row(monkeypatch, tmp_path, capsys):
+    """`simcommerce validate --quick` in-process around six fast checks: each row printed, one figure per
+    check in a report that loads nothing from the network, exit 0 when every row passes or is a documented
+    deviation, exit 1 and "SOME CHECKS FAIL" when one fails."""
+    from simcommerce import validation
+    from simcommerce.cli import main
+
+    fakes = [_fake_check(f"check {i}", known_deviation=(i == 2), passed=(i != 2)) for i in range(6)]
+    monkeypatch.setattr(validation, "checks", lambda: fakes)
+    assert main(["validate", "--quick", "--out", str(tmp_path / "v")]) == 0
+    out = capsys.readouterr().out
+    assert "all checks pass" in out and out.count(" pass") >= 6 and "not reproduced (documented)" in out
+    assert all(f"check {i} row" in out for i in range(6))
+    report = (tmp_path / "v" / "report.html").read_text()
+    assert report.count('class="plotly-graph-div"') == 6 and '<script src="http' not in report
+    assert "(quick)" in report and "all checks pass" in report
+
+    fakes[4] = _fake_check("check 4", passed=False)
+    assert main(["validate", "--quick", "--out", str(tmp_path / "w")]) == 1
+    out = capsys.readouterr().out
+    assert "SOME CHECKS FAIL" in out and "FAIL" in out.split("check 4 row")[1].splitlines()[0]
+    assert "SOME CHECKS FAIL" in (tmp_path / "w" / "report.html").read_text()
