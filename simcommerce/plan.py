@@ -37,7 +37,7 @@ BASE = {
     "orders": "today's orders (day buffer)", "feed": "content waiting for the expose stage (day buffer)",
     "follows": "follow graph (influencer rows)", "rating_counts": "reviews shown per product and star (P, 5)",
 }
-DAY = "@yesterday", "@tomorrow"
+SUFFIXES = "@yesterday", "@tomorrow"  # a read of the day before, a write for the next day
 
 
 class PlanError(Exception):
@@ -120,7 +120,7 @@ def check(plan: list[type[Mechanism]], reads_before_writes: bool | None = None) 
             if res not in BASE and res not in owners:
                 raise PlanError(f"mechanism {cls.name} reads or writes {res!r}, which neither the market nor any "
                                 "mechanism declares")
-            if "@" in r and r[len(res):] not in DAY:
+            if "@" in r and r[len(res):] not in SUFFIXES:
                 raise PlanError(f"mechanism {cls.name}: {r!r}: the only suffixes are @yesterday and @tomorrow")
         for r in cls.reads:
             owner = owners.get(_resource(r))

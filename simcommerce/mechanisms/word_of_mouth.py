@@ -7,7 +7,7 @@ import numpy as np
 from ..buffers import Exposure
 from ..spec import Param
 from ..unique import unique
-from .base import Mechanism, register
+from .base import Mechanism, frozen_params, register
 
 MAX_READERS_PER_SHARE = 10_000  # expected on a complete graph: beyond this one share is a broadcast, and a day's
 #                                 shares would hold billions of (sender, reader) pairs in memory
@@ -52,7 +52,7 @@ class WordOfMouth(Mechanism):
 
     @classmethod
     def check_scenario(cls, sc: dict) -> list[tuple[str, str, str]]:
-        p, n = cls.Params(**{k: v for k, v in sc["mechanisms"][cls.name].items() if k in cls.params}), sc["population"]["consumers"]
+        p, n = frozen_params(cls, sc["mechanisms"][cls.name]), sc["population"]["consumers"]
         if sc["network"]["friendship"]["model"] != "complete" or p.reach != "each_friend":
             return []
         readers = (n - 1) * p.per_friend_prob * p.attention
