@@ -74,6 +74,16 @@ BRAND_ACCOUNTS = ("revenue", "discounts", "refunds", "platform_fees", "cogs", "a
                   "commissions")
 
 
+def below(rng, n: int) -> int:
+    """``rng.randrange(n)`` drawn exactly as ``rng.choice`` draws its index (the same stream), without the calls
+    in between: the ads draw millions a run."""
+    k = n.bit_length()
+    r = rng.getrandbits(k)
+    while r >= n:
+        r = rng.getrandbits(k)
+    return r
+
+
 def clip01(x: float) -> float:
     return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
 
@@ -442,22 +452,24 @@ class BrandAgent(mesa.Agent):
         The k-th impression of this brand shown to an active consumer in the frequency window is noticed
         with probability attention * frequency_decay ** (k - 1); with a frequency cap, one that would exceed
         it goes to another consumer drawn at random (up to 3 draws; then it is not bought)."""
-        m = self.model
+        m, rng = self.model, self.random
         pol, p = self.policy["ads"], m.params["ads"]
+        consumers, products = m.consumers, self.products
         if (m.day - 1) % p["frequency_window"] == 0:
             self.ads_shown = {}  # consumer -> impressions of this brand shown this window
         if pol["reach_share"] is not None:  # each consumer gets one impression with this probability
-            recipients = [c for c in m.consumers if self.random.random() < pol["reach_share"]]
-        else:
-            recipients = [self.random.choice(m.consumers) for _ in range(pol["impressions_per_day"])]
+            recipients = [c for c in consumers if rng.random() < pol["reach_share"]]
+        else:  # rng.choice(consumers), impressions_per_day times
+            recipients = [consumers[below(rng, len(consumers))] for _ in range(pol["impressions_per_day"])]
         if not recipients:
             return
         placed = []  # (consumer, product) of today's impressions, in order
+        targeted = pol["targeting"] == "interest"
         for consumer in recipients:
-            product = self.random.choice(self.products)
+            product = products[below(rng, len(products))]  # rng.choice(products)
             audience = m.ad_audience[product.category]
-            if pol["targeting"] == "interest" and audience and self.random.random() < pol["precision"]:
-                consumer = self.random.choice(audience)  # the targeted impression lands in the audience instead
+            if targeted and audience and rng.random() < pol["precision"]:
+                consumer = audience[below(rng, len(audience))]  # the targeted impression lands in the audience
             placed.append([consumer, product])
         cap = pol["frequency_cap"]
         if cap is not None:  # impressions over the cap move to random consumers, in rounds
@@ -486,12 +498,13 @@ class BrandAgent(mesa.Agent):
         m.new["impressions"] += total
         m.new["ad_spend"] += cost
         noticed: dict[Product, dict[ConsumerAgent, None]] = {product: {} for product in self.products}
+        shown, attention, decay = self.ads_shown, p["attention"], p["frequency_decay"]
         for consumer, product in placed:
             if not consumer.active:
                 continue
-            k = self.ads_shown.get(consumer, 0)
-            self.ads_shown[consumer] = k + 1
-            if self.random.random() < p["attention"] * p["frequency_decay"] ** k:
+            k = shown.get(consumer, 0)
+            shown[consumer] = k + 1
+            if rng.random() < attention * decay ** k:
                 noticed[product][consumer] = None  # one exposure per consumer and product a day
         for product, consumers in noticed.items():
             message = Message(product, p["credibility"], product.claimed_quality)

@@ -91,7 +91,7 @@ class Market(mesa.Model):
         enabled = [n for n, p in scenario["mechanisms"].items() if p["enabled"]]
         self._build_mechanisms(_plan.ordered(enabled), scenario["mechanisms"])
         self.recorder.declare(self.mechanisms)
-        self.datacollector = mesa.DataCollector(model_reporters={  # one reporter per market metric, read from today's row
+        self.datacollector = MarketCollector(model_reporters={  # one reporter per market metric, read from today's row
             m: (lambda model, m=m: model.recorder.market_rows[-1][m]) for m in declared_columns(scenario)})
         self.sells = "checkout" in enabled  # orders are paid (switched off: awareness alone)
 
@@ -249,6 +249,18 @@ def tier_follower_counts(reach_share: dict, alpha: float, tier: np.ndarray, n: i
     tail_a, tail_b = (xm / a) ** alpha, (xm / b) ** alpha  # survival function at a and b
     x = xm * (tail_a - u * (tail_a - tail_b)) ** (-1.0 / alpha)
     return np.clip(np.round(x * n), lo_int[tier], hi_int[tier]).astype(np.int64)
+
+
+class MarketCollector(mesa.DataCollector):
+    """Mesa's DataCollector with one model reporter per market metric, for Mesa's tools (``batch_run``,
+    ``get_model_vars_dataframe``). ``collect`` appends the values of the recorder's row of the day (floats),
+    the same values the reporters give, without calling and deep-copying them one by one."""
+
+    def collect(self, model) -> None:
+        row = model.recorder.market_rows[-1]
+        self._collection_steps.append(model.time)
+        for name, values in self.model_vars.items():
+            values.append(row[name])
 
 
 class _Guarded:

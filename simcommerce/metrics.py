@@ -86,21 +86,29 @@ class Recorder:
         self.brand_names = [b.name for b in market.brands]
         self._today: dict[str, np.ndarray] = {}
         self._today_market: dict[str, float] = {}
-        self._cum: dict[str, np.ndarray] = {}
-        self._flow_names: list[str] = []
+        self._flow_names: list[str] = []  # the per-brand flows new_*, in order of declaration
+        self._cum_names: list[str] = []  # their running totals cum_*
+        self._cum = np.zeros((0, self.n_brands))  # (flows, brands): the running totals
         self._market_cum: dict[str, float] = {}  # running totals of the market-only flows
         self._last_profit = np.zeros(self.n_brands)
         self._last_spend = np.zeros(self.n_brands)
         for name in CORE_FLOWS:
             self.declare_flow(name)
-        self.market_rows: list[dict] = []
-        self.brand_rows: list[dict] = []
+        self.market_rows: list[dict] = []  # one dict a day: {"day": d, metric: value}
+        self._brand_days: list[tuple[tuple[str, ...], np.ndarray]] = []  # a day: (metric names, (K, brands))
 
     def declare_flow(self, name: str) -> None:
         """Make sure a flow is reported (as 0) even on days nothing happens."""
         if name not in self._flow_names:
             self._flow_names.append(name)
-            self._cum.setdefault(name, np.zeros(self.n_brands))
+            self._cum_names.append("cum_" + name[4:])
+            self._cum = np.vstack([self._cum, np.zeros(self.n_brands)])
+
+    def running_total(self, name: str) -> np.ndarray:
+        """Per brand: flow ``name``'s total so far, today's included once tallied (0 for an undeclared flow)."""
+        if name not in self._flow_names:
+            return np.zeros(self.n_brands)
+        return self._cum[self._flow_names.index(name)].copy()
 
     def declare(self, mechanisms) -> None:
         """Register every flow the enabled ``mechanisms`` declare, so that each is written (as 0) from day 1,
@@ -152,14 +160,15 @@ class Recorder:
         spend = m.ledger.marketing_spend()
         self._today["new_marketing_spend"] = spend - self._last_spend
         self._last_spend = spend.copy()
-        for name in self._flow_names:
-            new = self._today.get(name, np.zeros(self.n_brands))
-            self._cum[name] += new
-            brand[name] = new
-            brand["cum_" + name[4:]] = self._cum[name].copy()
-            market[name] = float(new.sum())
-            market["cum_" + name[4:]] = float(self._cum[name].sum())
-        sold = self._cum.get("new_orders", np.zeros(self.n_brands))  # none without the checkout
+        zero = np.zeros(self.n_brands)
+        new = np.array([self._today.get(name, zero) for name in self._flow_names]).reshape(self._cum.shape)
+        self._cum += new
+        cum = self._cum.copy()
+        new_total, cum_total = new.sum(axis=1).tolist(), cum.sum(axis=1).tolist()
+        for i, (name, cum_name) in enumerate(zip(self._flow_names, self._cum_names)):
+            brand[name], brand[cum_name] = new[i], cum[i]
+            market[name], market[cum_name] = new_total[i], cum_total[i]
+        sold = self.running_total("new_orders")  # none without the checkout
         total = sold.sum()
         brand["market_share"] = sold / total if total else np.zeros(self.n_brands)
         market["market_share"] = 1.0 if total else 0.0
@@ -181,9 +190,7 @@ class Recorder:
         market["mean_platform_trust"] = float(pop.trust_platform.mean())
         market["money_imbalance"] = m.ledger.imbalance()
         self.market_rows.append({"day": day, **market})
-        for b in range(self.n_brands):
-            self.brand_rows.append({"day": day, "brand": self.brand_names[b],
-                                    **{k: float(v[b]) for k, v in brand.items()}})
+        self._brand_days.append((tuple(brand), np.array(list(brand.values()), dtype=float)))  # a copy
         self._today.clear()
         self._today_market.clear()
 
@@ -200,9 +207,36 @@ class Recorder:
         """(market time series, brand time series) for the days recorded so far."""
         import pandas as pd  # here, so that check and --help start without pandas
 
-        market = pd.DataFrame(self.market_rows).fillna(0.0)
-        brands = pd.DataFrame(self.brand_rows).fillna(0.0)
-        return market[["day", *sorted(market.columns[1:])]], brands[["day", "brand", *sorted(brands.columns[2:])]]
+        days = np.array([row["day"] for row in self.market_rows], dtype=np.int64)
+        names, table = _table([(tuple(row)[1:], list(row.values())[1:]) for row in self.market_rows], 1)
+        market = _frame(pd, names, table[:, :, 0])
+        market.insert(0, "day", days)
+        names, table = _table(self._brand_days, self.n_brands)  # rows: day by day, brand by brand
+        brands = _frame(pd, names, table.transpose(0, 2, 1).reshape(-1, len(names)))
+        brands.insert(0, "day", np.repeat(days, self.n_brands))
+        brands.insert(1, "brand", np.array(self.brand_names * len(days), dtype=object))
+        return market, brands
+
+
+def _frame(pd, names: list[str], values: np.ndarray):
+    """A DataFrame of the float columns ``values[:, j]`` named ``names[j]``, in the order of the sorted names."""
+    order = sorted(range(len(names)), key=names.__getitem__)
+    return pd.DataFrame(values[:, order], columns=[names[j] for j in order])
+
+
+def _table(days: list[tuple[tuple[str, ...], object]], width: int) -> tuple[list[str], np.ndarray]:
+    """(metric names in order of first appearance, float array (days, names, width)) from each day's
+    (names, values (names,) or (names, width)); a metric missing on a day, or NaN, is 0."""
+    names: dict[str, int] = {}
+    where: dict[tuple[str, ...], np.ndarray] = {}  # a day's names -> their columns (the same most days)
+    for keys, _ in days:
+        if keys not in where:
+            where[keys] = np.array([names.setdefault(k, len(names)) for k in keys], dtype=np.intp)
+    table = np.zeros((len(days), len(names), width))
+    for d, (keys, vals) in enumerate(days):
+        table[d, where[keys]] = np.asarray(vals, dtype=float).reshape(len(keys), width)
+    np.nan_to_num(table, copy=False, nan=0.0, posinf=np.inf, neginf=-np.inf)
+    return list(names), table
 
 
 def declared_columns(scenario: dict) -> dict[str, str]:

@@ -10,7 +10,8 @@ same results from:
 - ``np.sort`` and a mask of "differs from its left neighbour" otherwise (values and counts);
 - for the first index and the inverse, one ``np.sort`` of ``(value - min) * size + position``, which
   orders by value and then by position (a stable argsort for the price of a sort), when that key fits
-  in int64; otherwise an argsort (stable when the first index is asked for).
+  in int64; otherwise a stable argsort. ``rank_within`` (each element's rank among the equal values before it)
+  uses the same sort.
 
 Only flattened (``axis=None``) use is supported, as at every call site in the package. Arrays that are
 not integers (floats, bools, objects) go to ``np.unique`` unchanged.
@@ -50,22 +51,7 @@ def unique(values, return_index: bool = False, return_inverse: bool = False, ret
             return out
         return out, _run_lengths(first, n)
 
-    if span * n <= 2**63:  # the largest key, (span - 1) * n + (n - 1), fits in int64
-        key = _offsets(flat, lo) * n
-        key += np.arange(n, dtype=np.intp)
-        key.sort()
-        offsets = key // n
-        order = key - offsets * n  # positions, by value and then by position: a stable argsort
-        del key
-        first = _run_starts(offsets)
-        out = _values_at(offsets[first], lo, a.dtype)
-        del offsets
-    else:
-        order = np.argsort(flat, kind="stable" if return_index else None)  # the inverse needs no stable order
-        ordered = flat[order]
-        first = _run_starts(ordered)
-        out = ordered[first]
-        del ordered
+    order, first, out = _stable_runs(flat, lo, span)
     result = (out,)
     if return_index:
         result += (order[first],)
@@ -78,6 +64,43 @@ def unique(values, return_index: bool = False, return_inverse: bool = False, ret
     if return_counts:
         result += (_run_lengths(first, n),)
     return result
+
+
+def rank_within(values, return_counts: bool = False):
+    """For each element of the 1-d integer array ``values``: how many earlier elements have the same value
+    (0 for the first), as int64; with ``return_counts``, also the sorted distinct values and their numbers of
+    occurrences (as ``unique(values, return_counts=True)``), from the same sort."""
+    flat = np.asarray(values)
+    n = flat.size
+    if n == 0:
+        rank = np.zeros(0, dtype=np.int64)
+        return (rank, flat.copy(), np.zeros(0, dtype=np.intp)) if return_counts else rank
+    lo = flat.min()
+    order, first, distinct = _stable_runs(flat, lo, int(flat.max()) - int(lo) + 1)
+    counts = _run_lengths(first, n)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - np.repeat(first, counts)
+    return (rank, distinct, counts) if return_counts else rank
+
+
+def _stable_runs(flat: np.ndarray, lo, span: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a stable argsort of ``flat``, where each run of equal values starts in that order, the distinct values
+    in ``flat``'s dtype). One ``np.sort`` of ``(value - lo) * size + position`` when that key fits in int64,
+    otherwise a stable argsort."""
+    n = flat.size
+    if span * n <= 2**63:  # the largest key, (span - 1) * n + (n - 1), fits in int64
+        key = _offsets(flat, lo) * n
+        key += np.arange(n, dtype=np.intp)
+        key.sort()
+        offsets = key // n
+        order = key - offsets * n  # positions, by value and then by position
+        del key
+        first = _run_starts(offsets)
+        return order, first, _values_at(offsets[first], lo, flat.dtype)
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    first = _run_starts(ordered)
+    return order, first, ordered[first]
 
 
 def _offsets(flat: np.ndarray, lo) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from simcommerce import Market, load_scenario
@@ -108,3 +109,32 @@ def test_store_unifies_schemas_and_compare_refuses_missing_metrics(tmp_path):
     assert set(summary["metric"]) == {"cum_orders", "cum_live_orders", "live_conversion", "cum_commission_level_3"}
     with pytest.raises(ValueError, match="no_such_metric"):
         compare([out], tmp_path / "report2.html", metrics=["cum_orders", "no_such_metric"])
+
+
+def test_the_frames_hold_each_days_values_in_day_and_brand_order():
+    """The recorder's tables: a flow first tallied on day 3 is 0 before and keeps its running total after, a
+    reported NaN is written as 0, brand rows run day by day and brand by brand, and the market row is the sum."""
+    from simcommerce.testing import mock_market
+
+    m = mock_market(["checkout"], n=50)
+    rec = m.recorder
+    nan_report = {"mean_test": (np.array([np.nan, 2.0]), np.nan)}
+    m.mechanisms[0].report = lambda market: nan_report  # any mechanism's report: the recorder writes what it gives
+    for day in range(1, 6):
+        m.day = day
+        if day >= 3:
+            rec.tally("new_test_flow", np.array([0, 1, 1]), np.array([1.0, 2.0, 0.5 * day]))
+        rec.record()
+    market, brands = rec.frames()
+    assert list(market["day"]) == [1, 2, 3, 4, 5]
+    assert list(market["new_test_flow"]) == [0.0, 0.0, 4.5, 5.0, 5.5]
+    assert list(market["cum_test_flow"]) == [0.0, 0.0, 4.5, 9.5, 15.0]
+    assert list(brands["day"]) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    assert list(brands["brand"]) == [b.name for b in m.brands] * 5
+    assert list(brands["new_test_flow"]) == [0.0, 0.0, 0.0, 0.0, 1.0, 3.5, 1.0, 4.0, 1.0, 4.5]
+    assert list(brands["cum_test_flow"])[-2:] == [3.0, 12.0]
+    assert list(market["mean_test"]) == [0.0] * 5 and list(brands["mean_test"]) == [0.0, 2.0] * 5
+    assert rec.running_total("new_test_flow").tolist() == [3.0, 12.0]
+    assert rec.running_total("new_never_tallied").tolist() == [0.0, 0.0]
+    assert list(market.columns) == ["day", *sorted(market.columns[1:])]
+    assert list(brands.columns) == ["day", "brand", *sorted(brands.columns[2:])]

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from simcommerce.unique import unique
+from simcommerce.unique import rank_within, unique
 
 FLAGS = list(itertools.product((False, True), repeat=3))  # return_index, return_inverse, return_counts
 DTYPES = (np.int8, np.uint8, np.int16, np.int32, np.uint32, np.int64, np.uint64)
@@ -90,3 +90,27 @@ def test_large_input_is_identical():
     for kw in ({}, {"return_index": True}, {"return_counts": True}, {"return_inverse": True}):
         assert_same(a, **kw)
         assert_same(a * 1000, **kw)  # a range wider than the array: sorted, not tabled
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_rank_within_counts_the_equal_values_before_each(dtype):
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(11)
+    for size in (1, 2, 50, 3000):
+        for hi in (3, size, int(info.max)):  # many repeats, some, hardly any (wide: the argsort fallback)
+            a = rng.integers(0, min(hi, int(info.max)), size, endpoint=True, dtype=dtype)
+            seen: dict[int, int] = {}
+            want = np.empty(size, dtype=np.int64)
+            for i, v in enumerate(a.tolist()):
+                want[i] = seen.get(v, 0)
+                seen[v] = want[i] + 1
+            rank, values, counts = rank_within(a, return_counts=True)
+            assert rank.dtype == np.int64
+            np.testing.assert_array_equal(rank, want)
+            np.testing.assert_array_equal(rank_within(a), want)
+            w_values, w_counts = np.unique(a, return_counts=True)
+            assert values.dtype == a.dtype
+            np.testing.assert_array_equal(values, w_values)
+            np.testing.assert_array_equal(counts, w_counts)
+    rank, values, counts = rank_within(np.zeros(0, dtype=dtype), return_counts=True)
+    assert len(rank) == len(values) == len(counts) == 0

@@ -7,21 +7,26 @@ import numpy as np
 
 from ..buffers import Exposure
 from ..spec import Param
-from ..unique import unique
+from ..unique import rank_within, unique
 from .base import Mechanism, register
 
 MAX_IMPRESSIONS_PER_CONSUMER = 100  # a day: beyond this a lever is a typo, and the draw would exhaust memory
 
 
-def rank_within(ids: np.ndarray) -> np.ndarray:
-    """For each element of ``ids``: how many earlier elements have the same value (0 for the first)."""
-    order = np.argsort(ids, kind="stable")
-    s = ids[order]
-    start = np.r_[True, s[1:] != s[:-1]]
-    first = np.maximum.accumulate(np.where(start, np.arange(len(s)), 0))
-    rank = np.empty(len(ids), dtype=np.int64)
-    rank[order] = np.arange(len(s)) - first
-    return rank
+def window_positions(who: np.ndarray, active: np.ndarray, prior: np.ndarray):
+    """(k, seen_by, times) for one brand's impressions ``who`` (consumer ids) of the day: ``k`` is each
+    impression's position in its consumer's window (0: the first; ``prior`` of them were shown on earlier days),
+    0 where the consumer is not ``active``; ``seen_by`` the active consumers shown any, sorted, and ``times`` how
+    many each."""
+    on = np.flatnonzero(active)
+    seen = who[on]
+    k = np.zeros(len(who), dtype=np.int64)
+    if len(seen) and np.all(seen[1:] > seen[:-1]):  # no one twice (reach_share draws each consumer once, in order)
+        k[on] = prior[on]
+        return k, seen, np.ones(len(seen), dtype=np.intp)
+    rank, seen_by, times = rank_within(seen, return_counts=True)
+    k[on] = prior[on] + rank
+    return k, seen_by, times
 
 
 @register
@@ -143,16 +148,9 @@ class Ads(Mechanism):
             market.tally("new_ad_spend", brand.index, cost)
             market.tally("new_impressions", brand.index, total)
             active = market.active[who]
-            # reach_share draws each consumer at most once, in id order (unless targeting or a cap moved some):
-            # then no one has an earlier impression today and the counting below is not needed
-            distinct = bool(np.all(who[1:] > who[:-1]))
-            k = prior if distinct else prior + rank_within(np.where(active, who, -1))  # 0: first in the window
-            chance = p.attention * np.power(p.frequency_decay, k.astype(np.float64))
-            noticed = active & (self._draws(market, brand, -1).random(total) < chance)
-            if distinct:
-                seen_by, times = who[active], np.ones(int(active.sum()), dtype=np.intp)
-            else:
-                seen_by, times = unique(who[active], return_counts=True)
+            k, seen_by, times = window_positions(who, active, prior)
+            wear = p.attention * np.power(p.frequency_decay, np.arange(int(k.max()) + 1, dtype=np.float64))
+            noticed = active & (self._draws(market, brand, -1).random(total) < wear[k])
             shown[seen_by] = np.minimum(shown[seen_by] + times, 255)  # saturates: decay ** 254 is nil anyway
             market.tally("new_ads_noticed", brand.index, int(noticed.sum()))
             for j, product in enumerate(brand.products):
@@ -171,7 +169,7 @@ class Ads(Mechanism):
         n, redraw = market.population.n, self._draws(market, brand, -2)
         for attempt in range(self.REDRAWS + 1):
             active = market.active[who]
-            over = active & (prior + rank_within(np.where(active, who, -1)) >= cap)
+            over = active & (window_positions(who, active, prior)[0] >= cap)
             if not over.any():
                 break
             if attempt == self.REDRAWS:

@@ -281,8 +281,8 @@ class Livestream(Mechanism):
 
     def report(self, market) -> dict[str, tuple]:
         cum = self.cum
-        returns = market.recorder._cum.get("new_live_returns", np.zeros(len(market.brands)))
-        refunds = market.recorder._cum.get("new_live_refunds", np.zeros(len(market.brands)))
+        returns = market.recorder.running_total("new_live_returns")
+        refunds = market.recorder.running_total("new_live_refunds")
         margin = cum["gmv"] - cum["platform_fees"] - cum["cogs"] - refunds
 
         def ratio(a, d):
