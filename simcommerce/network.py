@@ -547,8 +547,33 @@ def from_edgelist(path: str | Path) -> CSRGraph:
     return CSRGraph.from_edges(len(ids), u, v)
 
 
+GRAPH_CACHE_SIZE = 8  # build_friendship: the last graphs drawn, kept for markets drawing the same again
+GRAPH_CACHE_MAX_NODES = 200_000  # ... when they have at most this many nodes (~50 bytes a node)
+_graphs: dict[tuple, tuple[CSRGraph, dict]] = {}  # (section, n, stream state) -> (graph, stream state after)
+
+
 def build_friendship(cfg: dict, n: int, rng: np.random.Generator) -> CSRGraph | CompleteGraph:
-    """The friendship graph described by the ``network.friendship`` section."""
+    """The friendship graph described by the ``network.friendship`` section.
+
+    A random graph is a function of (section, n, the state of ``rng``): the last few are kept, and a market
+    that draws the same one again (the policies of an experiment share their replications' seeds) gets the
+    same graph, read-only, with ``rng`` left where drawing it would have left it."""
+    if cfg["model"] in ("complete", "edgelist") or n > GRAPH_CACHE_MAX_NODES:
+        return _draw_friendship(cfg, n, rng)
+    key = (repr(sorted(cfg.items())), n, repr(rng.bit_generator.state))
+    if key not in _graphs:
+        graph = _draw_friendship(cfg, n, rng)
+        for a in (graph.indptr, graph.indices, graph.degree, graph.community):
+            a.flags.writeable = False
+        if len(_graphs) >= GRAPH_CACHE_SIZE:
+            del _graphs[next(iter(_graphs))]
+        _graphs[key] = graph, rng.bit_generator.state
+    graph, after = _graphs[key]
+    rng.bit_generator.state = after
+    return graph
+
+
+def _draw_friendship(cfg: dict, n: int, rng: np.random.Generator) -> CSRGraph | CompleteGraph:
     model = cfg["model"]
     half = max(1, int(round(cfg["mean_degree"] / 2)))
     if model == "complete":

@@ -463,3 +463,29 @@ def test_plain_edge_lists_parse_fast_to_the_same_ids_and_others_fall_back():
     assert taken > 20
     for odd in ("1,2\n-3,4\n", "1,2\n3,4,5\n6\n", "1,2\r\n3,4\n", f"1,2\n{2**62},3\n", "1,2\n\n3,4\n", "1,2\n3,\n"):
         assert _plain_edges(odd, ",") is None
+
+
+@pytest.mark.parametrize("model", ["holme_kim", "barabasi_albert", "watts_strogatz", "planted_communities"])
+def test_a_graph_drawn_again_is_the_same_and_leaves_the_stream_where_drawing_would(model, monkeypatch):
+    import simcommerce.network as network
+
+    section = cfg(model)
+    monkeypatch.setattr(network, "_graphs", {})
+    fresh = [np.random.default_rng(5) for _ in range(3)]
+    first = build_friendship(section, 300, fresh[0])
+    again = build_friendship(section, 300, fresh[1])  # the same stream state: kept
+    assert again is first
+    with pytest.raises(ValueError):
+        first.indices[0] = 1  # shared between markets: read-only
+    monkeypatch.setattr(network, "_graphs", {})
+    drawn = build_friendship(section, 300, fresh[2])  # drawn anew
+    assert drawn is not first
+    np.testing.assert_array_equal(drawn.indptr, first.indptr)
+    np.testing.assert_array_equal(drawn.indices, first.indices)
+    np.testing.assert_array_equal(drawn.community, first.community)
+    after = [g.random(4).tolist() for g in fresh]
+    assert after[0] == after[1] == after[2]  # the stream continues from the same place, cached or not
+    other = build_friendship(section, 300, np.random.default_rng(6))
+    assert not np.array_equal(other.indices, first.indices)
+    assert build_friendship({**section, "triangle_prob": 0.1} if model == "holme_kim" else section, 301,
+                            np.random.default_rng(5)).n == 301  # another section or size: another graph
