@@ -8,9 +8,10 @@ same results from:
 
 - a boolean table over the value range when the range is no wider than the array (values only);
 - ``np.sort`` and a mask of "differs from its left neighbour" otherwise (values and counts);
-- for the first index and the inverse, one ``np.sort`` of ``(value - min) * size + position``, which
-  orders by value and then by position (a stable argsort for the price of a sort), when that key fits
-  in int64; otherwise a stable argsort. ``rank_within`` (each element's rank among the equal values before it)
+- for the first index and the inverse, a stable argsort of ``value - min`` as uint8/uint16 when the
+  values span at most 2^16 (numpy sorts those by radix, in linear time); else one ``np.sort`` of
+  ``(value - min) * size + position``, which orders by value and then by position (a stable argsort for
+  the price of a sort), when that key fits in int64; otherwise a stable argsort. ``rank_within`` (each element's rank among the equal values before it)
   uses the same sort.
 
 Only flattened (``axis=None``) use is supported, as at every call site in the package. Arrays that are
@@ -85,9 +86,16 @@ def rank_within(values, return_counts: bool = False):
 
 def _stable_runs(flat: np.ndarray, lo, span: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(a stable argsort of ``flat``, where each run of equal values starts in that order, the distinct values
-    in ``flat``'s dtype). One ``np.sort`` of ``(value - lo) * size + position`` when that key fits in int64,
-    otherwise a stable argsort."""
+    in ``flat``'s dtype). A stable argsort of ``value - lo`` as uint8/uint16 (numpy's radix sort) when the span
+    fits; else one ``np.sort`` of ``(value - lo) * size + position`` when that key fits in int64; otherwise a
+    stable argsort."""
     n = flat.size
+    if span <= 1 << 16:
+        offsets = _offsets(flat, lo).astype(np.uint8 if span <= 1 << 8 else np.uint16)
+        order = np.argsort(offsets, kind="stable")
+        offsets = offsets[order]
+        first = _run_starts(offsets)
+        return order, first, _values_at(offsets[first].astype(np.intp), lo, flat.dtype)
     if span * n <= 2**63:  # the largest key, (span - 1) * n + (n - 1), fits in int64
         key = _offsets(flat, lo) * n
         key += np.arange(n, dtype=np.intp)
