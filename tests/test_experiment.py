@@ -372,8 +372,8 @@ def test_store_layout_and_duckdb(tmp_path):
 def test_local_workers_end_when_the_experiment_is_killed(tmp_path):
     """A killed experiment (SIGKILL: no clean-up) leaves no pool workers behind, blocked on results nobody reads."""
     psutil = pytest.importorskip("psutil")
-    text = SMALL.replace("replications: 3", "replications: 12").replace("1500", "5000").replace(
-        "steps: 20", "steps: 60")
+    text = SMALL.replace("replications: 3", "replications: 12").replace("1500", "2500").replace(
+        "steps: 20", "steps: 30")  # ~0.1 s a run: the kill, 5 ms after the first is done, leaves most to resume
     out = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, "-m", "simcommerce.cli", "experiment", str(write(tmp_path, text)),
                              "--out", str(out), "--workers", "2"], cwd=REPO, stdout=subprocess.DEVNULL,
@@ -396,8 +396,8 @@ def test_local_workers_end_when_the_experiment_is_killed(tmp_path):
 
 @pytest.mark.slow
 def test_resume_after_kill(tmp_path):
-    text = SMALL.replace("replications: 3", "replications: 12").replace("1500", "5000").replace(
-        "steps: 20", "steps: 60")
+    text = SMALL.replace("replications: 3", "replications: 12").replace("1500", "2500").replace(
+        "steps: 20", "steps: 30")  # ~0.1 s a run: the kill, 5 ms after the first is done, leaves most to resume
     exp = write(tmp_path, text)
     out = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, "-m", "simcommerce.cli", "experiment", str(exp), "--out", str(out),

@@ -274,7 +274,7 @@ def test_ctrl_c_keeps_finished_replications_and_resume_finishes_them(tmp_path):
 
     sc = tmp_path / "sc.yaml"
     baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
-    sc.write_text(baseline.read_text().replace("consumers: 20000", "consumers: 3000"))
+    sc.write_text(baseline.read_text().replace("consumers: 20000", "consumers: 3000").replace("steps: 120", "steps: 40"))
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     cmd = [sys.executable, "-m", "simcommerce.cli", "run", str(sc), "--replications", "6", "--no-report"]
     proc = subprocess.Popen([*cmd, "--out", str(tmp_path / "cut")], stderr=subprocess.PIPE, text=True, env=env)
