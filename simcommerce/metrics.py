@@ -87,7 +87,6 @@ class Recorder:
         self._today: dict[str, np.ndarray] = {}
         self._today_market: dict[str, float] = {}
         self._flow_names: list[str] = []  # the per-brand flows new_*, in order of declaration
-        self._cum_names: list[str] = []  # their running totals cum_*
         self._cum = np.zeros((0, self.n_brands))  # (flows, brands): the running totals
         self._market_cum: dict[str, float] = {}  # running totals of the market-only flows
         self._last_profit = np.zeros(self.n_brands)
@@ -101,7 +100,6 @@ class Recorder:
         """Make sure a flow is reported (as 0) even on days nothing happens."""
         if name not in self._flow_names:
             self._flow_names.append(name)
-            self._cum_names.append("cum_" + name[4:])
             self._cum = np.vstack([self._cum, np.zeros(self.n_brands)])
 
     def running_total(self, name: str) -> np.ndarray:
@@ -165,9 +163,9 @@ class Recorder:
         self._cum += new
         cum = self._cum.copy()
         new_total, cum_total = new.sum(axis=1).tolist(), cum.sum(axis=1).tolist()
-        for i, (name, cum_name) in enumerate(zip(self._flow_names, self._cum_names)):
-            brand[name], brand[cum_name] = new[i], cum[i]
-            market[name], market[cum_name] = new_total[i], cum_total[i]
+        for i, name in enumerate(self._flow_names):
+            brand[name], brand["cum_" + name[4:]] = new[i], cum[i]
+            market[name], market["cum_" + name[4:]] = new_total[i], cum_total[i]
         sold = self.running_total("new_orders")  # none without the checkout
         total = sold.sum()
         brand["market_share"] = sold / total if total else np.zeros(self.n_brands)

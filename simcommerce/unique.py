@@ -11,8 +11,8 @@ same results from:
 - for the first index and the inverse, a stable argsort of ``value - min`` as uint8/uint16 when the
   values span at most 2^16 (numpy sorts those by radix, in linear time); else one ``np.sort`` of
   ``(value - min) * size + position``, which orders by value and then by position (a stable argsort for
-  the price of a sort), when that key fits in int64; otherwise a stable argsort. ``rank_within`` (each element's rank among the equal values before it)
-  uses the same sort.
+  the price of a sort), when that key fits in int64; otherwise a stable argsort. ``rank_within`` (each
+  element's rank among the equal values before it) uses the same sort.
 
 Only flattened (``axis=None``) use is supported, as at every call site in the package. Arrays that are
 not integers (floats, bools, objects) go to ``np.unique`` unchanged.
