@@ -487,5 +487,6 @@ def test_a_graph_drawn_again_is_the_same_and_leaves_the_stream_where_drawing_wou
     assert after[0] == after[1] == after[2]  # the stream continues from the same place, cached or not
     other = build_friendship(section, 300, np.random.default_rng(6))
     assert not np.array_equal(other.indices, first.indices)
-    assert build_friendship({**section, "triangle_prob": 0.1} if model == "holme_kim" else section, 301,
-                            np.random.default_rng(5)).n == 301  # another section or size: another graph
+    denser = build_friendship({**section, "mean_degree": section["mean_degree"] + 4}, 300, np.random.default_rng(5))
+    assert denser is not first and len(denser.indices) > len(first.indices)  # another section: another graph
+    assert build_friendship(section, 301, np.random.default_rng(5)).n == 301  # another size: another graph

@@ -141,25 +141,36 @@ def register(app, cfg) -> None:
         sc = scenario_at(path)
         if sc is None or not ids or not events:
             raise PreventUpdate
-        new = copy.deepcopy(events)
+        new = events
         for w, v in zip(ids, values):
-            i, name = w["index"], w["field"]
-            if i >= len(new):
-                continue
-            if name == "target":
-                new[i] = _with_target(new[i], v)
-            elif name == "type" and v != new[i].get("type"):
-                new[i]["type"] = v
-                ref = event_types().get(v, ("", ""))[1]
-                names = ([b["name"] for b in sc["brands"]] if ref == "brand" else
-                         [x["name"] for x in sc["influencers"]["named"]] if ref == "influencer" else [None])
-                new[i] = _with_target(new[i], names[0] if names else None)
-            elif name != "type":
-                new[i][name] = v
+            new = _edited(new, w["index"], w["field"], v, sc)
         if new == events:
             raise PreventUpdate
         error = check(path, new, days)
-        if error:
-            return no_update, html.Span(tr("error: ", lang) + f"{error}", className="error"), rows(events, sc, lang)
+        if error:  # keep the edits the scenario takes, field by field (two quick edits can arrive together)
+            kept = events
+            for w, v in zip(ids, values):
+                trial = _edited(kept, w["index"], w["field"], v, sc)
+                kept = trial if check(path, trial, days) is None else kept
+            return (kept if kept != events else no_update,
+                    html.Span(tr("error: ", lang) + f"{error}", className="error"), rows(kept, sc, lang))
         type_changed = any(a.get("type") != b.get("type") for a, b in zip(new, events))
         return new, "", rows(new, sc, lang) if type_changed else no_update
+
+
+def _edited(events: list[dict], i: int, name: str, v, sc: dict) -> list[dict]:
+    """A copy of ``events`` with field ``name`` of event ``i`` set to ``v`` (a new type takes its first target)."""
+    new = copy.deepcopy(events)
+    if i >= len(new):
+        return new
+    if name == "target":
+        new[i] = _with_target(new[i], v)
+    elif name == "type" and v != new[i].get("type"):
+        new[i]["type"] = v
+        ref = event_types().get(v, ("", ""))[1]
+        names = ([b["name"] for b in sc["brands"]] if ref == "brand" else
+                 [x["name"] for x in sc["influencers"]["named"]] if ref == "influencer" else [None])
+        new[i] = _with_target(new[i], names[0] if names else None)
+    elif name != "type":
+        new[i][name] = v
+    return new
